@@ -1,0 +1,78 @@
+/* The operator library: each op records its dispatch(es) into a sequence. One op = shaders/<op>.comp +
+ * compute/op_<op>.c (this API) + tests/compute/test_<op>.c (vs a double-accumulating C reference) + a
+ * bench entry named <op> in `dfview bench-ops`.
+ *
+ * Tensors are frame-major NCHW (see vk_core.h). Inside one op every tensor has the same dtype (fp32, or
+ * fp16 storage with fp32 arithmetic), except where noted. Shapes are checked; a mismatch returns
+ * DFV_ERR_ARGUMENT with a message. */
+#ifndef DFV_OPS_H
+#define DFV_OPS_H
+
+#include "vk_core.h"
+
+/* Per-frame 2D convolution. weight {t = c_out, c = c_in, h = k, w = k}; bias {1, c_out, 1, 1} or NULL;
+ * zero padding. out {T, c_out, (H + 2 pad - k)/stride + 1, ...}. */
+dfv_status dfv_op_conv2d(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor weight, const dfv_tensor *bias,
+                         int stride, int pad);
+
+/* Rows times weightᵀ plus bias: in is (rows = t*c*h) x (k = w), weight {1, n, 1, k}, bias {1, 1, 1, n} or
+ * NULL, out (rows) x (n). Used for the noise-level and action MLPs. */
+dfv_status dfv_op_linear(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor weight, const dfv_tensor *bias);
+
+typedef struct {
+    int groups;
+    float eps;
+    bool per_frame; /* statistics over one frame; false: over the whole window (the official behaviour) */
+    bool silu;      /* SiLU after the affine and the modulation */
+    /* Optional per-frame modulation y = norm·(1 + scale) + shift, after the affine: {T, 1, 1, 2C} with
+     * the C scales first, then the C shifts (the split of Linear(SiLU(emb))). */
+    const dfv_tensor *scale_shift;
+} dfv_group_norm_desc;
+
+/* gamma, beta {1, C, 1, 1}. Variance in two passes (mean first), fp32 throughout. */
+dfv_status dfv_op_group_norm(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor gamma, dfv_tensor beta,
+                             const dfv_group_norm_desc *desc);
+
+/* Normalises over the channels of every (frame, pixel). gamma, beta {1, C, 1, 1}. */
+dfv_status dfv_op_layer_norm(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor gamma, dfv_tensor beta,
+                             float eps);
+
+typedef enum { DFV_UNARY_SILU, DFV_UNARY_GELU } dfv_unary;
+dfv_status dfv_op_unary(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_unary fn);
+
+/* out = a + b, same shapes (out may alias a). */
+dfv_status dfv_op_add(dfv_seq *seq, dfv_tensor out, dfv_tensor a, dfv_tensor b);
+
+/* Nearest-neighbour ×2 per frame. */
+dfv_status dfv_op_upsample2x(dfv_seq *seq, dfv_tensor out, dfv_tensor in);
+
+/* Copies frames [src_t0, src_t0 + t_n) × channels [src_c0, src_c0 + c_n) of src into dst at
+ * (dst_t0, dst_c0). Same H, W. Channel concatenation is two of these; so is appending to a K/V cache.
+ * src and dst may differ in dtype (this is also the fp32 <-> fp16 conversion). */
+dfv_status dfv_op_copy(dfv_seq *seq, dfv_tensor dst, int dst_t0, int dst_c0, dfv_tensor src, int src_t0, int src_c0,
+                       int t_n, int c_n);
+
+typedef struct {
+    int heads, dim_head;
+    bool temporal; /* tokens are the frames at one pixel; false: the pixels of one frame */
+    bool causal;   /* temporal only: query frame i sees key frames j <= q_pos0 + i */
+    bool rotary;   /* temporal only: interleaved rotary on q and k; q at q_pos0 + i, k at j (fp32) */
+    int q_pos0;    /* position of the first query frame among the key frames (0 without a cache) */
+    int q_channel0, k_channel0, v_channel0; /* where q, k, v start in q_src / kv_src */
+} dfv_attention_desc;
+
+/* Softmax attention, scale 1/sqrt(dim_head), fp32 softmax. q_src {Tq, ≥ q_channel0 + heads·dim_head, H, W};
+ * kv_src {Tk, ..., H, W} (the same tensor as q_src without a cache); out {Tq, heads·dim_head, H, W}.
+ * Spatial: Tq == Tk, each frame attends within itself. */
+dfv_status dfv_op_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor q_src, dfv_tensor kv_src,
+                            const dfv_attention_desc *desc);
+
+/* The official spatial linear attention: q softmax over the head dim, k softmax over the pixels,
+ * q ·= dim_head^-1/2, ctx = k vᵀ, out = ctxᵀ q. qkv {T, 3·heads·dim_head, H, W} split q | k | v. */
+dfv_status dfv_op_linear_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor qkv, int heads, int dim_head);
+
+/* Sinusoidal noise-level embedding: timesteps fp32 {T, 1, 1, 1} (integers as floats, read at submit time);
+ * out {T, 1, 1, dim} = [cos(t·f), sin(t·f)], f_i = exp(-ln(10000)·i/(dim/2)). */
+dfv_status dfv_op_timestep_embedding(dfv_seq *seq, dfv_tensor out, dfv_tensor timesteps);
+
+#endif
