@@ -1,0 +1,433 @@
+"""Reference PyTorch implementation of the Diffusion Forcing `main`-branch Unet3D.
+
+Written from the specification in shared/reference/diffusion-forcing.md §2. Module attribute names are
+chosen so that `state_dict()` keys and shapes equal the official network's (minus the rotary `freqs`
+copies, which are not learned and are recomputed here), so official weights load with strict=True once
+the Lightning prefix and the rotary buffers are stripped (models/convert_official.py does that).
+
+Two extensions, both off for official models:
+  * `groupnorm_per_frame`: GroupNorm statistics per frame instead of over the whole window, which makes
+    earlier frames independent of later ones (temporal attention is causal) and allows cached context.
+  * action conditioning (`action_dim > 0`): `action_mlp` (Linear(A, 4·dim) → SiLU → Linear(4·dim, 4·dim))
+    of the per-frame action vector is added to the noise-level embedding. The first frame of the window
+    has no preceding action, so its action vector is zeroed.
+
+Layout: forward takes x (B, T, C, H, W) and t (B, T) integer timesteps; internally the official
+(B, C, T, H, W) layout is used so Conv3d weights keep their official (out, in, 1, k, k) shapes.
+Runs on torch 1.13 (CPU) and torch 2.x (CUDA, autocast); uses scaled_dot_product_attention when present.
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+OFFICIAL_DEFAULTS = {
+    "type": "unet3d", "channels": 3, "resolution": 64, "frame_stack": 1,
+    "dim": 48, "dim_mults": [1, 2, 4, 8], "heads": 4, "dim_head": 32,
+    "linear_attention": True, "init_kernel": 7,
+    "groupnorm_groups": 8, "groupnorm_eps": 1e-6, "groupnorm_per_frame": False,
+    "layernorm_eps": 1e-5, "rotary": True, "causal": True,
+}
+
+
+def complete_arch(arch):
+    """The architecture dict with every missing key filled from the official defaults."""
+    full = dict(OFFICIAL_DEFAULTS)
+    full.update(arch or {})
+    full["dim_mults"] = [int(m) for m in full["dim_mults"]]
+    return full
+
+
+def level_widths(arch):
+    """dims = [dim, dim·m0, dim·m1, ...]; level i goes dims[i] → dims[i+1]."""
+    return [arch["dim"]] + [arch["dim"] * m for m in arch["dim_mults"]]
+
+
+def spatial_attention_is_linear(arch, where, index):
+    """The official rule: linear on every down level but the last, every up level but the first."""
+    levels = len(arch["dim_mults"])
+    if not arch["linear_attention"] or where == "mid":
+        return False
+    if where == "down":
+        return index != levels - 1
+    return index > 0
+
+
+_HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
+
+
+class WindowGroupNorm(nn.GroupNorm):
+    """GroupNorm on (B, C, T, H, W): statistics over the whole window (official) or per frame."""
+
+    def __init__(self, groups, channels, eps, per_frame):
+        super().__init__(groups, channels, eps=eps)
+        self.per_frame = per_frame
+
+    def forward(self, x):
+        if not self.per_frame:
+            return super().forward(x)
+        b, c, t, h, w = x.shape
+        frames = x.permute(0, 2, 1, 3, 4).reshape(b * t, c, h, w)
+        out = super().forward(frames)
+        return out.reshape(b, t, c, h, w).permute(0, 2, 1, 3, 4)
+
+
+def frame_conv(c_in, c_out, kernel, stride=1):
+    """A per-frame 2D convolution stored as the official Conv3d with kernel (1, k, k)."""
+    pad = kernel // 2
+    return nn.Conv3d(c_in, c_out, kernel_size=(1, kernel, kernel), stride=(1, stride, stride),
+                     padding=(0, pad, pad))
+
+
+class ResnetBlock(nn.Module):
+    def __init__(self, c_in, c_out, emb_dim, arch):
+        super().__init__()
+        groups, eps, per_frame = arch["groupnorm_groups"], arch["groupnorm_eps"], arch["groupnorm_per_frame"]
+        self.in_layers = nn.Sequential(WindowGroupNorm(groups, c_in, eps, per_frame), nn.SiLU(),
+                                       frame_conv(c_in, c_out, 3))
+        self.out_layers = nn.Sequential(WindowGroupNorm(groups, c_out, eps, per_frame), nn.SiLU(),
+                                        frame_conv(c_out, c_out, 3))
+        self.emb_layers = nn.Sequential(nn.SiLU(), nn.Linear(emb_dim, 2 * c_out)) if emb_dim else None
+        self.skip_conv = nn.Conv3d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
+
+    def forward(self, x, emb=None):
+        h = self.in_layers(x)
+        if self.emb_layers is None:
+            h = self.out_layers(h)
+        else:
+            # emb (B, T, E) → per-frame scale and shift broadcast over (H, W).
+            mod = self.emb_layers(emb).permute(0, 2, 1)[..., None, None]
+            scale, shift = mod.chunk(2, dim=1)
+            h = self.out_layers[0](h) * (1 + scale) + shift
+            h = self.out_layers[2](self.out_layers[1](h))
+        return self.skip_conv(x) + h
+
+
+def apply_rotary(x):
+    """Interleaved-pair rotary embedding over the token axis (-2) of x (..., n, d), computed in fp32."""
+    n, d = x.shape[-2], x.shape[-1]
+    inv_freq = 1.0 / (10000.0 ** (torch.arange(0, d, 2, device=x.device, dtype=torch.float32) / d))
+    angles = torch.arange(n, device=x.device, dtype=torch.float32)[:, None] * inv_freq[None, :]
+    cos, sin = angles.cos(), angles.sin()
+    pairs = x.float().reshape(*x.shape[:-1], d // 2, 2)
+    even, odd = pairs[..., 0], pairs[..., 1]
+    rotated = torch.stack((even * cos - odd * sin, odd * cos + even * sin), dim=-1)
+    return rotated.reshape(x.shape).to(x.dtype)
+
+
+def softmax_attention(q, k, v, causal):
+    """q, k, v (b, heads, n, d) → (b, heads, n, d); scale 1/sqrt(d)."""
+    if _HAS_SDPA:
+        return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+    scores = torch.matmul(q, k.transpose(-1, -2)) * (q.shape[-1] ** -0.5)
+    if causal:
+        n = q.shape[-2]
+        mask = torch.ones(n, n, dtype=torch.bool, device=q.device).triu(1)
+        scores = scores.masked_fill(mask, float("-inf"))
+    return torch.matmul(scores.softmax(dim=-1), v)
+
+
+class Attention(nn.Module):
+    def __init__(self, dim, heads, dim_head, rotary=False, causal=False):
+        super().__init__()
+        self.heads, self.dim_head = heads, dim_head
+        self.rotary, self.causal = rotary, causal
+        self.to_qkv = nn.Linear(dim, 3 * heads * dim_head, bias=False)
+        self.to_out = nn.Linear(heads * dim_head, dim)
+
+    def split_heads(self, t):
+        b, n, _ = t.shape
+        return t.reshape(b, n, self.heads, self.dim_head).transpose(1, 2)
+
+    def forward(self, x):
+        q, k, v = (self.split_heads(t) for t in self.to_qkv(x).chunk(3, dim=-1))
+        if self.rotary:
+            q, k = apply_rotary(q), apply_rotary(k)
+        out = softmax_attention(q, k, v, self.causal)
+        b, _, n, _ = out.shape
+        return self.to_out(out.transpose(1, 2).reshape(b, n, self.heads * self.dim_head))
+
+
+class LinearAttention(nn.Module):
+    def __init__(self, dim, heads, dim_head):
+        super().__init__()
+        self.heads, self.dim_head = heads, dim_head
+        self.to_qkv = nn.Linear(dim, 3 * heads * dim_head, bias=False)
+        self.to_out = nn.Linear(heads * dim_head, dim)
+
+    def forward(self, x):
+        b, n, _ = x.shape
+        # each (b, heads, d, n)
+        q, k, v = (t.reshape(b, n, self.heads, self.dim_head).permute(0, 2, 3, 1)
+                   for t in self.to_qkv(x).chunk(3, dim=-1))
+        q = q.softmax(dim=-2) * (self.dim_head ** -0.5)
+        k = k.softmax(dim=-1)
+        context = torch.matmul(k, v.transpose(-1, -2))          # (b, h, d, e)
+        out = torch.matmul(context.transpose(-1, -2), q)        # (b, h, e, n)
+        return self.to_out(out.permute(0, 3, 1, 2).reshape(b, n, self.heads * self.dim_head))
+
+
+class AttentionBlock(nn.Module):
+    """x + attn(LayerNorm(x)) on tokens (b, n, c)."""
+
+    def __init__(self, dim, arch, linear=False, rotary=False, causal=False):
+        super().__init__()
+        self.norm = nn.LayerNorm(dim, eps=arch["layernorm_eps"])
+        if linear:
+            self.attn = LinearAttention(dim, arch["heads"], arch["dim_head"])
+        else:
+            self.attn = Attention(dim, arch["heads"], arch["dim_head"], rotary=rotary, causal=causal)
+
+    def forward(self, x):
+        return x + self.attn(self.norm(x))
+
+
+class _Holder(nn.Module):
+    """Only gives the official key nesting (`wrapper.module.…`)."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+
+class _TemporalInner(nn.Module):
+    def __init__(self, block):
+        super().__init__()
+        self.attn_block = block
+
+
+class SpatialAttentionBlock(nn.Module):
+    """Tokens are the H·W pixels of one frame."""
+
+    def __init__(self, dim, arch, linear):
+        super().__init__()
+        self.wrapper = _Holder(AttentionBlock(dim, arch, linear=linear))
+
+    def forward(self, x):
+        b, c, t, h, w = x.shape
+        tokens = x.permute(0, 2, 3, 4, 1).reshape(b * t, h * w, c)
+        out = self.wrapper.module(tokens)
+        return out.reshape(b, t, h, w, c).permute(0, 4, 1, 2, 3)
+
+
+class TemporalAttentionBlock(nn.Module):
+    """Tokens are the T frames at one pixel; causal, rotary positions 0..T-1."""
+
+    def __init__(self, dim, arch):
+        super().__init__()
+        block = AttentionBlock(dim, arch, rotary=arch["rotary"], causal=arch["causal"])
+        self.wrapper = _Holder(_TemporalInner(block))
+
+    def forward(self, x):
+        b, c, t, h, w = x.shape
+        tokens = x.permute(0, 3, 4, 2, 1).reshape(b * h * w, t, c)
+        out = self.wrapper.module.attn_block(tokens)
+        return out.reshape(b, h, w, t, c).permute(0, 4, 3, 1, 2)
+
+
+class Downsample(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.conv = frame_conv(dim, dim, 3, stride=2)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class Upsample(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.conv = frame_conv(dim, dim, 3)
+
+    def forward(self, x):
+        b, c, t, h, w = x.shape
+        x = x[:, :, :, :, None, :, None].expand(b, c, t, h, 2, w, 2).reshape(b, c, t, 2 * h, 2 * w)
+        return self.conv(x)
+
+
+class EmbSequential(nn.Sequential):
+    """Passes the per-frame embedding to the ResnetBlocks in the sequence."""
+
+    def forward(self, x, emb):
+        for module in self:
+            x = module(x, emb) if isinstance(module, ResnetBlock) else module(x)
+        return x
+
+
+class _NoiseLevelMLP(nn.Module):
+    """Official TimestepEmbedding key names: linear_1, linear_2."""
+
+    def __init__(self, dim, emb_dim):
+        super().__init__()
+        self.linear_1 = nn.Linear(dim, emb_dim)
+        self.linear_2 = nn.Linear(emb_dim, emb_dim)
+
+    def forward(self, x):
+        return self.linear_2(F.silu(self.linear_1(x)))
+
+
+class SinusoidalLevels(nn.Module):
+    """[cos(t·f), sin(t·f)] with f_i = exp(-ln(10000)·i/half), computed in fp32."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, t):
+        half = self.dim // 2
+        freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
+        angles = t.float()[..., None] * freqs
+        return torch.cat((angles.cos(), angles.sin()), dim=-1)
+
+
+class Unet3D(nn.Module):
+    def __init__(self, arch: dict, action_dim: int = 0):
+        super().__init__()
+        arch = complete_arch(arch)
+        self.arch = arch
+        self.action_dim = int(action_dim)
+        dim = arch["dim"]
+        emb_dim = 4 * dim
+        in_channels = arch["channels"] * arch["frame_stack"]
+        dims = level_widths(arch)
+        pairs = list(zip(dims[:-1], dims[1:]))
+        levels = len(pairs)
+
+        self.noise_level_pos_embedding = nn.Sequential(SinusoidalLevels(dim), _NoiseLevelMLP(dim, emb_dim))
+        if self.action_dim > 0:
+            self.action_mlp = nn.Sequential(nn.Linear(self.action_dim, emb_dim), nn.SiLU(),
+                                            nn.Linear(emb_dim, emb_dim))
+        self.init_conv = frame_conv(in_channels, dim, arch["init_kernel"])
+        self.init_temporal_attn = TemporalAttentionBlock(dim, arch)
+
+        self.down_blocks = nn.ModuleList()
+        for i, (c_in, c_out) in enumerate(pairs):
+            last = i == levels - 1
+            block = EmbSequential(
+                ResnetBlock(c_in, c_out, emb_dim, arch),
+                ResnetBlock(c_out, c_out, emb_dim, arch),
+                SpatialAttentionBlock(c_out, arch, spatial_attention_is_linear(arch, "down", i)),
+                TemporalAttentionBlock(c_out, arch))
+            self.down_blocks.append(nn.ModuleList([block, nn.Identity() if last else Downsample(c_out)]))
+
+        mid = dims[-1]
+        self.mid_block = EmbSequential(
+            ResnetBlock(mid, mid, emb_dim, arch),
+            SpatialAttentionBlock(mid, arch, False),
+            TemporalAttentionBlock(mid, arch),
+            ResnetBlock(mid, mid, emb_dim, arch))
+
+        self.up_blocks = nn.ModuleList()
+        for j, (c_in, c_out) in enumerate(reversed(pairs)):
+            last = j == levels - 1
+            self.up_blocks.append(EmbSequential(
+                ResnetBlock(2 * c_out, c_in, emb_dim, arch),
+                ResnetBlock(c_in, c_in, emb_dim, arch),
+                SpatialAttentionBlock(c_in, arch, spatial_attention_is_linear(arch, "up", j)),
+                TemporalAttentionBlock(c_in, arch),
+                nn.Identity() if last else Upsample(c_in)))
+
+        self.out = nn.Sequential(ResnetBlock(2 * dim, dim, 0, arch), nn.Conv3d(dim, in_channels, 1))
+
+    def embedding(self, t, actions):
+        emb = self.noise_level_pos_embedding(t)
+        if self.action_dim > 0:
+            if actions is None:
+                actions = torch.zeros(*t.shape, self.action_dim, device=t.device, dtype=emb.dtype)
+            # The first frame has no action leading into it.
+            actions = torch.cat((torch.zeros_like(actions[:, :1]), actions[:, 1:]), dim=1)
+            emb = emb + self.action_mlp(actions.to(emb.dtype))
+        return emb
+
+    def forward(self, x, t, actions=None):
+        """x (B, T, C, H, W), t (B, T) integer timesteps, actions (B, T, A) or None → v (B, T, C, H, W)."""
+        emb = self.embedding(t, actions)
+        h = self.init_conv(x.permute(0, 2, 1, 3, 4))
+        h = self.init_temporal_attn(h)
+        first = h
+        skips = []
+        for block, down in self.down_blocks:
+            h = block(h, emb)
+            skips.append(h)
+            h = down(h)
+        h = self.mid_block(h, emb)
+        for block in self.up_blocks:
+            h = block(torch.cat((h, skips.pop()), dim=1), emb)
+        h = self.out[0](torch.cat((h, first), dim=1))
+        return self.out[1](h).permute(0, 2, 1, 3, 4)
+
+
+def count_parameters(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def count_flops(arch, frames, action_dim=0):
+    """Multiply-add FLOPs (2 per MAC) of one call on a window of `frames`, batch 1, counted the way
+    PyTorch's FLOP counter does: convolutions, linear layers and attention matmuls (full T×T for
+    causal attention); norms, activations and resampling are not counted."""
+    arch = complete_arch(arch)
+    dim, heads, dh = arch["dim"], arch["heads"], arch["dim_head"]
+    inner = heads * dh
+    emb_dim = 4 * dim
+    res = arch["resolution"]
+    dims = level_widths(arch)
+    pairs = list(zip(dims[:-1], dims[1:]))
+    total = 0
+
+    def conv(ci, co, k, pixels):
+        return 2 * ci * co * k * k * pixels * frames
+
+    def res_block(ci, co, pixels, with_emb=True):
+        f = conv(ci, co, 3, pixels) + conv(co, co, 3, pixels)
+        if ci != co:
+            f += conv(ci, co, 1, pixels)
+        if with_emb:
+            f += 2 * emb_dim * 2 * co * frames
+        return f
+
+    def projections(c, tokens):
+        return 2 * c * 3 * inner * tokens + 2 * inner * c * tokens
+
+    def spatial(c, pixels, linear):
+        f = projections(c, pixels * frames)
+        if linear:
+            f += 2 * 2 * heads * dh * dh * pixels * frames
+        else:
+            f += 2 * 2 * heads * pixels * pixels * dh * frames
+        return f
+
+    def temporal(c, pixels):
+        return projections(c, pixels * frames) + 2 * 2 * heads * frames * frames * dh * pixels
+
+    total += 2 * (dim * emb_dim + emb_dim * emb_dim) * frames
+    if action_dim:
+        total += 2 * (action_dim * emb_dim + emb_dim * emb_dim) * frames
+    in_ch = arch["channels"] * arch["frame_stack"]
+    px = res * res
+    total += conv(in_ch, dim, arch["init_kernel"], px) + temporal(dim, px)
+    side = res
+    for i, (ci, co) in enumerate(pairs):
+        px = side * side
+        total += res_block(ci, co, px) + res_block(co, co, px)
+        total += spatial(co, px, spatial_attention_is_linear(arch, "down", i)) + temporal(co, px)
+        if i != len(pairs) - 1:
+            side //= 2
+            total += conv(co, co, 3, side * side)
+    px = side * side
+    mid = dims[-1]
+    total += 2 * res_block(mid, mid, px) + spatial(mid, px, False) + temporal(mid, px)
+    for j, (ci, co) in enumerate(reversed(pairs)):
+        px = side * side
+        total += res_block(2 * co, ci, px) + res_block(ci, ci, px)
+        total += spatial(ci, px, spatial_attention_is_linear(arch, "up", j)) + temporal(ci, px)
+        if j != len(pairs) - 1:
+            side *= 2
+            total += conv(ci, ci, 3, side * side)
+    px = res * res
+    total += res_block(2 * dim, dim, px, with_emb=False) + conv(dim, in_ch, 1, px)
+    return total
+
+
+def gflop_per_frame(arch, frames, action_dim=0):
+    return count_flops(arch, frames, action_dim) / 1e9 / frames
