@@ -1,0 +1,26 @@
+/* Seeds: the first frames a rollout starts from, decoded from any image or video FFmpeg can read.
+ *
+ * A seed spec is a path, optionally followed by where to start in a video:
+ *   photo.png          a still image (its frame fills every requested frame)
+ *   clip.mp4@3.5s      the first frame shown at or after 3.5 seconds ('s' optional)
+ *   clip.mp4#120       frame 120, counting decoded frames from 0
+ * A path that exists as written is never split, so file names containing '@' or '#' still work.
+ * Every frame is center-cropped to a square and resized with libswscale to R×R RGB24. */
+#ifndef DFV_SEED_H
+#define DFV_SEED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "media_error.h"
+
+typedef struct {
+    int resolution;  /* R: output frames are R×R RGB24 (required, 1..8192) */
+    int frame_count; /* consecutive frames to return; 0 means 1 */
+} dfv_seed_desc;
+
+/* Fills out_rgb with frame_count frames of R*R*3 bytes each, frame after frame.
+ * Errors name the spec and the cause: missing file, not an image or video, video shorter than asked. */
+bool dfv_seed_load(const char *spec, const dfv_seed_desc *desc, uint8_t *out_rgb, char err[DFV_MEDIA_ERR_LEN]);
+
+#endif
