@@ -105,12 +105,14 @@ class ResnetBlock(nn.Module):
 
 
 def apply_rotary(x):
-    """Interleaved-pair rotary embedding over the token axis (-2) of x (..., n, d), computed in fp32."""
+    """Interleaved-pair rotary embedding over the token axis (-2) of x (..., n, d), computed in fp32
+    (fp64 for fp64 inputs, so the double-precision reference stays exact)."""
     n, d = x.shape[-2], x.shape[-1]
-    inv_freq = 1.0 / (10000.0 ** (torch.arange(0, d, 2, device=x.device, dtype=torch.float32) / d))
-    angles = torch.arange(n, device=x.device, dtype=torch.float32)[:, None] * inv_freq[None, :]
+    work = torch.float64 if x.dtype == torch.float64 else torch.float32
+    inv_freq = 1.0 / (10000.0 ** (torch.arange(0, d, 2, device=x.device, dtype=work) / d))
+    angles = torch.arange(n, device=x.device, dtype=work)[:, None] * inv_freq[None, :]
     cos, sin = angles.cos(), angles.sin()
-    pairs = x.float().reshape(*x.shape[:-1], d // 2, 2)
+    pairs = x.to(work).reshape(*x.shape[:-1], d // 2, 2)
     even, odd = pairs[..., 0], pairs[..., 1]
     rotated = torch.stack((even * cos - odd * sin, odd * cos + even * sin), dim=-1)
     return rotated.reshape(x.shape).to(x.dtype)
@@ -264,7 +266,7 @@ class _NoiseLevelMLP(nn.Module):
         self.linear_2 = nn.Linear(emb_dim, emb_dim)
 
     def forward(self, x):
-        return self.linear_2(F.silu(self.linear_1(x)))
+        return self.linear_2(F.silu(self.linear_1(x.to(self.linear_1.weight.dtype))))
 
 
 class SinusoidalLevels(nn.Module):
@@ -337,7 +339,7 @@ class Unet3D(nn.Module):
                 actions = torch.zeros(*t.shape, self.action_dim, device=t.device, dtype=emb.dtype)
             # The first frame has no action leading into it.
             actions = torch.cat((torch.zeros_like(actions[:, :1]), actions[:, 1:]), dim=1)
-            emb = emb + self.action_mlp(actions.to(emb.dtype))
+            emb = emb + self.action_mlp(actions.to(self.action_mlp[0].weight.dtype))
         return emb
 
     def forward(self, x, t, actions=None):
