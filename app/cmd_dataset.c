@@ -1,11 +1,8 @@
-/* Placeholder until this subcommand lands: says so and fails, never pretends to work. */
-#include <stdio.h>
-
+/* dfview dataset: the same command line as the standalone dfview-dataset (worlds/dataset_cli.c). */
 #include "commands.h"
+#include "dataset_cli.h"
 
 int dfv_cmd_dataset(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "dfview %s: not built yet\n", argv[0]);
-    return 1;
+    return dfv_dataset_cli(argc, argv);
 }
