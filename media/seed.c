@@ -131,8 +131,11 @@ static bool convert_frame(seed_converter *conv, const AVFrame *frame, int resolu
     if (!converter_prepare(conv, frame, resolution, label, err))
         return false;
     int rgb_stride = conv->width * 3;
-    sws_scale(conv->to_rgb, (const uint8_t *const *)frame->data, frame->linesize, 0, frame->height, &conv->rgb,
-              &rgb_stride);
+    /* libswscale reads four plane pointers and strides even for packed formats. */
+    uint8_t *rgb_planes[4] = {conv->rgb};
+    int rgb_strides[4] = {rgb_stride};
+    sws_scale(conv->to_rgb, (const uint8_t *const *)frame->data, frame->linesize, 0, frame->height, rgb_planes,
+              rgb_strides);
     int x0 = (conv->width - conv->side) / 2, y0 = (conv->height - conv->side) / 2;
     int square_stride = conv->side * 3;
     for (int y = 0; y < conv->side; y++)
@@ -143,8 +146,11 @@ static bool convert_frame(seed_converter *conv, const AVFrame *frame, int resolu
         memcpy(out, conv->square, (size_t)square_stride * conv->side);
         return true;
     }
-    sws_scale(conv->to_square, (const uint8_t *const *)&conv->square, &square_stride, 0, conv->side, &out,
-              &out_stride);
+    const uint8_t *square_planes[4] = {conv->square};
+    int square_strides[4] = {square_stride};
+    uint8_t *out_planes[4] = {out};
+    int out_strides[4] = {out_stride};
+    sws_scale(conv->to_square, square_planes, square_strides, 0, conv->side, out_planes, out_strides);
     return true;
 }
 
