@@ -35,7 +35,7 @@ KNOWN_RECIPES = {
 }
 
 
-class ConversionError(Exception):
+class ConversionError(ValueError):
     pass
 
 
