@@ -1,0 +1,70 @@
+#include "engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int dfv_engine_open(const char *command, const dfv_engine_desc *desc, dfv_engine *out)
+{
+    memset(out, 0, sizeof *out);
+    char err[DFV_ERR_LEN];
+    if (!desc->model_path) {
+        fprintf(stderr, "dfview %s: no model given (--model FILE.safetensors)\n", command);
+        return -1;
+    }
+    if (dfv_model_open(desc->model_path, &out->model, err)) {
+        fprintf(stderr, "dfview %s: %s\n", command, err);
+        return -1;
+    }
+    out->config = dfv_model_get_config(out->model);
+    dfv_ctx_desc cd = {.device_index = desc->device_index};
+    if (dfv_ctx_create(&cd, &out->ctx, err)) {
+        fprintf(stderr, "dfview %s: %s\n", command, err);
+        dfv_engine_close(out);
+        return -1;
+    }
+    dfv_unet_desc nd = {.dtype = desc->fp16 ? DFV_F16 : DFV_F32};
+    if (dfv_unet_create(out->ctx, out->model, &nd, &out->net)) {
+        fprintf(stderr, "dfview %s: %s: %s\n", command, desc->model_path, dfv_unet_error(out->net));
+        dfv_engine_close(out);
+        return -1;
+    }
+    return 0;
+}
+
+void dfv_engine_close(dfv_engine *engine)
+{
+    dfv_unet_destroy(engine->net);
+    dfv_ctx_destroy(engine->ctx);
+    dfv_model_close(engine->model);
+    memset(engine, 0, sizeof *engine);
+}
+
+int dfv_engine_parse_option(const char *command, int argc, char **argv, int i, dfv_engine_desc *desc)
+{
+    const char *arg = argv[i];
+    if (!strcmp(arg, "--fp16")) {
+        desc->fp16 = true;
+        return 1;
+    }
+    if (!strcmp(arg, "--model") || !strcmp(arg, "--device")) {
+        if (i + 1 >= argc) {
+            fprintf(stderr, "dfview %s: %s needs a value\n", command, arg);
+            return -1;
+        }
+        if (!strcmp(arg, "--model")) {
+            desc->model_path = argv[i + 1];
+            return 2;
+        }
+        char *end;
+        long v = strtol(argv[i + 1], &end, 10);
+        if (*end || v < 0 || v > 64) {
+            fprintf(stderr, "dfview %s: --device takes a device index (see 'dfview devices'), not '%s'\n", command,
+                    argv[i + 1]);
+            return -1;
+        }
+        desc->device_index = (int)v;
+        return 2;
+    }
+    return 0;
+}

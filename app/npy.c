@@ -1,0 +1,115 @@
+#include "npy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char npy_magic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
+
+static int npy_fail(char *err, size_t err_len, const char *path, const char *what)
+{
+    snprintf(err, err_len, "%s: %s", path, what);
+    return -1;
+}
+
+/* Parses "(2, 3, 4)" or "(5,)" or "()". */
+static int parse_shape(const char *s, dfv_npy *out)
+{
+    s = strchr(s, '(');
+    if (!s) return -1;
+    s++;
+    out->ndim = 0;
+    out->count = 1;
+    for (;;) {
+        while (*s == ' ' || *s == ',') s++;
+        if (*s == ')') return 0;
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        if (end == s || v < 0 || out->ndim >= DFV_NPY_MAX_DIMS) return -1;
+        if (v > 0 && out->count > (size_t)1 << 40 / (size_t)v) return -1;
+        out->shape[out->ndim++] = v;
+        out->count *= (size_t)v;
+        s = end;
+    }
+}
+
+static int read_header(FILE *f, const char *path, dfv_npy_dtype want, dfv_npy *out, char *err, size_t err_len)
+{
+    unsigned char pre[10];
+    if (fread(pre, 1, 8, f) != 8 || memcmp(pre, npy_magic, 6)) return npy_fail(err, err_len, path, "not a .npy file");
+    size_t len_bytes = pre[6] == 1 ? 2 : 4, header_len = 0;
+    if (pre[6] < 1 || pre[6] > 3) return npy_fail(err, err_len, path, "unsupported .npy version");
+    if (fread(pre, 1, len_bytes, f) != len_bytes) return npy_fail(err, err_len, path, "truncated .npy header");
+    for (size_t i = 0; i < len_bytes; i++) header_len |= (size_t)pre[i] << (8 * i);
+    if (header_len > 1 << 16) return npy_fail(err, err_len, path, ".npy header is implausibly long");
+    char *header = calloc(1, header_len + 1);
+    if (!header) return npy_fail(err, err_len, path, "out of memory");
+    int rc = -1;
+    if (fread(header, 1, header_len, f) != header_len) npy_fail(err, err_len, path, "truncated .npy header");
+    else if (strstr(header, "'fortran_order': True")) npy_fail(err, err_len, path, "Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
+    else if (want == DFV_NPY_F32 && !strstr(header, "'<f4'")) npy_fail(err, err_len, path, "expected float32 little-endian ('<f4') data");
+    else if (want == DFV_NPY_I64 && !strstr(header, "'<i8'")) npy_fail(err, err_len, path, "expected int64 little-endian ('<i8') data");
+    else if (!strstr(header, "'shape'") || parse_shape(strstr(header, "'shape'"), out)) npy_fail(err, err_len, path, "unreadable shape in .npy header");
+    else rc = 0;
+    free(header);
+    out->dtype = want;
+    return rc;
+}
+
+int dfv_npy_read(const char *path, dfv_npy_dtype want, dfv_npy *out, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = read_header(f, path, want, out, err, err_len);
+    size_t esize = want == DFV_NPY_F32 ? 4 : 8;
+    if (!rc) {
+        out->data = malloc(out->count ? out->count * esize : 1);
+        if (!out->data) rc = npy_fail(err, err_len, path, "out of memory");
+        else if (fread(out->data, esize, out->count, f) != out->count) rc = npy_fail(err, err_len, path, "data shorter than its shape says");
+    }
+    fclose(f);
+    if (rc) dfv_npy_free(out);
+    return rc;
+}
+
+int dfv_npy_write_f32(const char *path, const float *data, int ndim, const int64_t *shape, char *err, size_t err_len)
+{
+    char dict[256], shape_text[160] = "";
+    size_t count = 1, used = 0;
+    for (int i = 0; i < ndim; i++) {
+        used += (size_t)snprintf(shape_text + used, sizeof shape_text - used, "%lld,%s", (long long)shape[i],
+                                 i + 1 < ndim ? " " : "");
+        count *= (size_t)shape[i];
+    }
+    if (ndim > 1) shape_text[used - 1] = 0; /* "(2, 3)" not "(2, 3,)"; a 1-d shape keeps its comma */
+    int n = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", shape_text);
+    int total = 10 + n + 1, pad = (64 - total % 64) % 64; /* header padded to a multiple of 64, ends in \n */
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    unsigned short header_len = (unsigned short)(n + pad + 1);
+    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(header_len & 0xff),
+                             (unsigned char)(header_len >> 8)};
+    int ok = fwrite(pre, 1, 10, f) == 10 && fwrite(dict, 1, (size_t)n, f) == (size_t)n;
+    for (int i = 0; ok && i < pad; i++) ok = fputc(' ', f) != EOF;
+    ok = ok && fputc('\n', f) != EOF && fwrite(data, sizeof(float), count, f) == count;
+    if (fclose(f) != 0) ok = 0;
+    if (!ok) {
+        snprintf(err, err_len, "%s: write failed: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void dfv_npy_free(dfv_npy *array)
+{
+    free(array->data);
+    array->data = NULL;
+}
