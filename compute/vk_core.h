@@ -71,6 +71,8 @@ const dfv_device_caps *dfv_ctx_caps(const dfv_ctx *ctx);
 const char *dfv_ctx_error(const dfv_ctx *ctx);
 /* Number of validation-layer messages (warnings and errors) seen so far; tests fail when non-zero. */
 int dfv_ctx_validation_messages(const dfv_ctx *ctx);
+/* Whether a persisted pipeline cache passed validation and was loaded at creation. */
+bool dfv_ctx_pipeline_cache_loaded(const dfv_ctx *ctx);
 /* Prints every device with the capabilities that matter; marks the one dfv_ctx_create would pick. */
 dfv_status dfv_devices_print(FILE *out, char err[DFV_ERR_LEN]);
 
@@ -122,7 +124,8 @@ typedef struct {
 
 typedef struct dfv_pipeline dfv_pipeline;
 
-/* Cached per (shader, specialization constants) in the context; the VkPipelineCache is persisted under
+/* Cached per (shader, specialization constants) in the context (the shader is identified by its code
+ * pointer and copied, so a temporary dfv_shader is fine); the VkPipelineCache is persisted under
  * $XDG_CACHE_HOME/dfview/ and validated against vendor, device, driver and pipelineCacheUUID. */
 dfv_status dfv_pipeline_get(dfv_ctx *ctx, const dfv_shader *shader, const uint32_t *spec, uint32_t spec_count,
                             dfv_pipeline **out);
@@ -156,6 +159,7 @@ dfv_status dfv_seq_dispatch(dfv_seq *seq, dfv_pipeline *pipe, const dfv_binding 
                             const dfv_dispatch_info *info);
 dfv_status dfv_seq_submit(dfv_seq *seq); /* ends recording on first use; waits for completion */
 int dfv_seq_dispatch_count(const dfv_seq *seq);
+int dfv_seq_barrier_count(const dfv_seq *seq); /* barriers the hazard tracking inserted */
 /* With profiling on: after a submit, per-dispatch µs and GFLOP/s (or GB/s). */
 void dfv_seq_profile_print(const dfv_seq *seq, FILE *out, int top_n);
 double dfv_seq_last_gpu_ms(const dfv_seq *seq); /* total of the last submit, -1 if not profiled */
