@@ -167,13 +167,15 @@ static bool frame_is_wanted(const seed_spec *spec, dfv_video_reader *reader, con
 static bool short_video_error(const char *label, const seed_spec *spec, int produced, int wanted,
                               int64_t decoded, char *err)
 {
+    if (decoded == 0 && spec->kind != SEED_START_TIME)
+        return dfv_media_fail(err, "seed '%s': not an image or video FFmpeg can decode (no picture in it)", label);
     if (produced == 0 && spec->kind == SEED_START_FRAME)
         return dfv_media_fail(err, "seed '%s': the video has only %lld frames, frame %lld was asked", label,
                               (long long)decoded, (long long)spec->frame);
     if (produced == 0)
         return dfv_media_fail(err, "seed '%s': the video ends before %.3f s", label, spec->seconds);
-    return dfv_media_fail(err, "seed '%s': the video is shorter than asked: %d frames from there, %d needed",
-                          label, produced, wanted);
+    return dfv_media_fail(err, "seed '%s': the video is shorter than asked: %d frame%s from there, %d needed",
+                          label, produced, produced == 1 ? "" : "s", wanted);
 }
 
 static bool read_frames(dfv_video_reader *reader, const seed_spec *spec, const dfv_seed_desc *desc, int wanted,
