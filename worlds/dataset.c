@@ -231,7 +231,7 @@ static int write_manifest(const dataset_job *job, char err[DFV_WORLD_ERR_LEN])
             dfv_world_kind_name(d->kind), d->size, d->frames);
     for (int i = 0; i < job->action_count; i++) fprintf(f, "%s\"%s\"", i ? ", " : "", names[i]);
     fprintf(f, "],\n  \"action_kind\": \"%s\",\n  \"seed\": %llu,\n  \"shards\": [\n",
-            dfv_action_kind_name(dfv_world_action_kind(d->kind)), (unsigned long long)d->seed);
+            dfv_world_action_kind_name(dfv_world_action_kind(d->kind)), (unsigned long long)d->seed);
     for (int s = 0; s < job->shard_count; s++) {
         int first = s * job->shard_episodes;
         int count = first + job->shard_episodes <= d->episodes ? job->shard_episodes : d->episodes - first;

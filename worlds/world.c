@@ -40,12 +40,12 @@ const char *const *dfv_world_action_names(dfv_world_kind kind)
     return kind == DFV_WORLD_VOXEL ? dfv_voxel_action_names : dfv_maze_action_names;
 }
 
-dfv_action_kind dfv_world_action_kind(dfv_world_kind kind)
+dfv_world_action_style dfv_world_action_kind(dfv_world_kind kind)
 {
-    return kind == DFV_WORLD_VOXEL ? DFV_ACTIONS_MULTI_HOT : DFV_ACTIONS_ONE_HOT;
+    return kind == DFV_WORLD_VOXEL ? DFV_WORLD_MULTI_HOT : DFV_WORLD_ONE_HOT;
 }
 
-const char *dfv_action_kind_name(dfv_action_kind kind) { return kind == DFV_ACTIONS_MULTI_HOT ? "multi-hot" : "one-hot"; }
+const char *dfv_world_action_kind_name(dfv_world_action_style kind) { return kind == DFV_WORLD_MULTI_HOT ? "multi-hot" : "one-hot"; }
 
 int dfv_world_action_index(dfv_world_kind kind, const char *name)
 {

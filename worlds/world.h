@@ -18,9 +18,9 @@ typedef enum {
 } dfv_world_kind;
 
 typedef enum {
-    DFV_ACTIONS_ONE_HOT = 0,
-    DFV_ACTIONS_MULTI_HOT = 1,
-} dfv_action_kind;
+    DFV_WORLD_ONE_HOT = 0,
+    DFV_WORLD_MULTI_HOT = 1,
+} dfv_world_action_style;
 
 /* Camera pose, in world units (maze: one unit = one map cell; voxel: one unit = one block). yaw in radians,
  * counter-clockwise seen from above (increasing yaw = turning left); pitch in radians, positive = up. */
@@ -38,8 +38,8 @@ const char *dfv_world_kind_name(dfv_world_kind kind);
 /* Actions of a kind: count, names (in action-vector order) and whether one or several may be active. */
 int dfv_world_action_count(dfv_world_kind kind);
 const char *const *dfv_world_action_names(dfv_world_kind kind);
-dfv_action_kind dfv_world_action_kind(dfv_world_kind kind);
-const char *dfv_action_kind_name(dfv_action_kind kind);
+dfv_world_action_style dfv_world_action_kind(dfv_world_kind kind);
+const char *dfv_world_action_kind_name(dfv_world_action_style kind);
 /* Index of an action name for a kind, or -1. */
 int dfv_world_action_index(dfv_world_kind kind, const char *name);
 
