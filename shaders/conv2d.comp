@@ -1,0 +1,140 @@
+#version 450
+// Per-frame 2D convolution as an implicit GEMM with register blocking: every invocation accumulates a
+// block of BLOCK_C output channels x BLOCK_P output pixels in registers, walking the reduction
+// (input channel, ky, kx) once. No shared memory: on lavapipe barriers and shared loads cost more than
+// they save, and on GPUs the broadcast weight loads and neighbouring pixel loads hit L1 anyway.
+//
+// Spatial kernels: an invocation's BLOCK_P pixels are consecutive along one output row, so for each
+// (input channel, ky) it loads one input row segment of (BLOCK_P-1)*STRIDE + KSIZE values and reuses
+// them for every kx: about KSIZE times fewer loads and bounds checks than gathering per tap. KSIZE and
+// STRIDE are specialised so that the segment stays in registers.
+// Pointwise (KSIZE 1, STRIDE 1, pad 0): a plain GEMM over the flattened pixels, no bounds checks.
+#extension GL_GOOGLE_include_directive : require
+#include "dfv_storage.glsl"
+// Arrays sized by specialisation constants stay local: passed as function arguments they came out
+// wrong on lavapipe (only element 0 survived).
+
+layout(local_size_x_id = 0) in;                  // lanes along the pixels
+layout(constant_id = 1) const int BLOCK_C = 4;   // output channels per invocation
+layout(constant_id = 2) const int BLOCK_P = 8;   // output pixels per invocation
+layout(constant_id = 3) const int KSIZE = 3;
+layout(constant_id = 4) const int STRIDE = 1;
+
+const int SEGMENT = (BLOCK_P - 1) * STRIDE + KSIZE;
+
+layout(std430, binding = 0) readonly buffer InBuf { dfv_src_t in_data[]; };
+layout(std430, binding = 1) readonly buffer WeightBuf { dfv_src_t weight[]; };
+layout(std430, binding = 2) readonly buffer BiasBuf { dfv_src_t bias[]; };
+layout(std430, binding = 3) writeonly buffer OutBuf { dfv_dst_t out_data[]; };
+
+layout(push_constant) uniform Push {
+    int frames, in_c, in_h, in_w;
+    int out_c, out_h, out_w;
+    int pad, has_bias;
+} pc;
+
+int weight_row(int i, int c0, int reduce_len) { return min(c0 + i, pc.out_c - 1) * reduce_len; }
+
+// Adds the bias and stores one output; out_offset already points at channel 0 of the pixel.
+void store_output(int co, int out_offset, float value) {
+    const int out_hw = pc.out_h * pc.out_w;
+    float b = pc.has_bias != 0 ? float(bias[co]) : 0.0;
+    out_data[out_offset + co * out_hw] = dfv_dst_t(value + b);
+}
+
+void pointwise(int c0) {
+    const int hw = pc.in_h * pc.in_w;
+    const int pixel_count = pc.frames * hw;
+    const int p0 = int(gl_GlobalInvocationID.x) * BLOCK_P;
+    int in_off[BLOCK_P], out_off[BLOCK_P];
+    bool valid[BLOCK_P];
+    for (int j = 0; j < BLOCK_P; ++j) {
+        int p = min(p0 + j, pixel_count - 1); // lanes past the end compute garbage, never stored
+        int t = p / hw;
+        in_off[j] = t * pc.in_c * hw + (p - t * hw);
+        out_off[j] = t * pc.out_c * hw + (p - t * hw);
+        valid[j] = p0 + j < pixel_count;
+    }
+    int w_row[BLOCK_C];
+    for (int i = 0; i < BLOCK_C; ++i) w_row[i] = weight_row(i, c0, pc.in_c);
+    float acc[BLOCK_C * BLOCK_P];
+    for (int a = 0; a < BLOCK_C * BLOCK_P; ++a) acc[a] = 0.0;
+    for (int ci = 0; ci < pc.in_c; ++ci) {
+        float x[BLOCK_P];
+        for (int j = 0; j < BLOCK_P; ++j) x[j] = float(in_data[in_off[j] + ci * hw]);
+        for (int i = 0; i < BLOCK_C; ++i) {
+            float w = float(weight[w_row[i] + ci]);
+            for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] += w * x[j];
+        }
+    }
+    for (int i = 0; i < BLOCK_C; ++i) {
+        if (c0 + i >= pc.out_c) break;
+        for (int j = 0; j < BLOCK_P; ++j) {
+            if (valid[j]) store_output(c0 + i, out_off[j], acc[i * BLOCK_P + j]);
+        }
+    }
+}
+
+void spatial(int c0) {
+    const int in_hw = pc.in_h * pc.in_w;
+    const int x_blocks = (pc.out_w + BLOCK_P - 1) / BLOCK_P;
+    const int segments = pc.frames * pc.out_h * x_blocks;
+    const int seg = min(int(gl_GlobalInvocationID.x), segments - 1);
+    const int xb = seg % x_blocks;
+    const int row = seg / x_blocks; // t * out_h + oy
+    const int t = row / pc.out_h;
+    const int oy = row - t * pc.out_h;
+    const int ox0 = xb * BLOCK_P;
+    const int iy0 = oy * STRIDE - pc.pad, ix0 = ox0 * STRIDE - pc.pad;
+    const int in_frame = t * pc.in_c * in_hw;
+    const int reduce_len = pc.in_c * KSIZE * KSIZE;
+
+    int w_row[BLOCK_C];
+    for (int i = 0; i < BLOCK_C; ++i) w_row[i] = weight_row(i, c0, reduce_len);
+    float acc[BLOCK_C * BLOCK_P];
+    for (int a = 0; a < BLOCK_C * BLOCK_P; ++a) acc[a] = 0.0;
+
+    for (int ci = 0; ci < pc.in_c; ++ci) {
+        for (int ky = 0; ky < KSIZE; ++ky) {
+            const int iy = iy0 + ky;
+            const bool row_inside = uint(iy) < uint(pc.in_h);
+            const int row_off = in_frame + ci * in_hw + iy * pc.in_w;
+            float x[SEGMENT];
+            for (int m = 0; m < SEGMENT; ++m) {
+                int ix = ix0 + m;
+                bool inside = row_inside && uint(ix) < uint(pc.in_w);
+                x[m] = inside ? float(in_data[inside ? row_off + ix : 0]) : 0.0;
+            }
+            const int kk = (ci * KSIZE + ky) * KSIZE;
+            for (int kx = 0; kx < KSIZE; ++kx) {
+                for (int i = 0; i < BLOCK_C; ++i) {
+                    float w = float(weight[w_row[i] + kk + kx]);
+                    for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] += w * x[j * STRIDE + kx];
+                }
+            }
+        }
+    }
+
+    const int out_hw = pc.out_h * pc.out_w;
+    int out_off[BLOCK_P];
+    bool valid[BLOCK_P];
+    for (int j = 0; j < BLOCK_P; ++j) {
+        out_off[j] = t * pc.out_c * out_hw + oy * pc.out_w + ox0 + j;
+        valid[j] = int(gl_GlobalInvocationID.x) < segments && ox0 + j < pc.out_w;
+    }
+    for (int i = 0; i < BLOCK_C; ++i) {
+        if (c0 + i >= pc.out_c) break;
+        for (int j = 0; j < BLOCK_P; ++j) {
+            if (valid[j]) store_output(c0 + i, out_off[j], acc[i * BLOCK_P + j]);
+        }
+    }
+}
+
+void main() {
+    const int c0 = int(gl_WorkGroupID.y) * BLOCK_C;
+    if (KSIZE == 1 && STRIDE == 1 && pc.pad == 0) {
+        pointwise(c0);
+    } else {
+        spatial(c0);
+    }
+}

@@ -1,0 +1,122 @@
+/* dfv_op_conv2d against a double-accumulating direct convolution: kernels 1, 3, 7, strides 1 and 2,
+ * padding 0..k/2, with and without bias, odd sizes, T = 1 and 16, channel counts off the block sizes. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "harness.h"
+
+typedef struct {
+    int t, in_c, h, w, out_c, k, stride, pad;
+    bool bias;
+} conv_case;
+
+static void conv2d_reference(const float *in, const float *weight, const float *bias, double *out, const conv_case *c,
+                             int oh, int ow)
+{
+    for (int t = 0; t < c->t; t++)
+        for (int co = 0; co < c->out_c; co++)
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++) {
+                    double acc = bias ? bias[co] : 0.0;
+                    for (int ci = 0; ci < c->in_c; ci++)
+                        for (int ky = 0; ky < c->k; ky++)
+                            for (int kx = 0; kx < c->k; kx++) {
+                                int iy = oy * c->stride - c->pad + ky, ix = ox * c->stride - c->pad + kx;
+                                if (iy < 0 || iy >= c->h || ix < 0 || ix >= c->w)
+                                    continue;
+                                acc += (double)in[(((size_t)t * c->in_c + ci) * c->h + iy) * c->w + ix] *
+                                       weight[(((size_t)co * c->in_c + ci) * c->k + ky) * c->k + kx];
+                            }
+                    out[(((size_t)t * c->out_c + co) * oh + oy) * ow + ox] = acc;
+                }
+}
+
+static void test_case(dfv_test *t, dfv_dtype dtype, const conv_case *c)
+{
+    int oh = (c->h + 2 * c->pad - c->k) / c->stride + 1, ow = (c->w + 2 * c->pad - c->k) / c->stride + 1;
+    size_t n_in = (size_t)c->t * c->in_c * c->h * c->w, n_w = (size_t)c->out_c * c->in_c * c->k * c->k;
+    size_t n_out = (size_t)c->t * c->out_c * oh * ow;
+    float *in = dfv_test_random(t, n_in, -1, 1), *weight = dfv_test_random(t, n_w, -1, 1);
+    float *bias = dfv_test_random(t, (size_t)c->out_c, -1, 1);
+    double *ref = malloc(n_out * sizeof *ref);
+    dfv_test_tensor tin = {0}, tw = {0}, tb = {0}, tout = {0};
+    dfv_seq *seq = NULL;
+    if (!in || !weight || !bias || !ref || !dfv_test_input(t, dtype, c->t, c->in_c, c->h, c->w, in, &tin) ||
+        !dfv_test_input(t, dtype, c->out_c, c->in_c, c->k, c->k, weight, &tw) ||
+        !dfv_test_input(t, dtype, 1, c->out_c, 1, 1, bias, &tb) ||
+        !dfv_test_output(t, dtype, c->t, c->out_c, oh, ow, &tout) || !(seq = dfv_test_seq(t)))
+        goto done;
+    conv2d_reference(in, weight, c->bias ? bias : NULL, ref, c, oh, ow);
+    char label[160];
+    snprintf(label, sizeof label, "conv2d %s T%d %dx%dx%d -> %d k%d s%d p%d%s", dtype == DFV_F16 ? "f16" : "f32",
+             c->t, c->in_c, c->h, c->w, c->out_c, c->k, c->stride, c->pad, c->bias ? " bias" : "");
+    if (dfv_test_ok(t, dfv_op_conv2d(seq, tout.view, tin.view, tw.view, c->bias ? &tb.view : NULL, c->stride, c->pad),
+                    label) &&
+        dfv_test_ok(t, dfv_seq_submit(seq), label))
+        dfv_test_check(t, label, &tout, ref, dfv_test_tol(dtype, DFV_TOL_REDUCTION));
+done:
+    dfv_seq_destroy(seq);
+    dfv_test_tensor_free(t, &tin);
+    dfv_test_tensor_free(t, &tw);
+    dfv_test_tensor_free(t, &tb);
+    dfv_test_tensor_free(t, &tout);
+    free(in);
+    free(weight);
+    free(bias);
+    free(ref);
+}
+
+static void expect_rejected(dfv_test *t, dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor w, int stride, int pad,
+                            const char *what)
+{
+    dfv_status s = dfv_op_conv2d(seq, out, in, w, NULL, stride, pad);
+    dfv_test_expect(t, s == DFV_ERR_ARGUMENT, "conv2d rejects %s: %s", what, dfv_ctx_error(t->ctx));
+}
+
+static void test_bad_arguments(dfv_test *t)
+{
+    dfv_test_tensor in = {0}, w = {0}, out = {0};
+    dfv_seq *seq = NULL;
+    float *x = dfv_test_random(t, 2 * 4 * 6 * 6, -1, 1);
+    if (x && dfv_test_input(t, DFV_F32, 2, 4, 6, 6, x, &in) && dfv_test_input(t, DFV_F32, 3, 4, 3, 3, x, &w) &&
+        dfv_test_output(t, DFV_F32, 2, 3, 6, 6, &out) && (seq = dfv_test_seq(t))) {
+        dfv_tensor wrong_in = in.view;
+        wrong_in.c = 3, wrong_in.w = 8;
+        expect_rejected(t, seq, out.view, wrong_in, w.view, 1, 1, "a channel mismatch");
+        expect_rejected(t, seq, out.view, in.view, w.view, 1, 0, "an output of the wrong size");
+        expect_rejected(t, seq, out.view, in.view, w.view, 0, 1, "stride 0");
+        dfv_tensor rect = w.view;
+        rect.h = 1, rect.w = 9;
+        expect_rejected(t, seq, out.view, in.view, rect, 1, 0, "a non-square kernel");
+        dfv_tensor half = w.view;
+        half.dtype = DFV_F16;
+        expect_rejected(t, seq, out.view, in.view, half, 1, 1, "mixed dtypes");
+    }
+    dfv_seq_destroy(seq);
+    dfv_test_tensor_free(t, &in);
+    dfv_test_tensor_free(t, &w);
+    dfv_test_tensor_free(t, &out);
+    free(x);
+}
+
+int main(void)
+{
+    dfv_test t;
+    if (!dfv_test_begin(&t, "conv2d"))
+        return dfv_test_end(&t);
+    const conv_case cases[] = {
+        {2, 5, 9, 11, 13, 3, 1, 1, true},   {16, 3, 8, 7, 5, 3, 2, 1, true}, {1, 3, 10, 6, 11, 7, 1, 3, true},
+        {3, 9, 5, 7, 17, 1, 1, 0, false},   {2, 6, 7, 9, 4, 1, 2, 0, true},  {1, 5, 11, 9, 6, 3, 2, 0, false},
+        {2, 21, 12, 19, 10, 3, 1, 1, true}, {1, 40, 8, 8, 37, 3, 1, 1, true}, {16, 12, 6, 6, 9, 1, 1, 0, true},
+        {1, 2, 9, 9, 3, 7, 2, 3, false},
+    };
+    for (int d = 0; d < 2; d++) {
+        dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
+        if (!dfv_test_dtype_ok(&t, dtype))
+            continue;
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+            test_case(&t, dtype, &cases[i]);
+    }
+    test_bad_arguments(&t);
+    return dfv_test_end(&t);
+}
