@@ -147,18 +147,14 @@ def schedule_name(alphas):
 
 
 def data_stat(value, default):
+    """The single mean/std dfview applies to every channel."""
     if value is None:
         return default
     flat = value.ravel()
-    if np.all(flat == flat[0]):
-        return float(flat[0])
-    if value.ndim >= 1 and value.shape[0] == flat.size:
-        return [float(v) for v in flat]
-    per_channel = value.reshape(value.shape[0], -1)
-    if np.all(per_channel == per_channel[:, :1]):
-        return [float(v) for v in per_channel[:, 0]]
-    raise ConversionError(f"data_mean/std of shape {list(value.shape)} varies per pixel; dfview takes one value "
-                          "per channel")
+    if not np.all(flat == flat[0]):
+        raise ConversionError(f"data_mean/std of shape {list(value.shape)} differs between channels or pixels; "
+                              "dfview models take one value for all channels")
+    return float(flat[0])
 
 
 def convert(in_path, out_path, dtype="fp32", heads=4, resolution=None, window=None, context_frames=2,
