@@ -1,0 +1,46 @@
+#version 450
+// out = fn(in) elementwise: SiLU or GELU (exact, erf form), computed in fp32. Same lane layout as add.comp.
+#extension GL_GOOGLE_include_directive : require
+#include "dfv_storage.glsl"
+#include "dfv_grid.glsl"
+
+#define DFV_PER_LANE 4
+#define DFV_UNARY_SILU 0u
+#define DFV_UNARY_GELU 1u
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint fn = DFV_UNARY_SILU;
+
+layout(std430, binding = 0) readonly buffer In { dfv_src_t src[]; };
+layout(std430, binding = 1) writeonly buffer Out { dfv_dst_t dst[]; };
+
+layout(push_constant) uniform Push { uint count; } pc;
+
+// erfc with a relative error below 1.2e-7 everywhere (a Chebyshev fit of t·exp(-z² + P(t)),
+// t = 1/(1 + z/2)), so GELU keeps its accuracy in the far negative tail where 1 + erf would cancel.
+float dfv_erfc(float x)
+{
+    float z = abs(x);
+    float t = 1.0 / (1.0 + 0.5 * z);
+    float p = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+              t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+    float r = t * exp(-z * z + p);
+    return x >= 0.0 ? r : 2.0 - r;
+}
+
+float dfv_apply(float x)
+{
+    if (fn == DFV_UNARY_GELU)
+        return 0.5 * x * dfv_erfc(-x * 0.70710678118654752);
+    return x / (1.0 + exp(-x));
+}
+
+void main()
+{
+    uint base = dfv_flat_group() * gl_WorkGroupSize.x * DFV_PER_LANE + gl_LocalInvocationID.x;
+    for (uint k = 0; k < DFV_PER_LANE; k++) {
+        uint i = base + k * gl_WorkGroupSize.x;
+        if (i < pc.count)
+            dst[i] = dfv_dst_t(dfv_apply(float(src[i])));
+    }
+}
