@@ -22,7 +22,8 @@ typedef enum {
     DFV_WORLD_MULTI_HOT = 1,
 } dfv_world_action_style;
 
-/* Camera pose, in world units (maze: one unit = one map cell; voxel: one unit = one block). yaw in radians,
+/* Camera pose, in world units (maze: one unit = one map cell, z = eye height 0.5; voxel: one unit = one
+ * block, z = height of the feet, eyes 1.6 higher). yaw in radians,
  * counter-clockwise seen from above (increasing yaw = turning left); pitch in radians, positive = up. */
 typedef struct {
     float x, y, z;
@@ -75,5 +76,7 @@ int dfv_world_camera_collides(const dfv_world *world);
  * `--seed world:KIND:SEED` uses. */
 int dfv_world_render_seed(dfv_world_kind kind, uint64_t seed, int size, int count, uint8_t *rgb,
                           char err[DFV_WORLD_ERR_LEN]);
+/* Parses "world:maze:SEED" / "world:voxel:SEED" (decimal seed). Returns -1 if spec is not of that form. */
+int dfv_world_parse_seed_spec(const char *spec, dfv_world_kind *kind, uint64_t *seed);
 
 #endif

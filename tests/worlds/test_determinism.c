@@ -4,6 +4,7 @@
 
 #include "agent.h"
 #include "check.h"
+#include "dataset.h"
 #include "world.h"
 
 enum { FRAMES = 120 };
@@ -51,12 +52,45 @@ static int check_kind(dfv_world_kind kind, int size)
     return failures;
 }
 
+/* Seed frames are the opening frames of the dataset episode with the same seed. */
+static int check_seed_frames(dfv_world_kind kind)
+{
+    int failures = 0;
+    enum { SIZE = 24, COUNT = 6, LONGER = 10 };
+    static uint8_t seed_rgb[COUNT * SIZE * SIZE * 3], episode_rgb[LONGER * SIZE * SIZE * 3];
+    static float actions[LONGER * DFV_WORLD_MAX_ACTIONS];
+    char err[DFV_WORLD_ERR_LEN];
+    CHECK(failures, !dfv_world_render_seed(kind, 77, SIZE, COUNT, seed_rgb, err), "render_seed: %s", err);
+    CHECK(failures, !dfv_dataset_episode(kind, 77, LONGER, SIZE, episode_rgb, actions, err), "episode: %s", err);
+    CHECK(failures, !memcmp(seed_rgb, episode_rgb, sizeof seed_rgb), "%s: seed frames differ from the episode's",
+          dfv_world_kind_name(kind));
+    CHECK(failures, dfv_world_render_seed(kind, 77, SIZE, 0, seed_rgb, err) == -1, "count 0 accepted");
+    CHECK(failures, dfv_world_render_seed(kind, 77, 4, 1, seed_rgb, err) == -1, "size 4 accepted");
+    return failures;
+}
+
+static int check_seed_specs(void)
+{
+    int failures = 0;
+    dfv_world_kind kind;
+    uint64_t seed;
+    CHECK(failures, !dfv_world_parse_seed_spec("world:maze:42", &kind, &seed) && kind == DFV_WORLD_MAZE && seed == 42,
+          "world:maze:42");
+    CHECK(failures, !dfv_world_parse_seed_spec("world:voxel:0", &kind, &seed) && kind == DFV_WORLD_VOXEL && seed == 0,
+          "world:voxel:0");
+    const char *bad[] = {"world:maze:", "world:cave:1", "maze:1", "world:maze:12x", "world:maze:-1", "seed.png", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK(failures, dfv_world_parse_seed_spec(bad[i], &kind, &seed) == -1, "accepted '%s'", bad[i]);
+    return failures;
+}
+
 int main(void)
 {
     int failures = 0;
     failures += check_kind(DFV_WORLD_MAZE, 64);
     failures += check_kind(DFV_WORLD_MAZE, 37); /* odd sizes work too */
     failures += check_kind(DFV_WORLD_VOXEL, 32);
+    failures += check_seed_frames(DFV_WORLD_MAZE) + check_seed_frames(DFV_WORLD_VOXEL) + check_seed_specs();
     if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;
 }
