@@ -102,6 +102,12 @@ class Ops(unittest.TestCase):
             w = (q[0, 0, i] @ k[0, 0, :i + 1].T / math.sqrt(8)).softmax(-1)
             self.assertLess((out[0, 0, i] - w @ v[0, 0, :i + 1]).abs().max().item(), 1e-12)
 
+    def test_upsample_is_nearest_then_conv(self):
+        up = U.Upsample(4).double()
+        x = torch.randn(1, 4, 2, 3, 5, dtype=torch.float64)
+        ref = up.conv(torch.nn.functional.interpolate(x, scale_factor=(1, 2, 2), mode="nearest"))
+        self.assertLess((up(x) - ref).abs().max().item(), 1e-12)
+
     def test_noise_embedding_is_cos_then_sin(self):
         emb = U.SinusoidalLevels(8)(torch.tensor([[3]]))[0, 0]
         f = [math.exp(-math.log(10000) * i / 4) for i in range(4)]
