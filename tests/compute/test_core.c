@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "vk_internal.h" /* to break a Vulkan rule on purpose below */
 
 static void test_buffers(dfv_test *t)
 {
@@ -178,6 +179,26 @@ static void test_missing_device_and_loader(dfv_test *t)
                     err);
 }
 
+/* Under DFVIEW_VALIDATE the counter must see a real violation (a buffer with no usage), on a context of
+ * its own so that the harness's context stays clean. */
+static void test_validation_counts(dfv_test *t)
+{
+    if (!t->validate)
+        return;
+    dfv_ctx *ctx = NULL;
+    char err[DFV_ERR_LEN];
+    if (!dfv_test_ok(t, dfv_ctx_create(&(dfv_ctx_desc){.device_index = -1, .validate = true}, &ctx, err), err))
+        return;
+    printf("(the validation error below is provoked on purpose)\n");
+    VkBufferCreateInfo info = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, .size = 16, .usage = 0};
+    VkBuffer buffer = VK_NULL_HANDLE;
+    if (ctx->vk.vkCreateBuffer(ctx->device, &info, NULL, &buffer) == VK_SUCCESS)
+        ctx->vk.vkDestroyBuffer(ctx->device, buffer, NULL);
+    dfv_test_expect(t, dfv_ctx_validation_messages(ctx) >= 1, "validation messages are counted (%d)",
+                    dfv_ctx_validation_messages(ctx));
+    dfv_ctx_destroy(ctx);
+}
+
 int main(void)
 {
     dfv_test t;
@@ -187,5 +208,6 @@ int main(void)
     test_hazards(&t);
     test_pipeline_cache(&t);
     test_missing_device_and_loader(&t);
+    test_validation_counts(&t);
     return dfv_test_end(&t);
 }
