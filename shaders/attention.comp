@@ -1,0 +1,107 @@
+#version 450
+// Softmax attention, one invocation per (sequence, query, head) with an online softmax over blocks of
+// KEY_BLOCK keys, so any number of keys streams through registers (256-1024 spatial tokens included).
+// A "sequence" is one frame (spatial: tokens are its pixels) or one pixel (temporal: tokens are its
+// frames); strides in the push constants cover both, and the lane axis is whichever keeps neighbouring
+// lanes on neighbouring addresses (queries for spatial, pixels for temporal).
+#extension GL_GOOGLE_include_directive : require
+#include "dfv_storage.glsl"
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const int DIM_HEAD = 32; // specialised so q and the accumulator stay in registers
+layout(constant_id = 2) const int KEY_BLOCK = 8;
+
+layout(std430, binding = 0) readonly buffer QBuf { dfv_src_t q_src[]; };
+layout(std430, binding = 1) readonly buffer KVBuf { dfv_src_t kv_src[]; };
+layout(std430, binding = 2) writeonly buffer OutBuf { dfv_dst_t out_data[]; };
+
+layout(push_constant) uniform Push {
+    int seq_count, q_count, k_count, lanes_are_sequences;
+    int q_tok_stride, q_seq_stride, kv_tok_stride, kv_seq_stride;
+    int out_tok_stride, out_seq_stride, chan_stride, heads;
+    int q_c0, k_c0, v_c0, q_pos0;
+    int causal, rotary;
+    float scale;
+} pc;
+
+const float NEG_BIG = -1e30; // finite stand-in for -inf: exp() of it is 0 without inf - inf = NaN
+
+// Interleaved rotary frequency of pair i: 10000^(-2i/DIM_HEAD).
+float rotary_theta(int i) { return exp2(-float(2 * i) / float(DIM_HEAD) * log2(10000.0)); }
+
+void main() {
+    const int lane_index = int(gl_GlobalInvocationID.x);
+    const int seq = pc.lanes_are_sequences != 0 ? lane_index : int(gl_WorkGroupID.y);
+    const int qi = pc.lanes_are_sequences != 0 ? int(gl_WorkGroupID.y) : lane_index;
+    const int head = int(gl_WorkGroupID.z);
+    if (seq >= pc.seq_count || qi >= pc.q_count) return;
+
+    const int q_base = seq * pc.q_seq_stride + qi * pc.q_tok_stride + (pc.q_c0 + head * DIM_HEAD) * pc.chan_stride;
+    const int kv_seq = seq * pc.kv_seq_stride;
+    const int k_head = (pc.k_c0 + head * DIM_HEAD) * pc.chan_stride;
+    const int v_head = (pc.v_c0 + head * DIM_HEAD) * pc.chan_stride;
+
+    float q[DIM_HEAD];
+    for (int d = 0; d < DIM_HEAD; ++d) q[d] = float(q_src[q_base + d * pc.chan_stride]);
+    // Rotary: q starts rotated to its position relative to key 0, R(q_pos0 + qi), and turns back by one
+    // key position after each key (see the key loop).
+    float step_cos[DIM_HEAD / 2 + 1], step_sin[DIM_HEAD / 2 + 1];
+    if (pc.rotary != 0) {
+        const float pos = float(pc.q_pos0 + qi);
+        for (int i = 0; i < DIM_HEAD / 2; ++i) {
+            float theta = rotary_theta(i), angle = pos * theta, c = cos(angle), s = sin(angle);
+            step_cos[i] = cos(theta);
+            step_sin[i] = sin(theta);
+            float a = q[2 * i], b = q[2 * i + 1];
+            q[2 * i] = a * c - b * s;
+            q[2 * i + 1] = b * c + a * s;
+        }
+    }
+    for (int d = 0; d < DIM_HEAD; ++d) q[d] *= pc.scale;
+
+    const int key_end = pc.causal != 0 ? min(pc.k_count, pc.q_pos0 + qi + 1) : pc.k_count;
+    float acc[DIM_HEAD];
+    for (int d = 0; d < DIM_HEAD; ++d) acc[d] = 0.0;
+    float running_max = NEG_BIG, running_sum = 0.0;
+
+    for (int j0 = 0; j0 < key_end; j0 += KEY_BLOCK) {
+        float score[KEY_BLOCK];
+        float block_max = NEG_BIG;
+        for (int jj = 0; jj < KEY_BLOCK; ++jj) {
+            const int j = j0 + jj;
+            score[jj] = NEG_BIG;
+            if (j >= key_end) continue;
+            const int k_off = kv_seq + j * pc.kv_tok_stride + k_head;
+            float dot_qk = 0.0;
+            for (int d = 0; d < DIM_HEAD; ++d) dot_qk += q[d] * float(kv_src[k_off + d * pc.chan_stride]);
+            if (pc.rotary != 0) {
+                // R(p)q . R(j)k = R(p - j)q . k: step q back by one position per key instead of rotating
+                // every key (cos/sin once per invocation, not per key).
+                for (int i = 0; i < DIM_HEAD / 2; ++i) {
+                    float a = q[2 * i], b = q[2 * i + 1];
+                    q[2 * i] = a * step_cos[i] + b * step_sin[i];
+                    q[2 * i + 1] = b * step_cos[i] - a * step_sin[i];
+                }
+            }
+            score[jj] = dot_qk;
+            block_max = max(block_max, dot_qk);
+        }
+        const float new_max = max(running_max, block_max);
+        const float correction = exp(running_max - new_max);
+        running_sum *= correction;
+        for (int d = 0; d < DIM_HEAD; ++d) acc[d] *= correction;
+        for (int jj = 0; jj < KEY_BLOCK; ++jj) {
+            const int j = j0 + jj;
+            if (j >= key_end) continue;
+            const float p = exp(score[jj] - new_max);
+            running_sum += p;
+            const int v_off = kv_seq + j * pc.kv_tok_stride + v_head;
+            for (int d = 0; d < DIM_HEAD; ++d) acc[d] += p * float(kv_src[v_off + d * pc.chan_stride]);
+        }
+        running_max = new_max;
+    }
+
+    const float inv_sum = 1.0 / running_sum;
+    const int out_base = seq * pc.out_seq_stride + qi * pc.out_tok_stride + head * DIM_HEAD * pc.chan_stride;
+    for (int d = 0; d < DIM_HEAD; ++d) out_data[out_base + d * pc.chan_stride] = dfv_dst_t(acc[d] * inv_sum);
+}

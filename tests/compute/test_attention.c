@@ -1,0 +1,174 @@
+/* dfv_op_attention against a double reference: spatial (8x8 up to 32x32 = 1024 tokens, the online-softmax
+ * path) and temporal (T = 1 and 16, causal, interleaved rotary, a longer K/V source with q_pos0 > 0 as
+ * in the cached-context path), q/k/v at arbitrary channel offsets, odd dim_head and sizes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "harness.h"
+
+typedef struct {
+    int tq, tk, q_c, kv_c, h, w;
+    dfv_attention_desc d;
+    bool same_source; /* kv_src is q_src (no cache) */
+} attn_case;
+
+/* Interleaved rotary at position pos, theta_i = 10000^(-2i/dim). */
+static void rotary_reference(double *v, int dim, double pos)
+{
+    for (int i = 0; i < dim / 2; i++) {
+        double theta = pow(10000.0, -2.0 * i / dim), c = cos(pos * theta), s = sin(pos * theta);
+        double a = v[2 * i], b = v[2 * i + 1];
+        v[2 * i] = a * c - b * s;
+        v[2 * i + 1] = b * c + a * s;
+    }
+}
+
+typedef struct {
+    const float *data;
+    int channels, hw;
+    bool temporal;
+} token_source;
+
+/* Channel c of token n in sequence s (a frame for spatial, a pixel for temporal). */
+static double token_at(const token_source *src, int s, int n, int c)
+{
+    size_t frame = src->temporal ? (size_t)n : (size_t)s, pixel = src->temporal ? (size_t)s : (size_t)n;
+    return src->data[(frame * src->channels + c) * src->hw + pixel];
+}
+
+static void attention_reference(const float *q_src, const float *kv_src, double *out, const attn_case *k)
+{
+    const dfv_attention_desc *d = &k->d;
+    const int hw = k->h * k->w, dh = d->dim_head, inner = d->heads * dh;
+    const int seqs = d->temporal ? hw : k->tq, nq = d->temporal ? k->tq : hw, nk = d->temporal ? k->tk : hw;
+    token_source qs = {q_src, k->q_c, hw, d->temporal}, kvs = {kv_src, k->kv_c, hw, d->temporal};
+    double *q = malloc(sizeof(double) * dh), *keys = malloc(sizeof(double) * (size_t)nk * dh);
+    double *score = malloc(sizeof(double) * nk);
+    for (int s = 0; s < seqs && q && keys && score; s++)
+        for (int h = 0; h < d->heads; h++) {
+            for (int j = 0; j < nk; j++) {
+                for (int e = 0; e < dh; e++)
+                    keys[(size_t)j * dh + e] = token_at(&kvs, s, j, d->k_channel0 + h * dh + e);
+                if (d->rotary)
+                    rotary_reference(keys + (size_t)j * dh, dh, j);
+            }
+            for (int i = 0; i < nq; i++) {
+                for (int e = 0; e < dh; e++)
+                    q[e] = token_at(&qs, s, i, d->q_channel0 + h * dh + e);
+                if (d->rotary)
+                    rotary_reference(q, dh, d->q_pos0 + i);
+                int key_end = d->causal && d->q_pos0 + i + 1 < nk ? d->q_pos0 + i + 1 : nk;
+                double best = -INFINITY, total = 0;
+                for (int j = 0; j < key_end; j++) {
+                    double dot = 0;
+                    for (int e = 0; e < dh; e++)
+                        dot += q[e] * keys[(size_t)j * dh + e];
+                    score[j] = dot / sqrt((double)dh);
+                    best = fmax(best, score[j]);
+                }
+                for (int j = 0; j < key_end; j++)
+                    total += score[j] = exp(score[j] - best);
+                for (int e = 0; e < dh; e++) {
+                    double acc = 0;
+                    for (int j = 0; j < key_end; j++)
+                        acc += score[j] * token_at(&kvs, s, j, d->v_channel0 + h * dh + e);
+                    size_t frame = d->temporal ? (size_t)i : (size_t)s, pixel = d->temporal ? (size_t)s : (size_t)i;
+                    out[(frame * inner + h * dh + e) * hw + pixel] = acc / total;
+                }
+            }
+        }
+    free(q);
+    free(keys);
+    free(score);
+}
+
+static void test_case(dfv_test *t, dfv_dtype dtype, const attn_case *k)
+{
+    const int hw = k->h * k->w, inner = k->d.heads * k->d.dim_head;
+    size_t n_q = (size_t)k->tq * k->q_c * hw, n_kv = (size_t)k->tk * k->kv_c * hw, n_out = (size_t)k->tq * inner * hw;
+    float *q = dfv_test_random(t, n_q, -2, 2), *kv = k->same_source ? q : dfv_test_random(t, n_kv, -2, 2);
+    double *ref = malloc(n_out * sizeof *ref);
+    dfv_test_tensor tq = {0}, tkv = {0}, tout = {0};
+    dfv_seq *seq = NULL;
+    if (!q || !kv || !ref || !dfv_test_input(t, dtype, k->tq, k->q_c, k->h, k->w, q, &tq) ||
+        (!k->same_source && !dfv_test_input(t, dtype, k->tk, k->kv_c, k->h, k->w, kv, &tkv)) ||
+        !dfv_test_output(t, dtype, k->tq, inner, k->h, k->w, &tout) || !(seq = dfv_test_seq(t)))
+        goto done;
+    attention_reference(q, kv, ref, k);
+    char label[192];
+    snprintf(label, sizeof label, "attention %s %s tq%d tk%d %dx%d %dx%d%s%s pos0 %d",
+             dtype == DFV_F16 ? "f16" : "f32", k->d.temporal ? "temporal" : "spatial", k->tq, k->tk, k->h, k->w,
+             k->d.heads, k->d.dim_head, k->d.causal ? " causal" : "", k->d.rotary ? " rotary" : "", k->d.q_pos0);
+    dfv_tensor kv_view = k->same_source ? tq.view : tkv.view;
+    if (dfv_test_ok(t, dfv_op_attention(seq, tout.view, tq.view, kv_view, &k->d), label) &&
+        dfv_test_ok(t, dfv_seq_submit(seq), label))
+        dfv_test_check(t, label, &tout, ref, dfv_test_tol(dtype, DFV_TOL_REDUCTION));
+done:
+    dfv_seq_destroy(seq);
+    dfv_test_tensor_free(t, &tq);
+    dfv_test_tensor_free(t, &tkv);
+    dfv_test_tensor_free(t, &tout);
+    if (kv != q)
+        free(kv);
+    free(q);
+    free(ref);
+}
+
+static void test_bad_arguments(dfv_test *t)
+{
+    dfv_test_tensor x = {0}, out = {0};
+    dfv_seq *seq = NULL;
+    float *v = dfv_test_random(t, 2 * 12 * 9, -1, 1);
+    if (v && dfv_test_input(t, DFV_F32, 2, 12, 3, 3, v, &x) && dfv_test_output(t, DFV_F32, 2, 4, 3, 3, &out) &&
+        (seq = dfv_test_seq(t))) {
+        dfv_attention_desc d = {2, 2, true, true, true, 0, 0, 4, 8};
+        d.v_channel0 = 9;
+        dfv_test_expect(t, dfv_op_attention(seq, out.view, x.view, x.view, &d) == DFV_ERR_ARGUMENT,
+                        "attention rejects v past the channels: %s", dfv_ctx_error(t->ctx));
+        d.v_channel0 = 8, d.q_pos0 = 1;
+        dfv_test_expect(t, dfv_op_attention(seq, out.view, x.view, x.view, &d) == DFV_ERR_ARGUMENT,
+                        "attention rejects queries past the key frames: %s", dfv_ctx_error(t->ctx));
+        d.q_pos0 = 0, d.dim_head = 1, d.heads = 4;
+        dfv_test_expect(t, dfv_op_attention(seq, out.view, x.view, x.view, &d) == DFV_ERR_ARGUMENT,
+                        "attention rejects rotary with an odd dim_head: %s", dfv_ctx_error(t->ctx));
+        dfv_attention_desc spatial_causal = {2, 2, false, true, false, 0, 0, 4, 8};
+        dfv_test_expect(t, dfv_op_attention(seq, out.view, x.view, x.view, &spatial_causal) == DFV_ERR_ARGUMENT,
+                        "attention rejects a causal spatial mask: %s", dfv_ctx_error(t->ctx));
+    }
+    dfv_seq_destroy(seq);
+    dfv_test_tensor_free(t, &x);
+    dfv_test_tensor_free(t, &out);
+    free(v);
+}
+
+int main(void)
+{
+    dfv_test t;
+    if (!dfv_test_begin(&t, "attention"))
+        return dfv_test_end(&t);
+    /* {tq, tk, q_c, kv_c, h, w, {heads, dim_head, temporal, causal, rotary, q_pos0, q_c0, k_c0, v_c0}, same} */
+    const attn_case cases[] = {
+        {2, 2, 30, 30, 5, 7, {2, 5, false, false, false, 0, 0, 10, 20}, true},
+        {3, 3, 40, 40, 17, 17, {3, 4, false, false, false, 0, 1, 14, 27}, true},
+        {1, 1, 24, 24, 8, 8, {4, 2, false, false, false, 0, 0, 8, 16}, true},
+        {1, 1, 12, 12, 32, 32, {1, 4, false, false, false, 0, 0, 4, 8}, true},
+        {2, 2, 96, 96, 8, 8, {1, 32, false, false, false, 0, 0, 32, 64}, true},
+        {5, 5, 24, 24, 3, 5, {2, 4, true, true, true, 0, 0, 8, 16}, true},
+        {16, 16, 36, 36, 3, 3, {2, 6, true, true, true, 0, 0, 12, 24}, true},
+        {16, 16, 96, 96, 2, 2, {1, 32, true, true, true, 0, 0, 32, 64}, true},
+        {4, 4, 36, 36, 3, 3, {2, 6, true, false, false, 0, 0, 12, 24}, true},
+        {3, 7, 24, 30, 3, 5, {2, 4, true, true, true, 4, 0, 8, 16}, false},
+        {1, 16, 13, 27, 5, 3, {2, 6, true, true, true, 15, 1, 2, 14}, false},
+        {1, 1, 12, 12, 4, 4, {2, 2, true, true, true, 0, 0, 4, 8}, true},
+    };
+    for (int d = 0; d < 2; d++) {
+        dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
+        if (!dfv_test_dtype_ok(&t, dtype))
+            continue;
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+            test_case(&t, dtype, &cases[i]);
+    }
+    test_bad_arguments(&t);
+    return dfv_test_end(&t);
+}
