@@ -13,10 +13,12 @@
 #define SIDE_MASK (SIDE - 1)
 #define HEIGHT 40
 #define BTEX 16 /* texels per block face */
-#define MAX_DISTANCE 32.0f
-#define FOG_START 10.0f
+#define MAX_DISTANCE 26.0f
+#define FOG_START 9.0f
 #define CLOUD_HEIGHT 52.0f
 #define MAX_SIZE 1024
+#define TILE 8 /* columns per side of a skipping tile */
+#define TILES (SIDE / TILE)
 #define BODY_HALF 0.3f
 #define BODY_HEIGHT 1.8f
 #define EYE_HEIGHT 1.6f
@@ -42,6 +44,7 @@ struct dfv_voxel {
     float cloud_cover;
     uint64_t cloud_seed;
     int top_z; /* no block at or above this height: rays climbing past it see only sky */
+    uint8_t tile_top[TILES * TILES]; /* per tile of columns: no block at or above this height */
     float x, y, z, yaw, pitch; /* feet position */
     float vz;
     int on_ground;
@@ -240,15 +243,26 @@ static void spawn(dfv_voxel *v, dfv_rng *rng)
     v->on_ground = 1;
 }
 
+static void measure_heights(dfv_voxel *v)
+{
+    v->top_z = 0;
+    memset(v->tile_top, 0, sizeof v->tile_top);
+    for (int y = 0; y < SIDE; y++)
+        for (int x = 0; x < SIDE; x++) {
+            int top = column_top(v, x, y) + 1;
+            uint8_t *tile = &v->tile_top[(y / TILE) * TILES + x / TILE];
+            if (top > *tile) *tile = (uint8_t)top;
+            if (top > v->top_z) v->top_z = top;
+        }
+}
+
 static void generate(dfv_voxel *v, uint64_t seed)
 {
     dfv_rng rng = dfv_rng_make(seed);
     uint64_t terrain_seed = dfv_rng_next(&rng);
     fill_columns(v, terrain_seed, 0.5f + dfv_rng_float(&rng));
     plant_trees(v, &rng, terrain_seed);
-    v->top_z = 0;
-    for (int i = 0; i < SIDE * SIDE * HEIGHT; i++)
-        if (v->blocks[i] != AIR && i % HEIGHT + 1 > v->top_z) v->top_z = i % HEIGHT + 1;
+    measure_heights(v);
     make_textures(v, &rng);
     make_sky(v, &rng);
     spawn(v, &rng);
@@ -393,14 +407,61 @@ static rgbf sky(const dfv_voxel *v, const float *dir, float eye_x, float eye_y, 
 /* Light per face: sun from above, sides dimmer (x faces brighter than y faces), undersides darkest. */
 static const float face_light[6] = {0.78f, 0.78f, 0.64f, 0.64f, 1.0f, 0.5f}; /* -x +x -y +y top bottom */
 
+/* Colour of a block face hit at distance t, entered across `axis` while stepping `step`. */
+static rgbf shade_block(const dfv_voxel *v, int block, int axis, const int *step, const float *eye, const float *dir, float t)
+{
+    float hit[3] = {eye[0] + dir[0] * t, eye[1] + dir[1] * t, eye[2] + dir[2] * t};
+    int face = axis == 2 ? (step[2] < 0 ? FACE_TOP : FACE_BOTTOM) : FACE_SIDE;
+    float u, w;
+    if (axis == 2) u = hit[0], w = hit[1];
+    else if (axis == 0) u = hit[1], w = -hit[2];
+    else u = hit[0], w = -hit[2];
+    int tu = (int)((u - floorf(u)) * BTEX) & (BTEX - 1), tw = (int)((w - floorf(w)) * BTEX) & (BTEX - 1);
+    const uint8_t *texel = &v->tex[block][face][(tw * BTEX + tu) * 3];
+    int light_index = axis == 2 ? (step[2] < 0 ? 4 : 5) : axis * 2 + (step[axis] < 0 ? 1 : 0);
+    float light = face_light[light_index] * (1.0f / 255.0f);
+    return (rgbf){texel[0] * light, texel[1] * light, texel[2] * light};
+}
+
+static inline int floor_div_tile(int v) { return (v >= 0 ? v : v - (TILE - 1)) / TILE; }
+
+/* Empty space skipping: if the ray stays above every block of the current TILE x TILE column tile until
+ * it leaves the tile, jump to the tile's edge. Returns the distance of the exit (and the axis crossed
+ * there), or -1 when the ray may meet a block inside the tile. */
+static float tile_exit(const dfv_voxel *v, const int *cell, const int *step, const float *eye, const float *dir, float t,
+                       int *axis)
+{
+    int tx = floor_div_tile(cell[0]), ty = floor_div_tile(cell[1]);
+    float top = (float)v->tile_top[(ty & (TILES - 1)) * TILES + (tx & (TILES - 1))];
+    if (eye[2] + dir[2] * t < top) return -1;
+    float ex = dir[0] != 0 ? ((float)(tx * TILE + (step[0] > 0 ? TILE : 0)) - eye[0]) / dir[0] : 1e30f;
+    float ey = dir[1] != 0 ? ((float)(ty * TILE + (step[1] > 0 ? TILE : 0)) - eye[1]) / dir[1] : 1e30f;
+    float exit = fminf(ex, ey);
+    if (exit <= t || eye[2] + dir[2] * exit < top) return -1;
+    *axis = ex < ey ? 0 : 1;
+    return exit;
+}
+
+/* Puts the DDA state at distance t inside the cell entered across `axis`. */
+static void restart_at(const int *step, const float *eye, const float *dir, const float *delta, float t, int axis,
+                       int *cell, float *side)
+{
+    for (int a = 0; a < 3; a++) {
+        float p = eye[a] + dir[a] * t;
+        cell[a] = (int)floorf(p);
+        if (a == axis) cell[a] = step[a] > 0 ? (int)lroundf(p) : (int)lroundf(p) - 1; /* exactly on the edge */
+        side[a] = dir[a] != 0 ? ((float)(cell[a] + (step[a] > 0 ? 1 : 0)) - eye[a]) / dir[a] : 1e30f;
+        if (side[a] < t) side[a] += delta[a];
+    }
+}
+
 /* Marches one ray; returns the colour (before fog) and the distance travelled (-1: reached the sky). */
 static rgbf trace(const dfv_voxel *v, const float *eye, const float *dir, float *distance)
 {
-    int ix = (int)floorf(eye[0]), iy = (int)floorf(eye[1]), iz = (int)floorf(eye[2]);
-    int step[3];
+    int step[3], cell[3];
     float delta[3], side[3];
-    int cell[3] = {ix, iy, iz};
     for (int a = 0; a < 3; a++) {
+        cell[a] = (int)floorf(eye[a]);
         step[a] = dir[a] < 0 ? -1 : 1;
         delta[a] = dir[a] != 0 ? fabsf(1.0f / dir[a]) : 1e30f;
         side[a] = dir[a] < 0 ? (eye[a] - cell[a]) * delta[a] : (cell[a] + 1.0f - eye[a]) * delta[a];
@@ -410,10 +471,17 @@ static rgbf trace(const dfv_voxel *v, const float *eye, const float *dir, float 
     int block = block_at(v, cell[0], cell[1], cell[2]);
     if (block == WATER) water_from = 0;
     while (t < MAX_DISTANCE) {
-        axis = side[0] < side[1] ? (side[0] < side[2] ? 0 : 2) : (side[1] < side[2] ? 1 : 2);
-        t = side[axis];
-        side[axis] += delta[axis];
-        cell[axis] += step[axis];
+        float exit = water_from < 0 ? tile_exit(v, cell, step, eye, dir, t, &axis) : -1;
+        if (exit > 0) {
+            t = exit;
+            if (t >= MAX_DISTANCE) break;
+            restart_at(step, eye, dir, delta, t, axis, cell, side);
+        } else {
+            axis = side[0] < side[1] ? (side[0] < side[2] ? 0 : 2) : (side[1] < side[2] ? 1 : 2);
+            t = side[axis];
+            side[axis] += delta[axis];
+            cell[axis] += step[axis];
+        }
         if (cell[2] >= v->top_z && dir[2] >= 0) break; /* above everything: only sky from here */
         block = block_at(v, cell[0], cell[1], cell[2]);
         if (block == AIR) continue;
@@ -421,17 +489,7 @@ static rgbf trace(const dfv_voxel *v, const float *eye, const float *dir, float 
             if (water_from < 0) water_from = t;
             continue;
         }
-        float hit[3] = {eye[0] + dir[0] * t, eye[1] + dir[1] * t, eye[2] + dir[2] * t};
-        int face = axis == 2 ? (step[2] < 0 ? FACE_TOP : FACE_BOTTOM) : FACE_SIDE;
-        float u, w;
-        if (axis == 2) u = hit[0], w = hit[1];
-        else if (axis == 0) u = hit[1], w = -hit[2];
-        else u = hit[0], w = -hit[2];
-        int tu = (int)((u - floorf(u)) * BTEX) & (BTEX - 1), tw = (int)((w - floorf(w)) * BTEX) & (BTEX - 1);
-        const uint8_t *texel = &v->tex[block][face][(tw * BTEX + tu) * 3];
-        int light_index = axis == 2 ? (step[2] < 0 ? 4 : 5) : axis * 2 + (step[axis] < 0 ? 1 : 0);
-        float light = face_light[light_index] * (1.0f / 255.0f);
-        rgbf c = {texel[0] * light, texel[1] * light, texel[2] * light};
+        rgbf c = shade_block(v, block, axis, step, eye, dir, t);
         if (water_from >= 0) c = mix(c, v->water_color, fminf(0.9f, 0.5f + 0.08f * (t - water_from)));
         *distance = t;
         return c;
