@@ -66,6 +66,16 @@ with tempfile.TemporaryDirectory() as tmp:
     _, f3, _ = load_all(shifted)
     check(np.array_equal(f3[0], frames[0][1:3]), 'episode seeds are not seed + index')
 
+    vox = os.path.join(tmp, 'voxel')
+    r = write(vox, world='voxel', episodes=2, frames=6, size=16)
+    check(r.returncode == 0, f'voxel writer failed: {r.stderr}')
+    mv, fv, av = load_all(vox)
+    check(mv['action_kind'] == 'multi-hot' and mv['action_names'] == [
+        'forward', 'backward', 'strafe_left', 'strafe_right', 'jump', 'turn_left', 'turn_right', 'look_up',
+        'look_down'], f'voxel manifest {mv}')
+    check(fv[0].shape == (2, 6, 16, 16, 3) and av[0].shape == (2, 6, 9), f'voxel shapes {fv[0].shape} {av[0].shape}')
+    check(np.all(av[0][:, 0] == 0) and np.all((av[0] == 0) | (av[0] == 1)), 'voxel actions not multi-hot / idle first')
+
     for bad in (['--world', 'nowhere'], ['--episodes', '0'], ['--size', 'abc'], ['--bogus', '1']):
         args = {'--world': 'maze', '--episodes': '1', '--frames': '2', '--size': '16', '--seed': '0',
                 '--out': os.path.join(tmp, 'bad')}
