@@ -225,6 +225,10 @@ static int body_collides_at(const dfv_voxel *v, float x, float y, float z)
 /* On dry grass or sand, with head room, not in a tree. */
 static void spawn(dfv_voxel *v, dfv_rng *rng)
 {
+    /* Fallback if no dry spot turns up: above the first column's top, raised until the body fits. */
+    v->x = v->y = 0.5f;
+    v->z = (float)(column_top(v, 0, 0) + 1);
+    while (v->z < HEIGHT && body_collides_at(v, v->x, v->y, v->z)) v->z += 1.0f;
     for (int tries = 0; tries < 100000; tries++) {
         int x = dfv_rng_range(rng, 0, SIDE - 1), y = dfv_rng_range(rng, 0, SIDE - 1);
         int top = column_top(v, x, y);
