@@ -20,12 +20,14 @@ dfv_status dfv_op_add(dfv_seq *seq, dfv_tensor out, dfv_tensor a, dfv_tensor b)
     dfv_ctx *ctx = dfv_seq_ctx(seq);
     dfv_add_push push = {(uint32_t)dfv_tensor_count(out)};
     dfv_shader shader = DFV_OP_SHADER_FOR(add, out.dtype, 3, sizeof push);
-    uint32_t local = dfv_op_workgroup_size(ctx, 128);
+    /* vec4 items whenever the count allows; bindings start 16-byte aligned, so the vec4 view is too. */
+    bool vec4_path = push.count % 4 == 0;
+    uint32_t spec[2] = {dfv_op_workgroup_size(ctx, 128), vec4_path};
     dfv_pipeline *pipe;
-    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, &local, 1, &pipe)))
+    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 2, &pipe)))
         return s;
     uint32_t groups[3];
-    dfv_op_grid(ctx, push.count, local * dfv_add_per_lane, groups);
+    dfv_op_grid(ctx, vec4_path ? push.count / 4 : push.count, spec[0] * dfv_add_per_lane, groups);
     dfv_binding bindings[3] = {dfv_bind_in(a), dfv_bind_in(b), dfv_bind_out(out)};
     dfv_dispatch_info info = {"add", 3.0 * (double)dfv_tensor_bytes(out), true};
     return dfv_seq_dispatch(seq, pipe, bindings, 3, &push, sizeof push, groups[0], groups[1], groups[2], &info);

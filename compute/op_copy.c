@@ -68,12 +68,15 @@ dfv_status dfv_op_copy(dfv_seq *seq, dfv_tensor dst, int dst_t0, int dst_c0, dfv
                       ((size_t)(dst_t0 + t_n - 1) * dst.c + dst_c0 + c_n) * hw, true, &push.dst_base),
     };
     dfv_shader shader = dfv_copy_shader(src.dtype, dst.dtype);
-    uint32_t local = dfv_op_workgroup_size(ctx, 128);
+    /* With H·W a multiple of 4 every block starts at a multiple of 4 elements, and the aligned binding
+     * start keeps the bases multiples of 4 too: whole planes can move as vec4s. */
+    bool vec4_path = hw % 4 == 0 && push.src_base % 4 == 0 && push.dst_base % 4 == 0;
+    uint32_t spec[2] = {dfv_op_workgroup_size(ctx, 128), vec4_path};
     dfv_pipeline *pipe;
-    if ((s = dfv_op_pipeline(seq, &shader, src.dtype == DFV_F16 || dst.dtype == DFV_F16, &local, 1, &pipe)))
+    if ((s = dfv_op_pipeline(seq, &shader, src.dtype == DFV_F16 || dst.dtype == DFV_F16, spec, 2, &pipe)))
         return s;
     uint32_t groups[3];
-    dfv_op_grid(ctx, push.count, local * dfv_copy_per_lane, groups);
+    dfv_op_grid(ctx, vec4_path ? push.count / 4 : push.count, spec[0] * dfv_copy_per_lane, groups);
     dfv_dispatch_info info = {"copy", (double)push.count * (double)(dfv_dtype_size(src.dtype) + dfv_dtype_size(dst.dtype)),
                               true};
     return dfv_seq_dispatch(seq, pipe, bindings, 2, &push, sizeof push, groups[0], groups[1], groups[2], &info);

@@ -21,12 +21,13 @@ dfv_status dfv_op_unary(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_unary f
     dfv_ctx *ctx = dfv_seq_ctx(seq);
     dfv_unary_push push = {(uint32_t)dfv_tensor_count(out)};
     dfv_shader shader = DFV_OP_SHADER_FOR(unary, out.dtype, 2, sizeof push);
-    uint32_t spec[2] = {dfv_op_workgroup_size(ctx, 128), fn == DFV_UNARY_GELU ? 1u : 0u};
+    bool vec4_path = push.count % 4 == 0; /* see op_add.c */
+    uint32_t spec[3] = {dfv_op_workgroup_size(ctx, 128), fn == DFV_UNARY_GELU ? 1u : 0u, vec4_path};
     dfv_pipeline *pipe;
-    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 2, &pipe)))
+    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 3, &pipe)))
         return s;
     uint32_t groups[3];
-    dfv_op_grid(ctx, push.count, spec[0] * dfv_unary_per_lane, groups);
+    dfv_op_grid(ctx, vec4_path ? push.count / 4 : push.count, spec[0] * dfv_unary_per_lane, groups);
     dfv_binding bindings[2] = {dfv_bind_in(in), dfv_bind_out(out)};
     dfv_dispatch_info info = {fn == DFV_UNARY_GELU ? "gelu" : "silu", 2.0 * (double)dfv_tensor_bytes(out), true};
     return dfv_seq_dispatch(seq, pipe, bindings, 2, &push, sizeof push, groups[0], groups[1], groups[2], &info);

@@ -22,12 +22,14 @@ dfv_status dfv_op_upsample2x(dfv_seq *seq, dfv_tensor out, dfv_tensor in)
     dfv_ctx *ctx = dfv_seq_ctx(seq);
     dfv_upsample_push push = {(uint32_t)dfv_tensor_count(out), (uint32_t)in.h, (uint32_t)in.w};
     dfv_shader shader = DFV_OP_SHADER_FOR(upsample2x, out.dtype, 2, sizeof push);
-    uint32_t local = dfv_op_workgroup_size(ctx, 128);
+    /* Input pixel pairs -> output vec4s when the width is even (rows of vec4s, 16-byte aligned). */
+    bool pair_path = in.w % 2 == 0;
+    uint32_t spec[2] = {dfv_op_workgroup_size(ctx, 128), pair_path};
     dfv_pipeline *pipe;
-    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, &local, 1, &pipe)))
+    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 2, &pipe)))
         return s;
     uint32_t groups[3];
-    dfv_op_grid(ctx, push.count, local * dfv_upsample_per_lane, groups);
+    dfv_op_grid(ctx, pair_path ? push.count / 8 : push.count, spec[0] * dfv_upsample_per_lane, groups);
     dfv_binding bindings[2] = {dfv_bind_in(in), dfv_bind_out(out)};
     dfv_dispatch_info info = {"upsample2x", (double)(dfv_tensor_bytes(in) + dfv_tensor_bytes(out)), true};
     return dfv_seq_dispatch(seq, pipe, bindings, 2, &push, sizeof push, groups[0], groups[1], groups[2], &info);

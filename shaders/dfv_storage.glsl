@@ -15,14 +15,20 @@
 
 #ifdef DFV_SRC_F16
 #define dfv_src_t float16_t
+#define dfv_src4_t f16vec4
+#define dfv_src2_t f16vec2
 #else
 #define dfv_src_t float
+#define dfv_src4_t vec4
+#define dfv_src2_t vec2
 #endif
 
 #ifdef DFV_DST_F16
 #define dfv_dst_t float16_t
+#define dfv_dst4_t f16vec4
 #else
 #define dfv_dst_t float
+#define dfv_dst4_t vec4
 #endif
 
 #endif

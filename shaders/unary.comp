@@ -10,9 +10,13 @@
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint fn = DFV_UNARY_SILU;
+layout(constant_id = 2) const bool vec4_path = false; // as in add.comp
+
 
 layout(std430, binding = 0) readonly buffer In { dfv_src_t src[]; };
 layout(std430, binding = 1) writeonly buffer Out { dfv_dst_t dst[]; };
+layout(std430, binding = 0) readonly buffer In4 { dfv_src4_t src4[]; };
+layout(std430, binding = 1) writeonly buffer Out4 { dfv_dst4_t dst4[]; };
 
 layout(push_constant) uniform Push { uint count; } pc;
 
@@ -38,9 +42,16 @@ float dfv_apply(float x)
 void main()
 {
     uint base = dfv_flat_group() * gl_WorkGroupSize.x * DFV_PER_LANE + gl_LocalInvocationID.x;
+    uint items = vec4_path ? pc.count / 4u : pc.count;
     for (uint k = 0; k < DFV_PER_LANE; k++) {
         uint i = base + k * gl_WorkGroupSize.x;
-        if (i < pc.count)
+        if (i >= items)
+            return;
+        if (vec4_path) {
+            vec4 x = vec4(src4[i]);
+            dst4[i] = dfv_dst4_t(vec4(dfv_apply(x.x), dfv_apply(x.y), dfv_apply(x.z), dfv_apply(x.w)));
+        } else {
             dst[i] = dfv_dst_t(dfv_apply(float(src[i])));
+        }
     }
 }

@@ -59,6 +59,9 @@ int main(void)
         {2, 9, 2, 4, 7, 3, 0, 1, 0, 3, 2, 3},
         /* K/V-cache append: 3 frames into frames 5..7 */
         {3, 6, 16, 6, 4, 4, 5, 0, 0, 0, 3, 6},
+        /* planes of 8 and 4 elements: the vec4 path, with block starts off the 16-byte grid */
+        {16, 5, 16, 12, 2, 4, 0, 7, 0, 0, 16, 5},
+        {3, 7, 3, 9, 2, 2, 0, 3, 0, 1, 3, 5},
         /* a single element */
         {1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1},
         /* frames and channels offset on both sides, 1-wide planes (unaligned starts) */
