@@ -1,0 +1,270 @@
+"""Trainer tests (models/train.py, models/data.py) on a tiny network and a tiny synthetic dataset.
+
+Run: /usr/bin/python3 tests/python/test_train.py   (registered in meson suite 'train')
+"""
+import contextlib
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "models"))
+
+import data  # noqa: E402
+import model_file  # noqa: E402
+import safetensors_io  # noqa: E402
+import schedule  # noqa: E402
+import train  # noqa: E402
+from dfv_unet import Unet3D  # noqa: E402
+
+TINY = ["--preset", "tiny", "--window", "4", "--context-frames", "2", "--batch", "4", "--lr", "2e-3",
+        "--warmup", "5", "--lr-decay", "none", "--log-every", "5", "--sampling-steps", "4", "--name", "tiny"]
+
+
+def run_trainer(args):
+    """(exit code, stdout, stderr) of the trainer's entry point."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = train.main(args)
+    return code, out.getvalue(), err.getvalue()
+
+
+def logged_losses(out_dir):
+    with open(os.path.join(out_dir, "train.log"), encoding="utf-8") as f:
+        return [r["loss"] for r in map(json.loads, f) if "loss" in r]
+
+
+def official_fused_weights(alphas_cumprod, t):
+    """Independent reference: the official compute_loss_weights loop, frame-major, in float64."""
+    a = np.asarray(alphas_cumprod, dtype=np.float64)[t]          # (B, T)
+    snr = a / (1 - a)
+    n_clip = np.minimum(snr, 5.0) / 5.0
+    n_raw = snr / 5.0
+    batch, frames = t.shape
+    weights = np.zeros((batch, frames))
+    for b in range(batch):
+        running = np.zeros(frames)
+        for f in range(frames):
+            running[f] = n_clip[b, f] if f == 0 else 0.96 * running[f - 1] + 0.04 * n_clip[b, f]
+        for f in range(frames):
+            cum = 0.0 if f == 0 else running[f - 1]
+            fused_c = 1 - (1 - cum * 0.96) * (1 - n_clip[b, f])
+            fused = 1 - (1 - cum * 0.96) * (1 - n_raw[b, f])
+            weights[b, f] = fused_c * 5.0 / (fused * 5.0 + 1)
+    return weights
+
+
+class LossTests(unittest.TestCase):
+    def test_fused_snr_weights_match_the_official_loop(self):
+        ac = schedule.alphas_cumprod("cosine", 1000)
+        rng = np.random.default_rng(3)
+        t = rng.integers(0, 1000, size=(5, 9))
+        t[0] = [0, 999, 14, 500, 0, 0, 999, 999, 1]   # extremes: huge and tiny SNR
+        got = train.fused_snr_weights(torch.tensor(ac, dtype=torch.float32), torch.tensor(t)).numpy()
+        want = official_fused_weights(np.float32(ac), t)
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=1e-7)
+
+    def test_noisy_inputs_and_v_targets_invert_to_the_clean_frames(self):
+        ac = torch.tensor(schedule.alphas_cumprod("sigmoid", 1000), dtype=torch.float32)
+        x0 = torch.rand(3, 5, 3, 8, 8) * 2 - 1
+        noisy, steps, v = train.diffusion_inputs(x0, ac)
+        self.assertEqual(tuple(steps.shape), (3, 5))
+        a = ac[steps].view(3, 5, 1, 1, 1).double()
+        # x0 = sqrt(a)·x_t − sqrt(1−a)·v and eps = sqrt(1−a)·x_t + sqrt(a)·v, |eps| ≤ 6 (clamped).
+        rebuilt = a.sqrt() * noisy.double() - (1 - a).sqrt() * v.double()
+        eps = (1 - a).sqrt() * noisy.double() + a.sqrt() * v.double()
+        np.testing.assert_allclose(rebuilt.numpy(), x0.double().numpy(), atol=2e-5)
+        self.assertLessEqual(float(eps.abs().max()), 6.0 + 1e-4)
+
+    def test_warmup_then_cosine_decay(self):
+        args = train.parse_args(["--data", "d", "--out", "o", "--lr", "1e-3", "--warmup", "10",
+                                 "--min-lr-ratio", "0.1"])
+        self.assertAlmostEqual(train.learning_rate(args, 0, 0.0), 1e-4)
+        self.assertAlmostEqual(train.learning_rate(args, 9, 0.0), 1e-3)
+        self.assertAlmostEqual(train.learning_rate(args, 100, 0.5), 1e-3 * (0.1 + 0.9 * 0.5))
+        self.assertAlmostEqual(train.learning_rate(args, 100, 1.0), 1e-4)
+
+
+class DataTests(unittest.TestCase):
+    def test_windows_follow_the_episodes_and_their_actions(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data.write_synthetic_dataset(tmp, episodes=6, length=10, size=16, seed=5, shards=3)
+            ds = data.load_dataset(tmp)
+            self.assertEqual((ds.episodes, ds.length, ds.resolution, ds.action_dim), (6, 10, 16, 5))
+            sampler = data.WindowSampler(ds, window=3, frame_skip=2)
+            torch.manual_seed(0)
+            frames, actions = sampler.sample(64)
+            self.assertEqual(tuple(frames.shape), (64, 3, 3, 16, 16))
+            self.assertLessEqual(float(frames.max()), 1.0)
+            self.assertGreaterEqual(float(frames.min()), -1.0)
+            raw = np.concatenate([np.load(os.path.join(tmp, s["frames"])) for s in ds.manifest["shards"]])
+            acts = np.concatenate([np.load(os.path.join(tmp, s["actions"])) for s in ds.manifest["shards"]])
+            for b in range(64):
+                pixels = ((frames[b].permute(0, 2, 3, 1).numpy() + 1) * 127.5).round().astype(np.uint8)
+                hits = [(e, s) for e in range(6) for s in range(1, 10 - 4)
+                        if np.array_equal(raw[e, s:s + 5:2], pixels)]
+                self.assertTrue(hits, "a sampled window is not frames s, s+2, s+4 of an episode")
+                # A still square can make several windows look alike: one of them must give the actions.
+                expected = [np.stack([(acts[e, s + 2 * j] + acts[e, s + 2 * j - 1]) / 2 for j in range(3)])
+                            for e, s in hits]
+                self.assertTrue(any(np.array_equal(actions[b].numpy(), w) for w in expected))
+
+    def test_square_moves_with_the_action_that_produced_the_frame(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data.write_synthetic_dataset(tmp, episodes=3, length=20, size=16, seed=2)
+            ds = data.load_dataset(tmp)
+            moves = {1: (-1, 0), 2: (1, 0), 3: (0, -1), 4: (0, 1)}
+            for e in range(3):
+                for l in range(1, 20):
+                    def corner(f):
+                        ys, xs = np.nonzero(np.any(f != f[0, 0], axis=-1) if f[0, 0].sum() else f.sum(-1))
+                        return ys.min(), xs.min()
+                    a = int(np.argmax(ds.actions[e, l]))
+                    (y0, x0), (y1, x1) = corner(ds.frames[e, l - 1]), corner(ds.frames[e, l])
+                    dy, dx = np.sign(y1 - y0), np.sign(x1 - x0)
+                    if a == 0:
+                        self.assertEqual((dy, dx), (0, 0))
+                    elif (dy, dx) != (0, 0):
+                        self.assertEqual((dy, dx), moves[a])
+
+    def test_after_frame_alignment_is_shifted(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data.write_synthetic_dataset(tmp, episodes=2, length=6, size=8, seed=1)
+            before = data.load_dataset(tmp).actions
+            path = os.path.join(tmp, "manifest.json")
+            manifest = json.load(open(path))
+            manifest["action_alignment"] = "after_frame"
+            json.dump(manifest, open(path, "w"))
+            after = data.load_dataset(tmp).actions
+            np.testing.assert_array_equal(after[:, 1:], before[:, :-1])
+            self.assertEqual(float(np.abs(after[:, 0]).sum()), 0.0)
+
+    def test_bad_datasets_give_one_line_errors(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            with self.assertRaisesRegex(data.DatasetError, "manifest.json: not found"):
+                data.load_dataset(tmp)
+            data.write_synthetic_dataset(tmp, episodes=2, length=6, size=8, seed=1)
+            np.save(os.path.join(tmp, "shard_0000_actions.npy"), np.zeros((2, 5, 5), np.float32))
+            with self.assertRaisesRegex(data.DatasetError, "does not match frames"):
+                data.load_dataset(tmp)
+            os.remove(os.path.join(tmp, "shard_0000_frames.npy"))
+            with self.assertRaisesRegex(data.DatasetError, "shard file not found"):
+                data.load_dataset(tmp)
+
+
+class TrainerTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        torch.set_num_threads(1)
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.data_dir = os.path.join(cls.tmp.name, "data")
+        data.write_synthetic_dataset(cls.data_dir, episodes=24, length=10, size=16, seed=7, shards=2)
+        cls.straight = os.path.join(cls.tmp.name, "straight")
+        code, cls.stdout, err = run_trainer(["--data", cls.data_dir, "--out", cls.straight, "--steps", "30",
+                                             "--rollout-minutes", "1e-6", "--rollout-frames", "3"] + TINY)
+        assert code == 0, err
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_loss_decreases(self):
+        losses = logged_losses(self.straight)
+        self.assertEqual(len(losses), 6)
+        self.assertLess(losses[-1], 0.8 * losses[0], f"losses {losses}")
+        self.assertIn("frames/s", self.stdout)
+
+    def test_export_loads_back_and_matches_the_trained_ema_network(self):
+        path = os.path.join(self.straight, "tiny.safetensors")
+        exported, config = model_file.load_model(path)
+        flat = train.load_checkpoint(os.path.join(self.straight, "tiny-ckpt-00.pt"))
+        reference = Unet3D(config["architecture"], 5)
+        reference.load_state_dict({k[4:]: v for k, v in flat.items() if k.startswith("ema.")})
+        reference.eval()
+        torch.manual_seed(11)
+        x = torch.randn(2, 4, 3, 16, 16)
+        t = torch.tensor([[14, 14, 500, 999], [0, 300, 999, 650]])
+        a = torch.nn.functional.one_hot(torch.randint(0, 5, (2, 4)), 5).float()
+        with torch.no_grad():
+            want = reference(x, t, a)
+            got = exported(x, t, a)
+            # Weights are stored in fp16: the same network with fp16-rounded weights must agree exactly.
+            reference.load_state_dict({k: v.half().float() for k, v in reference.state_dict().items()})
+            rounded = reference(x, t, a)
+        self.assertLess(float((got - rounded).abs().max()), 1e-5)
+        self.assertLess(float((got - want).abs().max()), 2e-2 * float(want.abs().max()) + 1e-3)
+        self.assertTrue(any(not torch.equal(v, flat["model." + k]) for k, v in
+                            reference.state_dict().items()), "EMA and raw weights should differ")
+        # The file itself: fp16 tensors and the metadata the app needs.
+        _, metadata = safetensors_io.read(path, as_float32=False)
+        tensors, _ = safetensors_io.read(path, as_float32=False)
+        self.assertTrue(all(v.dtype == np.float16 for v in tensors.values()))
+        arch, diffusion = config["architecture"], config["diffusion"]
+        self.assertTrue(arch["groupnorm_per_frame"] and arch["causal"])
+        self.assertEqual((arch["dim"], arch["dim_mults"], arch["resolution"]), (8, [1, 2], 16))
+        self.assertEqual((diffusion["window"], diffusion["context_frames"], diffusion["sampling_steps"],
+                          diffusion["stabilization_level"]), (4, 2, 4, 15))
+        np.testing.assert_allclose(diffusion["alphas_cumprod"], schedule.alphas_cumprod("cosine"), rtol=1e-6)
+        self.assertEqual(config["actions"]["names"], data.SYNTHETIC_ACTIONS)
+        self.assertEqual(config["actions"]["bindings"]["up"], ["W", "Up"])
+        prov = config["provenance"]
+        self.assertEqual(prov["steps"], 30)
+        self.assertIn("synthetic-squares", prov["training_data"])
+        self.assertTrue(math.isfinite(prov["final_loss"]) and prov["wall_seconds"] > 0)
+        self.assertIn("CPU", prov["hardware"])
+
+    def test_rollout_png_is_written(self):
+        with open(os.path.join(self.straight, "rollout.png"), "rb") as f:
+            blob = f.read()
+        self.assertEqual(blob[:8], b"\x89PNG\r\n\x1a\n")
+        width, height = int.from_bytes(blob[16:20], "big"), int.from_bytes(blob[20:24], "big")
+        self.assertEqual((width, height), (16 * 5, 16))
+
+    def test_resume_continues_exactly_where_it_stopped(self):
+        split = os.path.join(self.tmp.name, "split")
+        code, _, err = run_trainer(["--data", self.data_dir, "--out", split, "--steps", "20"] + TINY)
+        self.assertEqual(code, 0, err)
+        code, out, err = run_trainer(["--data", self.data_dir, "--out", split, "--steps", "30",
+                                      "--resume", os.path.join(split, "tiny-ckpt-00.pt")] + TINY)
+        self.assertEqual(code, 0, err)
+        resumed = train.load_checkpoint(os.path.join(split, "tiny-ckpt-00.pt"))
+        straight = train.load_checkpoint(os.path.join(self.straight, "tiny-ckpt-00.pt"))
+        self.assertEqual(int(resumed["meta.step"]), 30)
+        for key, value in straight.items():
+            if key.startswith(("model.", "ema.", "optimizer.")):
+                torch.testing.assert_close(resumed[key], value, rtol=1e-5, atol=1e-6, msg=key)
+
+    def test_checkpoint_splits_into_parts_and_init_continues_step_count(self):
+        parts = os.path.join(self.tmp.name, "parts")
+        code, _, err = run_trainer(["--data", self.data_dir, "--out", parts, "--steps", "2",
+                                    "--checkpoint-part-mb", "0.05",
+                                    "--init", os.path.join(self.straight, "tiny.safetensors")] + TINY)
+        self.assertEqual(code, 0, err)
+        names = sorted(n for n in os.listdir(parts) if "-ckpt-" in n)
+        self.assertGreater(len(names), 2)
+        for name in names:
+            self.assertLessEqual(os.path.getsize(os.path.join(parts, name)), 0.05 * 2**20 + 64 * 1024)
+        flat = train.load_checkpoint(os.path.join(parts, names[-1]))
+        self.assertEqual(int(flat["meta.step"]), 32)   # 30 from the init model + 2
+
+    def test_bad_input_exits_with_one_line(self):
+        code, _, err = run_trainer(["--data", os.path.join(self.tmp.name, "missing"),
+                                    "--out", os.path.join(self.tmp.name, "x")] + TINY)
+        self.assertEqual(code, 1)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn("manifest.json: not found", err)
+        code, _, err = run_trainer(["--data", self.data_dir, "--out", os.path.join(self.tmp.name, "y"),
+                                    "--window", "40"] + TINY[:2])
+        self.assertEqual(code, 1)
+        self.assertIn("needs 40", err)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
