@@ -424,6 +424,8 @@ static bool finish_file(dfv_export *ex, char *err)
         ok = ret >= 0 ? drain_packets(ex, err) : record_failure(ex, "encoding failed", ret, err);
     }
     if (ex->io_failed) {
+        /* The trailer cannot reach the file, but writing it frees what some muxers hold (GIF). */
+        av_write_trailer(ex->muxer);
         cut_back_failed_file(ex);
         return dfv_media_fail(err, "%s", ex->failure);
     }

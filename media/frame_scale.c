@@ -12,7 +12,10 @@ struct dfv_frame_scaler {
     dfv_scale_filter filter;
     struct SwsContext *bilinear;
     uint8_t *out;
+    uint8_t *padded_input; /* bilinear only: libswscale's SIMD reads a little past the last row */
 };
+
+#define SIMD_OVERREAD 64
 
 static int round_up(int value, int multiple)
 {
@@ -35,12 +38,15 @@ dfv_frame_scaler *dfv_frame_scaler_create(int width, int height, int scale, dfv_
     scaler->scaled_height = height * scale;
     scaler->out_width = round_up(scaler->scaled_width, out_multiple);
     scaler->out_height = round_up(scaler->scaled_height, out_multiple);
-    scaler->out = malloc((size_t)scaler->out_width * scaler->out_height * 3);
+    /* Padded: the YUV conversion downstream reads a little past the end of this buffer too. */
+    scaler->out = malloc((size_t)scaler->out_width * scaler->out_height * 3 + SIMD_OVERREAD);
+    if (scaler->filter == DFV_SCALE_BILINEAR)
+        scaler->padded_input = malloc((size_t)width * height * 3 + SIMD_OVERREAD);
     if (scaler->filter == DFV_SCALE_BILINEAR)
         scaler->bilinear = sws_getContext(width, height, AV_PIX_FMT_RGB24, scaler->scaled_width,
                                           scaler->scaled_height, AV_PIX_FMT_RGB24,
                                           SWS_BILINEAR | SWS_ACCURATE_RND, NULL, NULL, NULL);
-    if (!scaler->out || (scaler->filter == DFV_SCALE_BILINEAR && !scaler->bilinear)) {
+    if (!scaler->out || (scaler->filter == DFV_SCALE_BILINEAR && (!scaler->bilinear || !scaler->padded_input))) {
         dfv_frame_scaler_destroy(scaler);
         return NULL;
     }
@@ -53,6 +59,7 @@ void dfv_frame_scaler_destroy(dfv_frame_scaler *scaler)
         return;
     sws_freeContext(scaler->bilinear);
     free(scaler->out);
+    free(scaler->padded_input);
     free(scaler);
 }
 
@@ -89,9 +96,12 @@ static void pad_edges(dfv_frame_scaler *scaler)
 const uint8_t *dfv_frame_scaler_apply(dfv_frame_scaler *scaler, const uint8_t *rgb, int stride)
 {
     if (scaler->filter == DFV_SCALE_BILINEAR) {
+        int packed = scaler->width * 3;
+        for (int y = 0; y < scaler->height; y++)
+            memcpy(scaler->padded_input + (size_t)y * packed, rgb + (size_t)y * stride, packed);
         /* libswscale reads four plane pointers and strides even for packed formats. */
-        const uint8_t *src[4] = {rgb};
-        int src_stride[4] = {stride};
+        const uint8_t *src[4] = {scaler->padded_input};
+        int src_stride[4] = {packed};
         uint8_t *dst[4] = {scaler->out};
         int dst_stride[4] = {scaler->out_width * 3};
         sws_scale(scaler->bilinear, src, src_stride, 0, scaler->height, dst, dst_stride);
