@@ -1,5 +1,6 @@
 /* dfview info MODEL: the model card. The file is validated completely first, so a card printed means a
  * model that will load. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -95,13 +96,34 @@ static void print_actions(const dfv_model_actions *a)
 
 static void print_provenance(const dfv_model_provenance *p)
 {
+    /* Reached only after weights_match(): a recorded hash here has been checked. */
     const char *unknown = "(not recorded)";
     printf("%-13ssource: %s\n", "provenance", p->source[0] ? p->source : unknown);
     printf("%-13straining data: %s\n", "", p->training_data[0] ? p->training_data : unknown);
     if (p->steps >= 0)
         printf("%-13straining steps: %lld\n", "", (long long)p->steps);
     printf("%-13slicense: %s\n", "", p->license[0] ? p->license : unknown);
-    printf("%-13sweights sha256: %s\n", "", p->weights_sha256[0] ? p->weights_sha256 : unknown);
+    if (p->weights_sha256[0])
+        printf("%-13sweights sha256: %s (matches the file)\n", "", p->weights_sha256);
+    else
+        printf("%-13sweights sha256: (not recorded, not checked)\n", "");
+}
+
+/* A recorded weights hash that disagrees with the bytes means a damaged or altered file. */
+static bool weights_match(const char *path, const dfv_model *m)
+{
+    const char *recorded = dfv_model_get_config(m)->provenance.weights_sha256;
+    if (!recorded[0])
+        return true;
+    size_t bytes;
+    const void *data = dfv_st_data(dfv_model_file(m), &bytes);
+    char actual[65];
+    dfv_st_sha256_hex(data, bytes, actual);
+    if (!strcmp(actual, recorded))
+        return true;
+    fprintf(stderr, "dfview info: %s: the tensor bytes hash to sha256 %s, but provenance.weights_sha256 says %s\n",
+            path, actual, recorded);
+    return false;
 }
 
 int dfv_cmd_info(int argc, char **argv)
@@ -121,6 +143,10 @@ int dfv_cmd_info(int argc, char **argv)
         return 1;
     }
     const dfv_model_config *c = dfv_model_get_config(m);
+    if (!weights_match(argv[1], m)) {
+        dfv_model_close(m);
+        return 1;
+    }
     printf("%-13s%s\n", "model", c->name[0] ? c->name : "(unnamed)");
     print_file(argv[1], m);
     print_architecture(c);

@@ -46,6 +46,9 @@ const char *dfv_st_metadata(const dfv_st_file *file, const char *key);
 /* The tensor bytes: everything after the header (what provenance.weights_sha256 hashes). */
 const void *dfv_st_data(const dfv_st_file *file, size_t *bytes);
 
+/* SHA-256 of bytes as 64 lowercase hex digits (provenance.weights_sha256 hashes dfv_st_data). */
+void dfv_st_sha256_hex(const void *bytes, size_t size, char hex[65]);
+
 const char *dfv_st_dtype_name(dfv_st_dtype dtype);
 size_t dfv_st_dtype_size(dfv_st_dtype dtype);
 /* Converts a tensor's elements to float32 (F16 and BF16 widened exactly). */

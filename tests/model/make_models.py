@@ -231,6 +231,9 @@ def main():
         with open(path, "wb") as f:
             f.write(blob)
         listing.append({"file": path, "expect": fragment})
+    # Well-formed but the recorded weights hash is wrong: opens, but `dfview info` must refuse it.
+    with open(os.path.join(out, "sha_mismatch.safetensors"), "wb") as f:
+        f.write(packed(arrays, with_config(config, "provenance", "weights_sha256", "0" * 64)))
     with open(os.path.join(out, "bad_cases.json"), "w") as f:
         json.dump(listing, f, indent=1)
     with open(stamp, "w") as f:

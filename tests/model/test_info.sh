@@ -17,5 +17,8 @@ for bad in "$dir"/bad/*.safetensors /nonexistent.safetensors; do
   [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || fail "$bad: error is not one line: $err"
   case "$err" in *"$bad"*) ;; *) fail "$bad: error does not name the file: $err" ;; esac
 done
+err=$("$dfview" info "$dir/sha_mismatch.safetensors" 2>&1 >/dev/null) && fail "a wrong weights hash was accepted"
+case "$err" in *"provenance.weights_sha256 says 0000"*) ;; *) fail "hash mismatch message: $err" ;; esac
+echo "$out" | grep -q "(matches the file)" || fail "the recorded hash was not checked"
 "$dfview" info >/dev/null 2>&1; [ $? = 2 ] || fail "no argument should be a usage error"
 echo "dfview info: ok"

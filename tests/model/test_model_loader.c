@@ -202,6 +202,36 @@ static void check_half_decoding(tally *t)
     CHECK(t, dfv_st_bf16_to_f32(0x3f80) == 1.0f && dfv_st_bf16_to_f32(0xc049) == -3.140625f, "bf16");
 }
 
+/* FIPS 180-2 example digests, and the hash Python's hashlib recorded for each fixture's tensor bytes. */
+static void check_sha256(tally *t, const char *dir, const cJSON *models)
+{
+    static const struct {
+        const char *text, *digest;
+    } known[] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    };
+    char hex[65];
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        dfv_st_sha256_hex(known[i].text, strlen(known[i].text), hex);
+        CHECK(t, !strcmp(hex, known[i].digest), "sha256('%s') = %s", known[i].text, hex);
+    }
+    for (const cJSON *it = models->child; it; it = it->next) {
+        char path[1024], err[DFV_ERR_LEN];
+        snprintf(path, sizeof path, "%s/%s.safetensors", dir, it->string);
+        dfv_model *m = NULL;
+        if (dfv_model_open(path, &m, err) != DFV_OK)
+            continue;
+        size_t bytes;
+        const void *data = dfv_st_data(dfv_model_file(m), &bytes);
+        dfv_st_sha256_hex(data, bytes, hex);
+        CHECK(t, !strcmp(hex, dfv_model_get_config(m)->provenance.weights_sha256), "%s: sha256 %s", it->string, hex);
+        dfv_model_close(m);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -220,6 +250,7 @@ int main(int argc, char **argv)
     tally t = {0, 0};
     check_half_decoding(&t);
     check_valid_models(&t, argv[1], cJSON_GetObjectItem(expected, "models"));
+    check_sha256(&t, argv[1], cJSON_GetObjectItem(expected, "models"));
     check_recipes(&t, cJSON_GetObjectItem(expected, "recipes"));
     check_published_costs(&t, cJSON_GetObjectItem(expected, "recipes"));
     check_bad_files(&t, cases);
