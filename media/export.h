@@ -9,7 +9,8 @@
  * Faults: an unwritable path fails at open; a write failure (disk full) fails the write that hits it
  * and every later one; close may be called at any moment and finalises the file (trailer written).
  * MP4 is written fragmented and WebM in clusters, each about a second and pushed to the disk whole, so
- * what reached the disk before a kill stays playable; after a write failure close cuts the file back
+ * what reached the disk before a kill stays playable (minus the encoder's lookahead, up to ~25 frames
+ * that were written but not yet encoded); after a write failure close cuts the file back
  * to its last complete fragment/cluster/frame, which plays without a trailer. */
 #ifndef DFV_EXPORT_H
 #define DFV_EXPORT_H

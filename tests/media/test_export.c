@@ -298,6 +298,56 @@ static void disk_full(test_env *env, const char *name)
     decoded_clip_free(&clip);
 }
 
+/* A process killed mid-clip (no close at all) leaves a file whose complete fragments/clusters play.
+ * Encoders hold up to ~25 frames of lookahead, so of 60 frames at 10 fps at least two whole
+ * one-second fragments must have reached the disk. */
+static void killed_midway(test_env *env, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", env->dir, name);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        char err[DFV_MEDIA_ERR_LEN];
+        dfv_export_desc desc = {.path = path, .width = 32, .height = 32, .fps = 10};
+        dfv_export *ex = NULL;
+        if (!dfv_export_open(&desc, &ex, err))
+            _exit(2);
+        uint8_t rgb[32 * 32 * 3];
+        for (int i = 0; i < 60; i++) {
+            make_frame(rgb, 32, 32, i);
+            if (!dfv_export_write(ex, rgb, 0, err))
+                _exit(3);
+        }
+        raise(SIGKILL);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    decoded_clip clip;
+    bool decoded = decode_clip(path, NULL, &clip);
+    printf("killed after 60 frames: %d frames of %s decode\n", decoded ? clip.frame_count : -1, name);
+    CHECK(env->failures, WIFSIGNALED(status) && decoded && clip.frame_count >= 20 && clip.frame_count <= 60,
+          "%s: a killed writer left %d decodable frames", name, decoded ? clip.frame_count : -1);
+    decoded_clip_free(&clip);
+}
+
+/* An encoder can be forced by name; a name FFmpeg lacks is refused at open. */
+static void forced_encoder(test_env *env)
+{
+    char path[512], err[DFV_MEDIA_ERR_LEN] = "";
+    snprintf(path, sizeof path, "%s/forced.mp4", env->dir);
+    dfv_export_desc desc = {.path = path, .width = 32, .height = 32, .encoder = "mpeg4"};
+    CHECK(env->failures, write_clip(&desc, 4, NULL, err), "mpeg4: %s", err);
+    decoded_clip clip;
+    bool decoded = decode_clip(path, NULL, &clip);
+    CHECK(env->failures, decoded && !strcmp(clip.codec, "mpeg4") && clip.frame_count == 4, "forced mpeg4: %s, %d frames",
+          clip.codec, clip.frame_count);
+    decoded_clip_free(&clip);
+    desc.encoder = "no_such_encoder";
+    dfv_export *ex = NULL;
+    CHECK(env->failures, !dfv_export_open(&desc, &ex, err) && strstr(err, "no_such_encoder"), "unknown encoder: %s", err);
+}
+
 static long resident_kib(void)
 {
     long pages_total = 0, pages_resident = 0;
@@ -362,6 +412,9 @@ int main(void)
     disk_full(&env, "full.mp4");
     disk_full(&env, "full.webm");
     disk_full(&env, "full.gif");
+    killed_midway(&env, "killed.mp4");
+    killed_midway(&env, "killed.webm");
+    forced_encoder(&env);
     memory_flat(&env);
     char cleanup[600];
     snprintf(cleanup, sizeof cleanup, "rm -rf '%s'", env.dir);
