@@ -76,8 +76,8 @@ static bool parse_seed_spec(const char *spec, seed_spec *out, char *err)
     char *at = strrchr(out->path, '@');
     char *hash = strrchr(out->path, '#');
     char *mark = at > hash ? at : hash;
-    if (!mark)
-        return true;
+    if (!mark || strchr(mark, '/'))
+        return true; /* no suffix, or the mark is inside a directory name */
     bool parsed = mark == at ? parse_seconds(mark + 1, &out->seconds) : parse_frame_index(mark + 1, &out->frame);
     if (!parsed)
         return dfv_media_fail(err, "seed '%s': cannot read '%s' as a %s", spec, mark,
