@@ -137,6 +137,8 @@ struct dfv_sampler {
     dfv_sampler_settings settings;
     dfv_ddim_params ddim;
     dfv_denoise_fn denoise;
+    dfv_cache_context_fn cache_context; /* both NULL unless the cached-context path is on */
+    dfv_denoise_fn denoise_new;
     void *user;
     size_t frame_size;
     int action_dim;
@@ -208,6 +210,13 @@ dfv_status dfv_sampler_create(const dfv_model_config *config, const dfv_sampler_
 
 size_t dfv_sampler_frame_size(const dfv_sampler *s) { return s->frame_size; }
 
+void dfv_sampler_use_cached_context(dfv_sampler *s, dfv_cache_context_fn cache_context, dfv_denoise_fn denoise_new)
+{
+    bool both = cache_context && denoise_new;
+    s->cache_context = both ? cache_context : NULL;
+    s->denoise_new = both ? denoise_new : NULL;
+}
+
 int64_t dfv_sampler_calls_for(const dfv_sampler *s, int count)
 {
     int64_t calls = 0;
@@ -259,6 +268,26 @@ static bool row_levels(dfv_sampler *s, int m, int context, int horizon)
     return changes;
 }
 
+static dfv_status network_failed(const sequence *q, int start, int context, int m, dfv_status st,
+                                 char err[DFV_ERR_LEN])
+{
+    snprintf(err, DFV_ERR_LEN, "sampler: the network call failed (frame %lld, step %d)",
+             (long long)(q->history_start + start + context), m);
+    return st;
+}
+
+/* One network evaluation for row m: the whole window, or the new frames after cached context. */
+static dfv_status evaluate(dfv_sampler *s, bool cached, int context, int horizon, const float *window_actions)
+{
+    size_t fs = s->frame_size;
+    dfv_ddim_model_inputs(&s->ddim, s->x, s->k_from, context + horizon, fs, s->x_in, s->timesteps);
+    if (!cached)
+        return s->denoise(s->user, s->x_in, s->timesteps, window_actions, context + horizon, s->model_out);
+    const float *new_actions = window_actions ? window_actions + (size_t)context * s->action_dim : NULL;
+    return s->denoise_new(s->user, s->x_in + (size_t)context * fs, s->timesteps + context, new_actions, horizon,
+                          s->model_out + (size_t)context * fs);
+}
+
 static dfv_status denoise_chunk(dfv_sampler *s, const sequence *q, int start, int context, int horizon,
                                 const float *actions, char err[DFV_ERR_LEN])
 {
@@ -266,16 +295,20 @@ static dfv_status denoise_chunk(dfv_sampler *s, const sequence *q, int start, in
     size_t fs = s->frame_size;
     int height = dfv_schedule_matrix(&s->settings.schedule, s->settings.steps, horizon, s->matrix);
     const float *window_actions = actions ? actions + (size_t)start * s->action_dim : NULL;
+    bool cached = s->cache_context && context > 0;
+    if (cached) {
+        row_levels(s, 0, context, horizon); /* context frames sit at level 0 on every row */
+        dfv_ddim_model_inputs(&s->ddim, s->x, s->k_from, context, fs, s->x_in, s->timesteps);
+        dfv_status st = s->cache_context(s->user, s->x_in, s->timesteps, window_actions, context);
+        if (st != DFV_OK)
+            return network_failed(q, start, context, 0, st, err);
+    }
     for (int m = 0; m + 1 < height; m++) {
         if (!row_levels(s, m, context, horizon))
             continue;
-        dfv_ddim_model_inputs(&s->ddim, s->x, s->k_from, frames, fs, s->x_in, s->timesteps);
-        dfv_status st = s->denoise(s->user, s->x_in, s->timesteps, window_actions, frames, s->model_out);
-        if (st != DFV_OK) {
-            snprintf(err, DFV_ERR_LEN, "sampler: the network call failed (frame %lld, step %d)",
-                     (long long)(q->history_start + start + context), m);
-            return st;
-        }
+        dfv_status st = evaluate(s, cached, context, horizon, window_actions);
+        if (st != DFV_OK)
+            return network_failed(q, start, context, m, st, err);
         if (s->noise)
             for (int j = 0; j < frames; j++)
                 if (s->k_from[j] != s->k_to[j])

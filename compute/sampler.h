@@ -66,6 +66,16 @@ dfv_status dfv_sampler_create(const dfv_model_config *config, const dfv_sampler_
                               dfv_denoise_fn denoise, void *user, dfv_sampler **out, char err[DFV_ERR_LEN]);
 void dfv_sampler_destroy(dfv_sampler *sampler);
 size_t dfv_sampler_frame_size(const dfv_sampler *sampler);
+/* The cached-context path, for networks whose earlier frames do not depend on later ones (per-frame
+ * GroupNorm, causal attention; see dfv_unet_can_cache). Once per chunk the sampler hands over the clean
+ * context frames as the network sees them (sqrt(ᾱ)·x at the stabilization timestep, with their action
+ * rows); every step then runs `denoise_new` on the chunk's new frames only (n_new = horizon), their
+ * timesteps and action rows, expecting outputs for those frames. Chunks without context use `denoise`. */
+typedef dfv_status (*dfv_cache_context_fn)(void *user, const float *x_in, const int32_t *timesteps,
+                                           const float *actions, int n_context);
+void dfv_sampler_use_cached_context(dfv_sampler *sampler, dfv_cache_context_fn cache_context,
+                                    dfv_denoise_fn denoise_new);
+
 /* Network calls needed for `count` new frames (for progress bars and benchmarks). */
 int64_t dfv_sampler_calls_for(const dfv_sampler *sampler, int count);
 

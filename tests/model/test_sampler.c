@@ -322,7 +322,8 @@ enum { RES = 4, CHANNELS = 3, FS = CHANNELS * RES * RES };
 
 typedef struct {
     int action_dim;
-    long calls;
+    long calls, cache_calls, fail_at;
+    double cached_first_mean;
 } toy_network;
 
 /* The toy network of sampler_ref.py: out[t] = 0.5·tanh(x_in[t]) + 0.1·mean(x_in[0]) + 1e-4·tc[t]
@@ -344,6 +345,50 @@ static dfv_status toy_denoise(void *user, const float *x_in, const int32_t *time
             out[f * FS + i] = (float)(0.5 * tanh(x_in[f * FS + i]) + bias);
     }
     return DFV_OK;
+}
+
+static double frame_mean(const float *frame)
+{
+    double sum = 0;
+    for (int i = 0; i < FS; i++)
+        sum += frame[i];
+    return sum / FS;
+}
+
+/* The same toy network split for the cached-context path: the context call remembers what the new
+ * frames need from it (the window's first frame), the per-step call sees the new frames only. */
+static dfv_status toy_cache_context(void *user, const float *x_in, const int32_t *timesteps, const float *actions,
+                                    int n_context)
+{
+    (void)timesteps, (void)actions, (void)n_context;
+    toy_network *net = user;
+    net->cache_calls++;
+    net->cached_first_mean = frame_mean(x_in);
+    return DFV_OK;
+}
+
+static dfv_status toy_denoise_new(void *user, const float *x_in, const int32_t *timesteps, const float *actions,
+                                  int n_new, float *out)
+{
+    toy_network *net = user;
+    net->calls++;
+    for (int f = 0; f < n_new; f++) {
+        double bias = 0.1 * net->cached_first_mean + 1e-4 * timesteps[f];
+        for (int a = 0; actions && a < net->action_dim; a++)
+            bias += 0.05 * actions[f * net->action_dim + a];
+        for (int i = 0; i < FS; i++)
+            out[f * FS + i] = (float)(0.5 * tanh(x_in[f * FS + i]) + bias);
+    }
+    return DFV_OK;
+}
+
+static dfv_status failing_denoise(void *user, const float *x_in, const int32_t *timesteps, const float *actions,
+                                  int frames, float *out)
+{
+    toy_network *net = user;
+    if (net->calls + 1 >= net->fail_at)
+        return DFV_ERR_VULKAN;
+    return toy_denoise(user, x_in, timesteps, actions, frames, out);
 }
 
 static void toy_config(dfv_model_config *c, float *alphas, dfv_objective objective, int window, int action_dim)
@@ -430,7 +475,7 @@ static void run_rollout_case(suite *t, const rollout_case *rc)
     dfv_sampler_settings_default(&config, &s);
     s.steps = rc->steps, s.chunk = rc->chunk, s.eta = rc->eta, s.seed = 1234, s.stabilization_level = rc->stabilization;
     dfv_schedule_parse(rc->scheduling, &s.schedule);
-    toy_network net = {rc->action_dim, 0};
+    toy_network net = {rc->action_dim, 0, 0, 0, 0.0};
     dfv_sampler *sampler = NULL;
     char err[DFV_ERR_LEN];
     CHECK(t, dfv_sampler_create(&config, &s, toy_denoise, &net, &sampler, err) == DFV_OK, "%s: %s", rc->name, err);
@@ -459,6 +504,22 @@ static void run_rollout_case(suite *t, const rollout_case *rc)
     if (rc->chunk == 1)
         CHECK(t, !memcmp(stepwise, frames, values * sizeof *frames), "%s: frame-by-frame calls differ from one rollout",
               rc->name);
+
+    /* The cached-context path gives the same frames bit for bit (the toy's split is exact). */
+    float *cached = calloc(values, sizeof *cached);
+    memcpy(cached, frames, (size_t)rc->context * FS * sizeof *frames);
+    toy_network cached_net = {rc->action_dim, 0, 0, 0, 0.0};
+    dfv_sampler *cached_sampler = NULL;
+    if (dfv_sampler_create(&config, &s, toy_denoise, &cached_net, &cached_sampler, err) == DFV_OK) {
+        dfv_sampler_use_cached_context(cached_sampler, toy_cache_context, toy_denoise_new);
+        CHECK(t, dfv_sampler_rollout(cached_sampler, cached, rc->context, rc->total, rc->action_dim ? actions : NULL,
+                                     err) == DFV_OK,
+              "%s cached: %s", rc->name, err);
+        CHECK(t, !memcmp(cached, frames, values * sizeof *frames) && cached_net.cache_calls > 0,
+              "%s: cached-context rollout differs from the full-window one", rc->name);
+        dfv_sampler_destroy(cached_sampler);
+    }
+    free(cached);
 
     write_rollout_args(t, rc, frames, actions, &s, alphas);
     char args[1024], out[1024];
@@ -516,6 +577,25 @@ static void test_settings_refused(suite *t)
     }
 }
 
+static void test_network_failure(suite *t)
+{
+    static float alphas[1000];
+    dfv_model_config config;
+    toy_config(&config, alphas, DFV_OBJECTIVE_V, 4, 0);
+    dfv_sampler_settings s;
+    dfv_sampler_settings_default(&config, &s);
+    toy_network net = {0, 0, 0, 5, 0.0};
+    dfv_sampler *sampler = NULL;
+    char err[DFV_ERR_LEN] = "";
+    float frames[3 * FS] = {0};
+    dfv_status st = dfv_sampler_create(&config, &s, failing_denoise, &net, &sampler, err);
+    if (st == DFV_OK)
+        st = dfv_sampler_rollout(sampler, frames, 1, 3, NULL, err);
+    CHECK(t, st == DFV_ERR_VULKAN && strstr(err, "network call failed (frame 1, step 4)"),
+          "a failing network must stop the rollout with its status: %d '%s'", st, err);
+    dfv_sampler_destroy(sampler);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 5) {
@@ -531,6 +611,7 @@ int main(int argc, char **argv)
     test_matrices(&t);
     test_ddim_step(&t);
     test_settings_refused(&t);
+    test_network_failure(&t);
     test_rollouts(&t);
     printf("%d checks, %d failed\n", t.checks, t.failures);
     return t.failures ? 1 : 0;
