@@ -61,8 +61,10 @@ static void print_cost(const dfv_model_config *c)
     double per_call = dfv_model_flops(c, window) / 1e9;
     printf("%-13s%.4g GFLOP per frame per call (window 1); %.4g GFLOP per call at window %d (%.4g per frame)\n",
            "cost", dfv_model_flops(c, 1) / 1e9, per_call, window, per_call / window);
-    printf("%-13s%.4g GFLOP per new frame with the default sampler (%d steps, full window)\n", "",
-           per_call * c->diffusion.sampling_steps / c->diffusion.chunk_size, c->diffusion.sampling_steps);
+    double per_frame = per_call * c->diffusion.sampling_steps / c->diffusion.chunk_size;
+    printf("%-13s%.4g %s per new frame with the default sampler (%d steps, full window)\n", "",
+           per_frame >= 1000 ? per_frame / 1000 : per_frame, per_frame >= 1000 ? "TFLOP" : "GFLOP",
+           c->diffusion.sampling_steps);
 }
 
 static void print_diffusion(const dfv_model_config *c)
