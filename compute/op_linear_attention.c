@@ -4,18 +4,17 @@
 #include "bench_ops.h"
 #include "vk_op_util.h"
 
-enum { dfv_linear_attention_max_dim_head = 64, dfv_linear_attention_tile = 16 };
+enum { dfv_linear_attention_max_dim_head = 64 };
 
 typedef struct {
     int32_t frames, heads, hw;
     float scale;
 } dfv_linear_attention_push;
 
-/* Shared memory of the shader: reductions, k statistics, a k and a v tile, and ctx. */
+/* Shared memory of the shader: a reduction slot per lane, k statistics and ctx. */
 static size_t dfv_linear_attention_shared_bytes(uint32_t local, int dim_head)
 {
-    return sizeof(float) * (2 * (size_t)local + 2 * (size_t)dim_head +
-                            2 * (size_t)dim_head * dfv_linear_attention_tile + (size_t)dim_head * dim_head);
+    return sizeof(float) * ((size_t)local + 2 * (size_t)dim_head + (size_t)dim_head * dim_head);
 }
 
 dfv_status dfv_op_linear_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor qkv, int heads, int dim_head)
@@ -44,10 +43,10 @@ dfv_status dfv_op_linear_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor qkv,
         return dfv_op_fail(seq, DFV_ERR_UNSUPPORTED, "linear_attention: %dx%d workgroups exceed the device limit",
                            heads, qkv.t);
     dfv_linear_attention_push push = {qkv.t, heads, qkv.h * qkv.w, 1.0f / sqrtf((float)dim_head)};
-    uint32_t spec[3] = {local, (uint32_t)dim_head, dfv_linear_attention_tile};
+    uint32_t spec[2] = {local, (uint32_t)dim_head};
     dfv_shader shader = DFV_OP_SHADER_FOR(linear_attention, out.dtype, 2, sizeof push);
     dfv_pipeline *pipe;
-    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 3, &pipe)))
+    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 2, &pipe)))
         return s;
     dfv_binding bindings[2] = {dfv_bind_in(qkv), dfv_bind_out(out)};
     /* ctx = k vᵀ and out = ctxᵀ q: two dim_head² products per pixel. */

@@ -1,15 +1,20 @@
 #version 450
 // The official linear attention, one workgroup per (frame, head):
-//   1. k softmax statistics over the pixels, per head dim d (max, then sum of exp);
-//   2. ctx[d][e] = sum_n softmax_n(k)[d][n] * v[e][n], streamed through shared memory in tiles of
-//      TILE_N pixels;
-//   3. per pixel: q softmax over d, times dim_head^-1/2, out[e][n] = sum_d ctx[d][e] q[d][n].
+//   1. k softmax statistics over the pixels for every head dim d (a max pass, then a sum-of-exp pass);
+//   2. ctx[d][e] = sum_n softmax_n(k)[d][n] * v[e][n]: each lane owns a BLOCK_D x BLOCK_E block of ctx
+//      in registers over a share of the pixels (no shared-memory tiles: on lavapipe they cost more than
+//      they save), then the shares are summed into shared memory;
+//   3. one pixel per lane: q softmax over d, times dim_head^-1/2, out[e][n] = sum_d ctx[d][e] q[d][n].
 #extension GL_GOOGLE_include_directive : require
 #include "dfv_storage.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int DIM_HEAD = 32;
-layout(constant_id = 2) const int TILE_N = 16;
+
+const int BLOCK_D = 4, BLOCK_E = 8;
+const int WG = int(gl_WorkGroupSize.x);
+const int BLOCKS_D = (DIM_HEAD + BLOCK_D - 1) / BLOCK_D;
+const int BLOCKS_E = (DIM_HEAD + BLOCK_E - 1) / BLOCK_E;
 
 layout(std430, binding = 0) readonly buffer QkvBuf { dfv_src_t qkv[]; };
 layout(std430, binding = 1) writeonly buffer OutBuf { dfv_dst_t out_data[]; };
@@ -19,16 +24,79 @@ layout(push_constant) uniform Push {
     float scale;
 } pc;
 
-const int WG = int(gl_WorkGroupSize.x);
-const int CTX_PER_LANE = (DIM_HEAD * DIM_HEAD + WG - 1) / WG;
-
-shared float red_max[gl_WorkGroupSize.x];
-shared float red_sum[gl_WorkGroupSize.x];
+shared float red[gl_WorkGroupSize.x];
 shared float k_max[DIM_HEAD];
 shared float k_inv_sum[DIM_HEAD];
-shared float k_tile[DIM_HEAD * TILE_N];
-shared float v_tile[DIM_HEAD * TILE_N];
 shared float ctx[DIM_HEAD * DIM_HEAD];
+
+void k_statistics(int lane, int k_base) {
+    // Lanes split as (d, part), parts along the pixels so that neighbouring lanes read neighbouring pixels.
+    const int parts = max(WG / DIM_HEAD, 1);
+    const int d = lane / parts, part = lane - d * parts;
+    float m = -1e30;
+    if (d < DIM_HEAD)
+        for (int n = part; n < pc.hw; n += parts) m = max(m, float(qkv[k_base + d * pc.hw + n]));
+    red[lane] = m;
+    barrier();
+    for (int dd = lane; dd < DIM_HEAD; dd += WG) {
+        float mm = -1e30;
+        for (int p = 0; p < parts; ++p) mm = max(mm, red[dd * parts + p]);
+        k_max[dd] = mm;
+    }
+    barrier();
+    float s = 0.0;
+    if (d < DIM_HEAD) {
+        const float dm = k_max[d];
+        for (int n = part; n < pc.hw; n += parts) s += exp(float(qkv[k_base + d * pc.hw + n]) - dm);
+    }
+    red[lane] = s;
+    barrier();
+    for (int dd = lane; dd < DIM_HEAD; dd += WG) {
+        float ss = 0.0;
+        for (int p = 0; p < parts; ++p) ss += red[dd * parts + p];
+        k_inv_sum[dd] = 1.0 / ss;
+    }
+    barrier();
+}
+
+void context(int lane, int k_base, int v_base) {
+    const int blocks = BLOCKS_D * BLOCKS_E;
+    const int parts = max(WG / blocks, 1);
+    const int part = lane / blocks, block = lane - part * blocks;
+    const int d0 = (block / BLOCKS_E) * BLOCK_D, e0 = (block % BLOCKS_E) * BLOCK_E;
+    for (int a = lane; a < DIM_HEAD * DIM_HEAD; a += WG) ctx[a] = 0.0;
+
+    float acc[BLOCK_D * BLOCK_E];
+    for (int a = 0; a < BLOCK_D * BLOCK_E; ++a) acc[a] = 0.0;
+    if (part < parts) {
+        int k_row[BLOCK_D], v_row[BLOCK_E];
+        float kmax[BLOCK_D], kinv[BLOCK_D];
+        for (int i = 0; i < BLOCK_D; ++i) {
+            int d = min(d0 + i, DIM_HEAD - 1); // rows past dim_head compute garbage, never stored
+            k_row[i] = k_base + d * pc.hw;
+            kmax[i] = k_max[d];
+            kinv[i] = k_inv_sum[d];
+        }
+        for (int j = 0; j < BLOCK_E; ++j) v_row[j] = v_base + min(e0 + j, DIM_HEAD - 1) * pc.hw;
+        for (int n = part; n < pc.hw; n += parts) {
+            float kn[BLOCK_D], v[BLOCK_E];
+            for (int i = 0; i < BLOCK_D; ++i) kn[i] = exp(float(qkv[k_row[i] + n]) - kmax[i]) * kinv[i];
+            for (int j = 0; j < BLOCK_E; ++j) v[j] = float(qkv[v_row[j] + n]);
+            for (int i = 0; i < BLOCK_D; ++i)
+                for (int j = 0; j < BLOCK_E; ++j) acc[i * BLOCK_E + j] += kn[i] * v[j];
+        }
+    }
+    barrier();
+    // Sum the parts' blocks one part at a time: no float atomics needed.
+    for (int p = 0; p < parts; ++p) {
+        if (part == p) {
+            for (int i = 0; i < BLOCK_D; ++i)
+                for (int j = 0; j < BLOCK_E; ++j)
+                    if (d0 + i < DIM_HEAD && e0 + j < DIM_HEAD) ctx[(d0 + i) * DIM_HEAD + e0 + j] += acc[i * BLOCK_E + j];
+        }
+        barrier();
+    }
+}
 
 void main() {
     const int lane = int(gl_LocalInvocationID.x);
@@ -40,66 +108,9 @@ void main() {
     const int k_base = frame_base + (inner + head * DIM_HEAD) * pc.hw;
     const int v_base = frame_base + (2 * inner + head * DIM_HEAD) * pc.hw;
 
-    // 1. Softmax statistics of k over the pixels; lanes split as (d, part) with parts along the pixels
-    //    so that neighbouring lanes read neighbouring pixels.
-    const int parts = max(WG / DIM_HEAD, 1);
-    {
-        const int d = lane / parts, part = lane - d * parts;
-        float m = -1e30, s = 0.0;
-        if (d < DIM_HEAD) {
-            for (int n = part; n < pc.hw; n += parts) {
-                float x = float(qkv[k_base + d * pc.hw + n]);
-                float new_m = max(m, x);
-                s = s * exp(m - new_m) + exp(x - new_m);
-                m = new_m;
-            }
-        }
-        red_max[lane] = m;
-        red_sum[lane] = s;
-    }
-    barrier();
-    for (int d = lane; d < DIM_HEAD; d += WG) {
-        float m = -1e30, s = 0.0;
-        for (int part = 0; part < parts; ++part) {
-            float pm = red_max[d * parts + part], ps = red_sum[d * parts + part];
-            float new_m = max(m, pm);
-            s = s * exp(m - new_m) + ps * exp(pm - new_m);
-            m = new_m;
-        }
-        k_max[d] = m;
-        k_inv_sum[d] = 1.0 / s;
-    }
-    barrier();
+    k_statistics(lane, k_base);
+    context(lane, k_base, v_base);
 
-    // 2. ctx accumulated in registers, CTX_PER_LANE entries per lane.
-    float acc[CTX_PER_LANE];
-    for (int r = 0; r < CTX_PER_LANE; ++r) acc[r] = 0.0;
-    for (int n0 = 0; n0 < pc.hw; n0 += TILE_N) {
-        for (int a = lane; a < DIM_HEAD * TILE_N; a += WG) {
-            int d = a / TILE_N, n = n0 + (a - d * TILE_N);
-            bool inside = n < pc.hw;
-            float k = inside ? float(qkv[k_base + d * pc.hw + n]) : 0.0;
-            k_tile[a] = inside ? exp(k - k_max[d]) * k_inv_sum[d] : 0.0;
-            v_tile[a] = inside ? float(qkv[v_base + d * pc.hw + n]) : 0.0;
-        }
-        barrier();
-        for (int r = 0; r < CTX_PER_LANE; ++r) {
-            int a = lane + r * WG;
-            if (a >= DIM_HEAD * DIM_HEAD) break;
-            int d = a / DIM_HEAD, e = a - d * DIM_HEAD;
-            float s = 0.0;
-            for (int n = 0; n < TILE_N; ++n) s += k_tile[d * TILE_N + n] * v_tile[e * TILE_N + n];
-            acc[r] += s;
-        }
-        barrier();
-    }
-    for (int r = 0; r < CTX_PER_LANE; ++r) {
-        int a = lane + r * WG;
-        if (a < DIM_HEAD * DIM_HEAD) ctx[a] = acc[r];
-    }
-    barrier();
-
-    // 3. One pixel per lane.
     const int out_base = (t * inner + head * DIM_HEAD) * pc.hw;
     for (int n = lane; n < pc.hw; n += WG) {
         float q[DIM_HEAD];
@@ -114,10 +125,14 @@ void main() {
             s += q[d];
         }
         const float norm = pc.scale / s;
-        for (int e = 0; e < DIM_HEAD; ++e) {
-            float o = 0.0;
-            for (int d = 0; d < DIM_HEAD; ++d) o += ctx[d * DIM_HEAD + e] * q[d];
-            out_data[out_base + e * pc.hw + n] = dfv_dst_t(o * norm);
+        // Output channels in blocks of BLOCK_E keep the accumulator small (whole-row accumulators spill).
+        for (int e0 = 0; e0 < DIM_HEAD; e0 += BLOCK_E) {
+            float o[BLOCK_E];
+            for (int j = 0; j < BLOCK_E; ++j) o[j] = 0.0;
+            for (int d = 0; d < DIM_HEAD; ++d)
+                for (int j = 0; j < BLOCK_E; ++j) o[j] += ctx[d * DIM_HEAD + min(e0 + j, DIM_HEAD - 1)] * q[d];
+            for (int j = 0; j < BLOCK_E; ++j)
+                if (e0 + j < DIM_HEAD) out_data[out_base + (e0 + j) * pc.hw + n] = dfv_dst_t(o[j] * norm);
         }
     }
 }
