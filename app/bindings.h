@@ -1,0 +1,84 @@
+/* Which keys and gamepad inputs drive a source's actions and the viewer's controls.
+ *
+ * Defaults come from the action names (forward/backward/turn/strafe/jump/look, as in the worlds and the
+ * models' metadata); a user file (bindings.ini, format in docs/viewer.md) rebinds any of them by name:
+ *     forward = W, Up, pad:dpup, pad:lefty-
+ * A bad line is reported with its line number and changes nothing. */
+#ifndef DFV_BINDINGS_H
+#define DFV_BINDINGS_H
+
+#include <stdbool.h>
+
+#include <SDL.h>
+
+#include "timeline.h"
+
+#define DFV_BINDINGS_MAX_INPUTS 6
+
+typedef enum {
+    DFV_CONTROL_PAUSE,
+    DFV_CONTROL_STEP,
+    DFV_CONTROL_RESET,
+    DFV_CONTROL_SCRUB_BACK,
+    DFV_CONTROL_SCRUB_FORWARD,
+    DFV_CONTROL_BRANCH_PREV,
+    DFV_CONTROL_BRANCH_NEXT,
+    DFV_CONTROL_HUD,
+    DFV_CONTROL_PANEL,
+    DFV_CONTROL_FILTER,
+    DFV_CONTROL_FULLSCREEN,
+    DFV_CONTROL_SCREENSHOT,
+    DFV_CONTROL_RECORD,
+    DFV_CONTROL_QUIT,
+    DFV_CONTROL_COUNT
+} dfv_control;
+
+typedef enum { DFV_PAD_NONE, DFV_PAD_BUTTON, DFV_PAD_AXIS_POSITIVE, DFV_PAD_AXIS_NEGATIVE } dfv_pad_input_kind;
+
+/* One bindable input: a keyboard key or a gamepad button / axis direction. */
+typedef struct {
+    SDL_Keycode key;         /* SDLK_UNKNOWN when this is a pad input */
+    dfv_pad_input_kind pad;  /* DFV_PAD_NONE for keys */
+    int pad_index;           /* SDL_GameControllerButton or SDL_GameControllerAxis */
+} dfv_input;
+
+typedef struct {
+    dfv_input inputs[DFV_BINDINGS_MAX_INPUTS];
+    int count;
+} dfv_binding;
+
+typedef struct {
+    int action_count;
+    const char *action_names[DFV_TIMELINE_MAX_ACTIONS];
+    dfv_binding actions[DFV_TIMELINE_MAX_ACTIONS];
+    dfv_binding controls[DFV_CONTROL_COUNT];
+} dfv_bindings;
+
+/* The defaults for these action names (names are borrowed, not copied). */
+void dfv_bindings_defaults(dfv_bindings *b, const char *const *action_names, int action_count);
+
+/* Applies a bindings file's text. Each bad line adds "<source_name>:<line>: <reason>\n" to errors (cut at
+ * errors_len) and is skipped. Returns the number of bad lines. */
+int dfv_bindings_parse(dfv_bindings *b, const char *text, const char *source_name, char *errors, int errors_len);
+
+/* Reads and applies a file; a missing file is no error (returns 0, *found false). An unreadable one counts
+ * as one bad line. */
+int dfv_bindings_load_file(dfv_bindings *b, const char *path, bool *found, char *errors, int errors_len);
+
+/* $XDG_CONFIG_HOME/dfview/bindings.ini, or ~/.config/dfview/bindings.ini; false when neither is known. */
+bool dfv_bindings_default_path(char *path, int path_len);
+
+/* The action / control a key or pad input is bound to, or -1. */
+int dfv_bindings_action_for(const dfv_bindings *b, dfv_input input);
+int dfv_bindings_control_for(const dfv_bindings *b, dfv_input input);
+
+const char *dfv_bindings_control_name(dfv_control control);
+/* "W, Up, pad:dpup" for showing a binding. */
+void dfv_bindings_describe(const dfv_binding *binding, char *text, int text_len);
+
+dfv_input dfv_input_key(SDL_Keycode key);
+/* Parses one input name as written in bindings.ini ("W", "PageUp", "pad:a", "pad:leftx-"). */
+bool dfv_input_parse(const char *name, dfv_input *input);
+bool dfv_input_equal(dfv_input a, dfv_input b);
+
+#endif

@@ -1,0 +1,42 @@
+/* The interactive viewer: an SDL2 window over any frame source (a world simulator, a model session).
+ * Generation runs on its own thread and the window redraws at 60 Hz whatever the source's speed; the
+ * action of a frame is the input held when its generation starts. History is a timeline tree: scrub back,
+ * press an action and a new branch grows from there. Controls, bindings and the script format are in
+ * docs/viewer.md. */
+#ifndef DFV_VIEWER_H
+#define DFV_VIEWER_H
+
+#include <stdbool.h>
+
+#include "frame_source.h"
+
+typedef struct {
+    dfv_frame_source *source;   /* required; the caller keeps ownership */
+    const char *title;          /* window title; NULL: the source's name */
+    int scale;                  /* initial window: frame size × scale; 0 picks about 512 pixels */
+    const char *script_path;    /* timed input; scripted runs go in lockstep (one generated frame per viewer
+                                   frame while playing), so they are reproducible */
+    long exit_after;            /* quit after this many viewer frames; 0: never */
+    int screenshot_every;       /* write the window every K viewer frames into screenshot_dir; 0: never */
+    const char *screenshot_dir;
+    const char *bindings_path;  /* NULL: $XDG_CONFIG_HOME/dfview/bindings.ini */
+    const char *output_dir;     /* F9 clips and F12 screenshots; NULL: the current directory */
+    const char *settings_json;  /* the source's settings (a JSON object) for recordings' sidecars, or NULL */
+    double clip_fps;            /* 0 means 10 */
+    /* Reseeding from a dropped image or video; NULL: the source cannot (the viewer says so). Runs on the
+     * UI thread while no generation is in flight; returns the new seed frame's id or -1 with err. */
+    int (*reseed)(void *user, dfv_timeline *tl, const char *path, char *err, int err_len);
+    void *reseed_user;
+} dfv_viewer_desc;
+
+typedef enum {
+    DFV_VIEWER_OK = 0,
+    DFV_VIEWER_NO_DISPLAY, /* no window could be opened: the caller suggests `dfview render` */
+    DFV_VIEWER_FAILED,     /* err says what */
+} dfv_viewer_status;
+
+/* Runs until the window is closed, Escape, a script's quit or exit_after. A one-line summary of the
+ * session ("N frames in B branches") goes to summary. */
+dfv_viewer_status dfv_viewer_run(const dfv_viewer_desc *desc, char *summary, int summary_len, char *err, int err_len);
+
+#endif

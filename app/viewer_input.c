@@ -1,0 +1,264 @@
+/* The viewer's input: keys, gamepads, mouse on the history bar, dropped files, and the script that
+ * replays all of these as SDL events, so scripted and live sessions take the same path. */
+#include <string.h>
+
+#include "timeline_bar.h"
+#include "viewer_state.h"
+
+enum { PAD_AXIS_THRESHOLD = 16384, SCRUB_PAGE = 10 };
+
+static int held_index(const dfv_viewer *v, dfv_input input)
+{
+    for (int i = 0; i < v->held_count; i++)
+        if (dfv_input_equal(v->held[i], input)) return i;
+    return -1;
+}
+
+static bool action_held(const dfv_viewer *v, int action)
+{
+    const dfv_binding *b = &v->bindings.actions[action];
+    for (int i = 0; i < b->count; i++)
+        if (held_index(v, b->inputs[i]) >= 0) return true;
+    return false;
+}
+
+void dfv_viewer_current_action(const dfv_viewer *v, float action[DFV_TIMELINE_MAX_ACTIONS])
+{
+    memset(action, 0, DFV_TIMELINE_MAX_ACTIONS * sizeof *action);
+    int latest = -1, none = -1;
+    for (int a = 0; a < v->bindings.action_count; a++) {
+        if (!strcmp(v->bindings.action_names[a], "none")) none = a;
+        if (!action_held(v, a)) continue;
+        if (v->src->multi_hot) action[a] = 1.0f;
+        if (latest < 0 || v->press_order[a] > v->press_order[latest]) latest = a;
+    }
+    /* One-hot sources get the most recently pressed of the held actions, or their explicit no-op. */
+    if (!v->src->multi_hot) {
+        if (latest >= 0) action[latest] = 1.0f;
+        else if (none >= 0) action[none] = 1.0f;
+    }
+}
+
+static void run_control(dfv_viewer *v, dfv_control control, bool shift)
+{
+    int last = v->path_len - 1;
+    switch (control) {
+    case DFV_CONTROL_PAUSE:
+        v->paused = !v->paused;
+        dfv_viewer_notice(v, v->paused ? "paused" : "playing");
+        break;
+    case DFV_CONTROL_STEP:
+        v->paused = true;
+        v->step_once = true;
+        break;
+    case DFV_CONTROL_RESET:
+        dfv_viewer_set_position(v, 0);
+        v->resume_from_view = !v->paused;
+        dfv_viewer_notice(v, "back to the seed");
+        break;
+    case DFV_CONTROL_SCRUB_BACK:
+        dfv_viewer_set_position(v, v->position - (shift ? SCRUB_PAGE : 1));
+        break;
+    case DFV_CONTROL_SCRUB_FORWARD:
+        dfv_viewer_set_position(v, v->position + (shift ? SCRUB_PAGE : 1) > last ? last : v->position + (shift ? SCRUB_PAGE : 1));
+        break;
+    case DFV_CONTROL_BRANCH_PREV: dfv_viewer_switch_branch(v, -1); break;
+    case DFV_CONTROL_BRANCH_NEXT: dfv_viewer_switch_branch(v, +1); break;
+    case DFV_CONTROL_HUD: v->show_hud = !v->show_hud; break;
+    case DFV_CONTROL_PANEL: v->show_panel = !v->show_panel; break;
+    case DFV_CONTROL_FILTER:
+        v->bilinear = !v->bilinear;
+        dfv_viewer_notice(v, v->bilinear ? "bilinear scaling" : "nearest scaling");
+        break;
+    case DFV_CONTROL_FULLSCREEN: dfv_window_toggle_fullscreen(v->window); break;
+    case DFV_CONTROL_SCREENSHOT: dfv_viewer_request_screenshot(v, NULL); break;
+    case DFV_CONTROL_RECORD: dfv_viewer_toggle_recording(v); break;
+    case DFV_CONTROL_QUIT: v->quit = true; break;
+    case DFV_CONTROL_COUNT: break;
+    }
+}
+
+static void action_pressed(dfv_viewer *v, int action)
+{
+    v->press_order[action] = ++v->press_counter;
+    v->input_changed_ms = dfv_now_ms();
+    /* An action on a past frame grows a new branch from it. */
+    if (v->position < v->path_len - 1) {
+        v->resume_from_view = true;
+        v->paused = false;
+    }
+}
+
+static void input_down(dfv_viewer *v, dfv_input input, bool repeat, bool shift)
+{
+    int action = dfv_bindings_action_for(&v->bindings, input);
+    if (action >= 0) {
+        if (repeat || held_index(v, input) >= 0) return;
+        if (v->held_count < DFV_VIEWER_MAX_HELD) v->held[v->held_count++] = input;
+        action_pressed(v, action);
+        return;
+    }
+    int control = dfv_bindings_control_for(&v->bindings, input);
+    bool scrubbing = control == DFV_CONTROL_SCRUB_BACK || control == DFV_CONTROL_SCRUB_FORWARD;
+    if (control >= 0 && (!repeat || scrubbing)) run_control(v, (dfv_control)control, shift);
+}
+
+static void input_up(dfv_viewer *v, dfv_input input)
+{
+    int i = held_index(v, input);
+    if (i < 0) return;
+    v->held[i] = v->held[--v->held_count];
+    if (dfv_bindings_action_for(&v->bindings, input) >= 0) v->input_changed_ms = dfv_now_ms();
+}
+
+static void pad_axis(dfv_viewer *v, int axis, int value)
+{
+    dfv_input positive = {SDLK_UNKNOWN, DFV_PAD_AXIS_POSITIVE, axis}, negative = {SDLK_UNKNOWN, DFV_PAD_AXIS_NEGATIVE, axis};
+    if (value > PAD_AXIS_THRESHOLD) input_down(v, positive, false, false);
+    else input_up(v, positive);
+    if (value < -PAD_AXIS_THRESHOLD) input_down(v, negative, false, false);
+    else input_up(v, negative);
+}
+
+static void pad_added(dfv_viewer *v, int device_index)
+{
+    if (!SDL_IsGameController(device_index)) return;
+    for (int p = 0; p < DFV_VIEWER_MAX_PADS; p++) {
+        if (v->pads[p]) continue;
+        v->pads[p] = SDL_GameControllerOpen(device_index);
+        if (v->pads[p]) dfv_viewer_notice(v, "gamepad: %s", SDL_GameControllerName(v->pads[p]));
+        return;
+    }
+}
+
+void dfv_viewer_close_pads(dfv_viewer *v)
+{
+    for (int p = 0; p < DFV_VIEWER_MAX_PADS; p++)
+        if (v->pads[p]) SDL_GameControllerClose(v->pads[p]), v->pads[p] = NULL;
+}
+
+static dfv_timeline_bar bar_for_hit_test(const dfv_viewer *v)
+{
+    dfv_timeline_bar bar = {.length = v->path_len, .position = v->position, .text_scale = v->layout.text_scale};
+    return bar;
+}
+
+static void mouse_scrub(dfv_viewer *v, int x)
+{
+    dfv_timeline_bar bar = bar_for_hit_test(v);
+    dfv_viewer_set_position(v, dfv_timeline_bar_index_at(v->layout.bar, &bar, x));
+}
+
+static void mouse_event(dfv_viewer *v, const SDL_Event *e)
+{
+    if (e->type == SDL_MOUSEBUTTONDOWN && e->button.button == SDL_BUTTON_LEFT &&
+        dfv_rect_contains(v->layout.bar, e->button.x, e->button.y)) {
+        v->mouse_scrubbing = true;
+        mouse_scrub(v, e->button.x);
+    } else if (e->type == SDL_MOUSEBUTTONUP && e->button.button == SDL_BUTTON_LEFT) {
+        v->mouse_scrubbing = false;
+    } else if (e->type == SDL_MOUSEMOTION && v->mouse_scrubbing) {
+        mouse_scrub(v, e->motion.x);
+    } else if (e->type == SDL_MOUSEWHEEL && e->wheel.y != 0) {
+        int target = v->position + (e->wheel.y > 0 ? 1 : -1);
+        if (target >= 0 && target < v->path_len) dfv_viewer_set_position(v, target);
+    }
+}
+
+void dfv_viewer_handle_event(dfv_viewer *v, const SDL_Event *e)
+{
+    switch (e->type) {
+    case SDL_QUIT: v->quit = true; break;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_CLOSE) v->quit = true;
+        break;
+    case SDL_KEYDOWN:
+        input_down(v, dfv_input_key(e->key.keysym.sym), e->key.repeat != 0, (e->key.keysym.mod & KMOD_SHIFT) != 0);
+        break;
+    case SDL_KEYUP: input_up(v, dfv_input_key(e->key.keysym.sym)); break;
+    case SDL_CONTROLLERDEVICEADDED: pad_added(v, e->cdevice.which); break;
+    case SDL_CONTROLLERBUTTONDOWN:
+        input_down(v, (dfv_input){SDLK_UNKNOWN, DFV_PAD_BUTTON, e->cbutton.button}, false, false);
+        break;
+    case SDL_CONTROLLERBUTTONUP: input_up(v, (dfv_input){SDLK_UNKNOWN, DFV_PAD_BUTTON, e->cbutton.button}); break;
+    case SDL_CONTROLLERAXISMOTION: pad_axis(v, e->caxis.axis, e->caxis.value); break;
+    case SDL_MOUSEBUTTONDOWN:
+    case SDL_MOUSEBUTTONUP:
+    case SDL_MOUSEMOTION:
+    case SDL_MOUSEWHEEL: mouse_event(v, e); break;
+    case SDL_DROPFILE:
+        dfv_viewer_drop(v, e->drop.file);
+        SDL_free(e->drop.file);
+        break;
+    default: break;
+    }
+}
+
+/* A script's press/release as the SDL event a keyboard or gamepad would send. */
+static void push_input(const dfv_viewer *v, dfv_input input, bool down)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    if (input.pad == DFV_PAD_NONE) {
+        e.type = down ? SDL_KEYDOWN : SDL_KEYUP;
+        e.key.windowID = dfv_window_id(v->window);
+        e.key.state = down ? SDL_PRESSED : SDL_RELEASED;
+        e.key.keysym.sym = input.key;
+        e.key.keysym.scancode = SDL_GetScancodeFromKey(input.key);
+    } else if (input.pad == DFV_PAD_BUTTON) {
+        e.type = down ? SDL_CONTROLLERBUTTONDOWN : SDL_CONTROLLERBUTTONUP;
+        e.cbutton.button = (Uint8)input.pad_index;
+        e.cbutton.state = down ? SDL_PRESSED : SDL_RELEASED;
+    } else {
+        e.type = SDL_CONTROLLERAXISMOTION;
+        e.caxis.axis = (Uint8)input.pad_index;
+        e.caxis.value = (Sint16)(!down ? 0 : input.pad == DFV_PAD_AXIS_POSITIVE ? 32767 : -32767);
+    }
+    SDL_PushEvent(&e);
+}
+
+static void push_click(const dfv_viewer *v, int x, int y)
+{
+    for (int down = 1; down >= 0; down--) {
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = down ? SDL_MOUSEBUTTONDOWN : SDL_MOUSEBUTTONUP;
+        e.button.windowID = dfv_window_id(v->window);
+        e.button.button = SDL_BUTTON_LEFT;
+        e.button.state = down ? SDL_PRESSED : SDL_RELEASED;
+        e.button.clicks = 1;
+        e.button.x = x;
+        e.button.y = y;
+        SDL_PushEvent(&e);
+    }
+}
+
+void dfv_viewer_push_script_events(dfv_viewer *v)
+{
+    const dfv_script_event *event;
+    while ((event = dfv_input_script_due(&v->script, v->tick)) != NULL) {
+        switch (event->verb) {
+        case DFV_SCRIPT_PRESS: push_input(v, event->input, true); break;
+        case DFV_SCRIPT_RELEASE: push_input(v, event->input, false); break;
+        case DFV_SCRIPT_SCREENSHOT: dfv_viewer_request_screenshot(v, event->path); break;
+        case DFV_SCRIPT_DROP: {
+            SDL_Event e;
+            memset(&e, 0, sizeof e);
+            e.type = SDL_DROPFILE;
+            e.drop.file = SDL_strdup(event->path);
+            e.drop.windowID = dfv_window_id(v->window);
+            SDL_PushEvent(&e);
+            break;
+        }
+        case DFV_SCRIPT_CLICK: push_click(v, event->x, event->y); break;
+        case DFV_SCRIPT_RESIZE: dfv_window_set_size(v->window, event->x, event->y); break;
+        case DFV_SCRIPT_QUIT: {
+            SDL_Event e;
+            memset(&e, 0, sizeof e);
+            e.type = SDL_QUIT;
+            SDL_PushEvent(&e);
+            break;
+        }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+/* The viewer's state, shared by its files (viewer.c: loop and generation, viewer_input.c: input and
+ * controls, viewer_draw.c: the picture). Private to the viewer. */
+#ifndef DFV_VIEWER_STATE_H
+#define DFV_VIEWER_STATE_H
+
+#include <SDL.h>
+
+#include "bindings.h"
+#include "canvas.h"
+#include "generator.h"
+#include "input_script.h"
+#include "layout.h"
+#include "recorder.h"
+#include "stability.h"
+#include "viewer.h"
+#include "window.h"
+
+enum { DFV_VIEWER_MAX_HELD = 32, DFV_VIEWER_MAX_PADS = 4, DFV_VIEWER_MAX_SHOTS = 8, DFV_VIEWER_FPS_WINDOW = 32 };
+
+typedef struct {
+    const dfv_viewer_desc *desc;
+    dfv_frame_source *src;
+    dfv_timeline *tl;
+    dfv_generator *gen;
+    dfv_window *window;
+    dfv_canvas canvas;
+    dfv_layout layout;
+    dfv_bindings bindings;
+    dfv_input_script script;
+    bool scripted;
+    dfv_stability *stability;
+    SDL_GameController *pads[DFV_VIEWER_MAX_PADS];
+
+    /* Input: what is held, and in which order actions were pressed (one-hot sources take the latest). */
+    dfv_input held[DFV_VIEWER_MAX_HELD];
+    int held_count;
+    uint64_t press_order[DFV_TIMELINE_MAX_ACTIONS];
+    uint64_t press_counter;
+    double input_changed_ms; /* when the held actions last changed; 0 once a generation has carried it */
+    bool mouse_scrubbing;
+
+    /* History: the branch on screen, its frames from seed to head, and the index on screen. */
+    int branch;
+    int *path;
+    int path_len, path_capacity;
+    int position;
+    bool paused, resume_from_view, step_once;
+    int generating_from; /* -1 when idle */
+
+    bool show_hud, show_panel, bilinear;
+
+    /* Figures for the HUD. */
+    double latency_ms, generate_ms;
+    double finish_times[DFV_VIEWER_FPS_WINDOW];
+    int finish_count;
+    int calls_per_frame;
+    int failures;
+
+    dfv_recorder *recorder;
+    char notice[512];
+    long notice_until_tick;
+    char *shot_paths[DFV_VIEWER_MAX_SHOTS];
+    int shot_count;
+    uint8_t *readback;
+    size_t readback_size;
+    long tick;
+    bool quit;
+} dfv_viewer;
+
+/* viewer.c */
+void dfv_viewer_notice(dfv_viewer *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dfv_viewer_refresh_path(dfv_viewer *v);
+void dfv_viewer_set_position(dfv_viewer *v, int position);
+void dfv_viewer_switch_branch(dfv_viewer *v, int step);
+void dfv_viewer_toggle_recording(dfv_viewer *v);
+void dfv_viewer_request_screenshot(dfv_viewer *v, const char *path);
+void dfv_viewer_drop(dfv_viewer *v, const char *path);
+int dfv_viewer_current_id(const dfv_viewer *v);
+
+/* viewer_input.c */
+void dfv_viewer_handle_event(dfv_viewer *v, const SDL_Event *event);
+void dfv_viewer_current_action(const dfv_viewer *v, float action[DFV_TIMELINE_MAX_ACTIONS]);
+void dfv_viewer_push_script_events(dfv_viewer *v);
+void dfv_viewer_close_pads(dfv_viewer *v);
+
+/* viewer_draw.c */
+bool dfv_viewer_draw(dfv_viewer *v, char *err, int err_len);
+
+#endif

@@ -1,0 +1,101 @@
+/* SDL2 window + renderer + streaming texture; see window.h. */
+#include "window.h"
+
+#include <SDL.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct dfv_window {
+    SDL_Window *window;
+    SDL_Renderer *renderer;
+    SDL_Texture *texture;
+    int texture_width, texture_height;
+    bool fullscreen;
+};
+
+bool dfv_window_open(const char *title, int width, int height, dfv_window **out, char *err, int err_len)
+{
+    *out = NULL;
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+        snprintf(err, (size_t)err_len, "no display: SDL could not start video (%s)", SDL_GetError());
+        return false;
+    }
+    dfv_window *w = calloc(1, sizeof *w);
+    if (!w) {
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+        snprintf(err, (size_t)err_len, "window: out of memory");
+        return false;
+    }
+    w->window = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width, height,
+                                 SDL_WINDOW_RESIZABLE);
+    if (w->window) w->renderer = SDL_CreateRenderer(w->window, -1, SDL_RENDERER_PRESENTVSYNC);
+    /* Some drivers refuse vsync or acceleration; any renderer will do for one textured quad. */
+    if (w->window && !w->renderer) w->renderer = SDL_CreateRenderer(w->window, -1, SDL_RENDERER_SOFTWARE);
+    if (!w->window || !w->renderer) {
+        snprintf(err, (size_t)err_len, "no display: SDL could not open a window (%s)", SDL_GetError());
+        dfv_window_close(w);
+        return false;
+    }
+    *out = w;
+    return true;
+}
+
+void dfv_window_close(dfv_window *w)
+{
+    if (!w) return;
+    if (w->texture) SDL_DestroyTexture(w->texture);
+    if (w->renderer) SDL_DestroyRenderer(w->renderer);
+    if (w->window) SDL_DestroyWindow(w->window);
+    free(w);
+    SDL_QuitSubSystem(SDL_INIT_VIDEO);
+}
+
+void dfv_window_size(const dfv_window *w, int *width, int *height)
+{
+    if (SDL_GetRendererOutputSize(w->renderer, width, height) != 0) SDL_GetWindowSize(w->window, width, height);
+}
+
+void dfv_window_set_size(dfv_window *w, int width, int height) { SDL_SetWindowSize(w->window, width, height); }
+
+void dfv_window_toggle_fullscreen(dfv_window *w)
+{
+    w->fullscreen = !w->fullscreen;
+    SDL_SetWindowFullscreen(w->window, w->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+}
+
+bool dfv_window_is_fullscreen(const dfv_window *w) { return w->fullscreen; }
+uint32_t dfv_window_id(const dfv_window *w) { return SDL_GetWindowID(w->window); }
+
+static bool ensure_texture(dfv_window *w, int width, int height, char *err, int err_len)
+{
+    if (w->texture && w->texture_width == width && w->texture_height == height) return true;
+    if (w->texture) SDL_DestroyTexture(w->texture);
+    w->texture = SDL_CreateTexture(w->renderer, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_STREAMING, width, height);
+    if (!w->texture) {
+        snprintf(err, (size_t)err_len, "window: cannot create a %dx%d texture (%s)", width, height, SDL_GetError());
+        return false;
+    }
+    w->texture_width = width;
+    w->texture_height = height;
+    return true;
+}
+
+bool dfv_window_present(dfv_window *w, const dfv_canvas *canvas, uint8_t *readback, char *err, int err_len)
+{
+    if (!ensure_texture(w, canvas->width, canvas->height, err, err_len)) return false;
+    if (SDL_UpdateTexture(w->texture, NULL, canvas->pixels, canvas->width * 4) != 0 ||
+        SDL_RenderClear(w->renderer) != 0 || SDL_RenderCopy(w->renderer, w->texture, NULL, NULL) != 0) {
+        snprintf(err, (size_t)err_len, "window: drawing failed (%s)", SDL_GetError());
+        return false;
+    }
+    if (readback) {
+        int out_w = 0, out_h = 0;
+        dfv_window_size(w, &out_w, &out_h);
+        bool same_size = out_w == canvas->width && out_h == canvas->height;
+        /* Read before presenting: after a present the back buffer's content is undefined. */
+        if (!same_size || SDL_RenderReadPixels(w->renderer, NULL, SDL_PIXELFORMAT_RGB24, readback, canvas->width * 3) != 0)
+            dfv_canvas_to_rgb(canvas, readback);
+    }
+    SDL_RenderPresent(w->renderer);
+    return true;
+}
