@@ -164,7 +164,15 @@ void dfv_viewer_toggle_recording(dfv_viewer *v)
         dfv_viewer_notice(v, "recording to %s (F9 stops)", path);
 }
 
-void dfv_viewer_request_screenshot(dfv_viewer *v, const char *path)
+static void queue_screenshot(dfv_viewer *v, const char *path, dfv_shot_announce announce)
+{
+    if (v->shot_count == DFV_VIEWER_MAX_SHOTS) return;
+    v->shot_paths[v->shot_count] = strdup(path);
+    v->shot_announce[v->shot_count] = announce;
+    if (v->shot_paths[v->shot_count]) v->shot_count++;
+}
+
+void dfv_viewer_request_screenshot(dfv_viewer *v, const char *path, dfv_shot_announce announce)
 {
     char generated[1024];
     if (!path) {
@@ -174,9 +182,7 @@ void dfv_viewer_request_screenshot(dfv_viewer *v, const char *path)
         }
         path = generated;
     }
-    if (v->shot_count == DFV_VIEWER_MAX_SHOTS) return;
-    v->shot_paths[v->shot_count] = strdup(path);
-    if (v->shot_paths[v->shot_count]) v->shot_count++;
+    queue_screenshot(v, path, announce);
 }
 
 void dfv_viewer_drop(dfv_viewer *v, const char *path)
@@ -216,8 +222,10 @@ static void write_screenshots(dfv_viewer *v)
 {
     for (int s = 0; s < v->shot_count; s++) {
         char err[DFV_MEDIA_ERR_LEN];
-        if (dfv_png_write(v->shot_paths[s], v->readback, v->canvas.width, v->canvas.height, 0, err))
-            dfv_viewer_notice(v, "screenshot written to %s", v->shot_paths[s]);
+        if (dfv_png_write(v->shot_paths[s], v->readback, v->canvas.width, v->canvas.height, 0, err)) {
+            if (v->shot_announce[s] == DFV_SHOT_NOTICE) dfv_viewer_notice(v, "screenshot written to %s", v->shot_paths[s]);
+            else if (v->shot_announce[s] == DFV_SHOT_STDERR) fprintf(stderr, "dfview: screenshot written to %s\n", v->shot_paths[s]);
+        }
         else
             dfv_viewer_notice(v, "screenshot failed: %s", err);
         free(v->shot_paths[s]);
@@ -231,7 +239,7 @@ static void request_periodic_screenshot(dfv_viewer *v)
     if (d->screenshot_every <= 0 || !d->screenshot_dir || v->tick % d->screenshot_every != 0) return;
     char path[1024];
     snprintf(path, sizeof path, "%s/frame-%06ld.png", d->screenshot_dir, v->tick);
-    if (v->shot_count < DFV_VIEWER_MAX_SHOTS && (v->shot_paths[v->shot_count] = strdup(path))) v->shot_count++;
+    queue_screenshot(v, path, DFV_SHOT_QUIET);
 }
 
 /* Draws and presents; reads the window back when a screenshot is due. */

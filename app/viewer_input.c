@@ -71,7 +71,7 @@ static void run_control(dfv_viewer *v, dfv_control control, bool shift)
         dfv_viewer_notice(v, v->bilinear ? "bilinear scaling" : "nearest scaling");
         break;
     case DFV_CONTROL_FULLSCREEN: dfv_window_toggle_fullscreen(v->window); break;
-    case DFV_CONTROL_SCREENSHOT: dfv_viewer_request_screenshot(v, NULL); break;
+    case DFV_CONTROL_SCREENSHOT: dfv_viewer_request_screenshot(v, NULL, DFV_SHOT_NOTICE); break;
     case DFV_CONTROL_RECORD: dfv_viewer_toggle_recording(v); break;
     case DFV_CONTROL_QUIT: v->quit = true; break;
     case DFV_CONTROL_COUNT: break;
@@ -240,7 +240,7 @@ void dfv_viewer_push_script_events(dfv_viewer *v)
         switch (event->verb) {
         case DFV_SCRIPT_PRESS: push_input(v, event->input, true); break;
         case DFV_SCRIPT_RELEASE: push_input(v, event->input, false); break;
-        case DFV_SCRIPT_SCREENSHOT: dfv_viewer_request_screenshot(v, event->path); break;
+        case DFV_SCRIPT_SCREENSHOT: dfv_viewer_request_screenshot(v, event->path, DFV_SHOT_STDERR); break;
         case DFV_SCRIPT_DROP: {
             SDL_Event e;
             memset(&e, 0, sizeof e);

@@ -15,6 +15,10 @@
 #include "viewer.h"
 #include "window.h"
 
+/* How a screenshot says where it went: F12 on screen and stderr, a script's on stderr only (so later
+ * screenshots stay clean), periodic ones not at all. */
+typedef enum { DFV_SHOT_QUIET, DFV_SHOT_STDERR, DFV_SHOT_NOTICE } dfv_shot_announce;
+
 enum { DFV_VIEWER_MAX_HELD = 32, DFV_VIEWER_MAX_PADS = 4, DFV_VIEWER_MAX_SHOTS = 8, DFV_VIEWER_FPS_WINDOW = 32 };
 
 typedef struct {
@@ -60,6 +64,7 @@ typedef struct {
     char notice[512];
     long notice_until_tick;
     char *shot_paths[DFV_VIEWER_MAX_SHOTS];
+    int shot_announce[DFV_VIEWER_MAX_SHOTS]; /* dfv_shot_announce */
     int shot_count;
     uint8_t *readback;
     size_t readback_size;
@@ -73,7 +78,7 @@ void dfv_viewer_refresh_path(dfv_viewer *v);
 void dfv_viewer_set_position(dfv_viewer *v, int position);
 void dfv_viewer_switch_branch(dfv_viewer *v, int step);
 void dfv_viewer_toggle_recording(dfv_viewer *v);
-void dfv_viewer_request_screenshot(dfv_viewer *v, const char *path);
+void dfv_viewer_request_screenshot(dfv_viewer *v, const char *path, dfv_shot_announce announce);
 void dfv_viewer_drop(dfv_viewer *v, const char *path);
 int dfv_viewer_current_id(const dfv_viewer *v);
 

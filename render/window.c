@@ -4,6 +4,7 @@
 #include <SDL.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct dfv_window {
     SDL_Window *window;
@@ -18,6 +19,16 @@ bool dfv_window_open(const char *title, int width, int height, dfv_window **out,
     *out = NULL;
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
         snprintf(err, (size_t)err_len, "no display: SDL could not start video (%s)", SDL_GetError());
+        return false;
+    }
+    /* SDL falls back to an invisible "offscreen" driver when no X11/Wayland server answers. Showing nothing
+     * is only what the user wants when they asked for it by name (SDL_VIDEODRIVER=offscreen). */
+    const char *driver = SDL_GetCurrentVideoDriver(), *asked = getenv("SDL_VIDEODRIVER");
+    bool invisible = driver && (!strcmp(driver, "offscreen") || !strcmp(driver, "dummy"));
+    if (invisible && !(asked && *asked)) {
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+        snprintf(err, (size_t)err_len, "no display: no X11 or Wayland server answered (DISPLAY is %s)",
+                 getenv("DISPLAY") ? getenv("DISPLAY") : "unset");
         return false;
     }
     dfv_window *w = calloc(1, sizeof *w);

@@ -1,0 +1,85 @@
+/* Bindings: defaults follow the action names, a bindings file rebinds by name, every bad line is reported
+ * with its number and changes nothing. */
+#include <string.h>
+
+#include "bindings.h"
+#include "check.h"
+
+static const char *const voxel_like[] = {"forward", "backward", "strafe_left", "strafe_right", "jump",
+                                         "turn_left", "turn_right", "look_up", "look_down"};
+static const char *const odd_names[] = {"none", "forward", "wave", "dance"};
+
+static int key_action(const dfv_bindings *b, const char *key)
+{
+    return dfv_bindings_action_for(b, dfv_input_key(SDL_GetKeyFromName(key)));
+}
+
+static int key_control(const dfv_bindings *b, const char *key)
+{
+    return dfv_bindings_control_for(b, dfv_input_key(SDL_GetKeyFromName(key)));
+}
+
+static int check_defaults(void)
+{
+    int failures = 0;
+    dfv_bindings b;
+    dfv_bindings_defaults(&b, voxel_like, 9);
+    const char *keys[][2] = {{"W", "forward"}, {"Up", "forward"}, {"S", "backward"}, {"Q", "strafe_left"},
+                             {"E", "strafe_right"}, {"Space", "jump"}, {"Left", "turn_left"}, {"D", "turn_right"},
+                             {"R", "look_up"}, {"F", "look_down"}};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        int a = key_action(&b, keys[k][0]);
+        CHECK(failures, a >= 0 && !strcmp(voxel_like[a], keys[k][1]), "%s -> %s", keys[k][0], a >= 0 ? voxel_like[a] : "nothing");
+    }
+    dfv_input pad_a = {SDLK_UNKNOWN, DFV_PAD_BUTTON, SDL_CONTROLLER_BUTTON_A};
+    dfv_input stick_up = {SDLK_UNKNOWN, DFV_PAD_AXIS_NEGATIVE, SDL_CONTROLLER_AXIS_LEFTY};
+    CHECK(failures, dfv_bindings_action_for(&b, pad_a) == 4, "pad A is not jump");
+    CHECK(failures, dfv_bindings_action_for(&b, stick_up) == 0, "left stick up is not forward");
+    CHECK(failures, key_control(&b, "F9") == DFV_CONTROL_RECORD && key_control(&b, "F12") == DFV_CONTROL_SCREENSHOT &&
+                        key_control(&b, "[") == DFV_CONTROL_SCRUB_BACK && key_control(&b, "F11") == DFV_CONTROL_FULLSCREEN,
+          "control defaults");
+    /* Unknown names get spare number keys, "none" gets nothing. */
+    dfv_bindings_defaults(&b, odd_names, 4);
+    CHECK(failures, b.actions[0].count == 0, "'none' got a key");
+    CHECK(failures, key_action(&b, "1") == 2 && key_action(&b, "2") == 3, "spare keys: 1 -> %d, 2 -> %d", key_action(&b, "1"),
+          key_action(&b, "2"));
+    return failures;
+}
+
+static int check_file(void)
+{
+    int failures = 0;
+    dfv_bindings b;
+    dfv_bindings_defaults(&b, voxel_like, 9);
+    const char *text = "# my keys\n"
+                       "[bindings]\n"
+                       "forward = I, pad:y\n"
+                       "fly = X\n"            /* 4: unknown action */
+                       "jump = Nonsensekey\n" /* 5: unknown key: jump keeps Space */
+                       "just words\n"         /* 6: no '=' */
+                       "pause = Space\n"      /* takes Space away from jump */
+                       "look_up = pad:rightx*\n"; /* 8: bad pad input */
+    char errors[1024] = "";
+    int bad = dfv_bindings_parse(&b, text, "bindings.ini", errors, sizeof errors);
+    CHECK(failures, bad == 4, "%d bad lines reported", bad);
+    CHECK(failures, strstr(errors, "bindings.ini:4:") && strstr(errors, "bindings.ini:5:") && strstr(errors, "bindings.ini:6:") &&
+                        strstr(errors, "bindings.ini:8:") && !strstr(errors, "bindings.ini:3:") && !strstr(errors, "bindings.ini:7:"),
+          "line numbers in:\n%s", errors);
+    CHECK(failures, strstr(errors, "'fly'") && strstr(errors, "'Nonsensekey'"), "reasons name the culprit:\n%s", errors);
+    CHECK(failures, key_action(&b, "I") == 0 && key_action(&b, "W") < 0, "forward rebound to I only");
+    CHECK(failures, key_control(&b, "Space") == DFV_CONTROL_PAUSE && key_action(&b, "Space") < 0,
+          "Space moved to pause and left jump");
+    CHECK(failures, key_action(&b, "R") == 7, "look_up lost its default after a bad line");
+    CHECK(failures, key_action(&b, "S") == 1, "untouched defaults changed");
+    bool found = true;
+    CHECK(failures, dfv_bindings_load_file(&b, "/nonexistent/dfview/bindings.ini", &found, errors, sizeof errors) == 0 && !found,
+          "a missing file is not an error");
+    return failures;
+}
+
+int main(void)
+{
+    int failures = check_defaults() + check_file();
+    if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
+    return failures ? 1 : 0;
+}
