@@ -14,9 +14,9 @@ struct dfv_window {
     bool fullscreen;
 };
 
-bool dfv_window_open(const char *title, int width, int height, dfv_window **out, char *err, int err_len)
+/* Starts SDL video on a visible display; on failure SDL video is left stopped. */
+static bool start_video(char *err, int err_len)
 {
-    *out = NULL;
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
         snprintf(err, (size_t)err_len, "no display: SDL could not start video (%s)", SDL_GetError());
         return false;
@@ -31,6 +31,20 @@ bool dfv_window_open(const char *title, int width, int height, dfv_window **out,
                  getenv("DISPLAY") ? getenv("DISPLAY") : "unset");
         return false;
     }
+    return true;
+}
+
+bool dfv_window_display_available(char *err, int err_len)
+{
+    if (!start_video(err, err_len)) return false;
+    SDL_QuitSubSystem(SDL_INIT_VIDEO);
+    return true;
+}
+
+bool dfv_window_open(const char *title, int width, int height, dfv_window **out, char *err, int err_len)
+{
+    *out = NULL;
+    if (!start_video(err, err_len)) return false;
     dfv_window *w = calloc(1, sizeof *w);
     if (!w) {
         SDL_QuitSubSystem(SDL_INIT_VIDEO);

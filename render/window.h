@@ -14,6 +14,9 @@ typedef struct dfv_window dfv_window;
  * (err names the SDL reason); it never exits. */
 bool dfv_window_open(const char *title, int width, int height, dfv_window **out, char *err, int err_len);
 void dfv_window_close(dfv_window *window);
+/* Whether a window could be opened here (a display answers), without opening one: lets a command fail fast
+ * before loading a model. */
+bool dfv_window_display_available(char *err, int err_len);
 
 /* The window's size in pixels (what the canvas should be). */
 void dfv_window_size(const dfv_window *window, int *width, int *height);
