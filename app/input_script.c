@@ -110,10 +110,21 @@ static bool parse_command(char *rest, long frame, int line, dfv_script_event out
     return true;
 }
 
-/* One line; blank and '#' lines add nothing. */
+/* Cuts a trailing comment: '#' at the start or after whitespace. */
+static void strip_comment(char *text)
+{
+    for (char *c = text; *c; c++)
+        if (*c == '#' && (c == text || isspace((unsigned char)c[-1]))) {
+            *c = '\0';
+            return;
+        }
+}
+
+/* One line; blank and comment lines add nothing. */
 static bool parse_line(char *text, int line, dfv_script_event out[2], int *n, char *reason, size_t reason_len)
 {
     *n = 0;
+    strip_comment(text);
     char *s = trim(text);
     if (!*s || *s == '#') return true;
     errno = 0;

@@ -2,7 +2,8 @@
  * One event per line, `<frame> <verb> [argument]`, frames counted in viewer frames from 0:
  *     12 press W          12 release W          12 tap F12       (tap: press now, release next frame)
  *     30 screenshot out/a.png    31 drop some/file.png    40 click 100 380    50 resize 640 480    90 quit
- * Keys and pad inputs are named as in bindings.ini. */
+ * Keys and pad inputs are named as in bindings.ini. '#' at the start of a line or after whitespace starts a
+ * comment. */
 #ifndef DFV_INPUT_SCRIPT_H
 #define DFV_INPUT_SCRIPT_H
 

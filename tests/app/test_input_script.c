@@ -10,7 +10,7 @@ int main(void)
     dfv_input_script s;
     char err[512] = "";
     const char *text = "# a session\n"
-                       "10 press W\n"
+                       "10 press W   # walk\n"
                        "2 tap F9\n"
                        "\n"
                        "10 screenshot out dir/shot 1.png\n"
