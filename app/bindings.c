@@ -27,11 +27,14 @@ static const default_binding action_defaults[] = {
 static const char *const control_names[DFV_CONTROL_COUNT] = {
     "pause", "step", "reset", "scrub_back", "scrub_forward", "branch_prev", "branch_next",
     "hud", "stability_panel", "bilinear", "fullscreen", "screenshot", "record", "quit",
+    "steps_down", "steps_up", "stabilization_down", "stabilization_up", "schedule_next", "window_down", "window_up",
+    "rng_reseed",
 };
 
 static const char *const control_defaults[DFV_CONTROL_COUNT] = {
     "P, pad:start", "N", "Backspace, pad:back", "[", "]", "PageUp", "PageDown",
     "H", "T", "B", "F11", "F12", "F9", "Escape",
+    "Comma", ".", ";", "'", "/", "-", "=", "G",
 };
 
 /* Number keys for actions that have no named default, so every action can be reached. */
@@ -68,7 +71,8 @@ bool dfv_input_parse(const char *name, dfv_input *input)
         *input = (dfv_input){SDLK_UNKNOWN, DFV_PAD_BUTTON, button};
         return true;
     }
-    SDL_Keycode key = SDL_GetKeyFromName(name);
+    /* ',' cannot appear in a comma-separated list, so it has a name of its own. */
+    SDL_Keycode key = !SDL_strcasecmp(name, "Comma") ? SDLK_COMMA : SDL_GetKeyFromName(name);
     if (key == SDLK_UNKNOWN) return false;
     *input = dfv_input_key(key);
     return true;

@@ -22,6 +22,9 @@ dfv_frame_source *dfv_session_source_create(int argc, char **argv, char *err, in
 const char *dfv_session_source_settings_json(const dfv_frame_source *source) __attribute__((weak));
 /* Optional: reseed from a dropped image or video (appends a new seed root, returns its id or -1). */
 int dfv_session_source_reseed(void *user, dfv_timeline *tl, const char *path, char *err, int err_len) __attribute__((weak));
+/* Optional: live knobs and a HUD line of the current settings, as in dfv_viewer_desc (user = source->user). */
+bool dfv_session_source_adjust(void *user, dfv_knob knob, int direction, char *status, int status_len) __attribute__((weak));
+void dfv_session_source_describe(void *user, char *line, int line_len) __attribute__((weak));
 
 static void usage(FILE *out)
 {
@@ -80,6 +83,8 @@ static int play(dfv_viewer_desc *desc, int rest_count, char **rest, bool help)
         desc->reseed = dfv_session_source_reseed;
         desc->reseed_user = source->user;
     }
+    if (dfv_session_source_adjust) desc->adjust = dfv_session_source_adjust, desc->adjust_user = source->user;
+    if (dfv_session_source_describe) desc->describe = dfv_session_source_describe, desc->describe_user = source->user;
     char summary[256];
     dfv_viewer_status status = dfv_viewer_run(desc, summary, sizeof summary, err, sizeof err);
     source->destroy(source->user);

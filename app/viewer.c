@@ -117,6 +117,30 @@ static void take_result(dfv_viewer *v, const dfv_generation *g)
     record_new_frame(v, g->id);
 }
 
+void dfv_viewer_queue_knob(dfv_viewer *v, dfv_knob knob, int direction)
+{
+    if (!v->desc->adjust) {
+        dfv_viewer_notice(v, "%s has no live settings to change", v->src->name);
+        return;
+    }
+    if (v->knob_change_count == DFV_VIEWER_MAX_KNOB_CHANGES) return;
+    v->knob_changes[v->knob_change_count].knob = knob;
+    v->knob_changes[v->knob_change_count++].direction = direction;
+}
+
+/* Applies queued knob changes between generations, so a step never sees settings change under it. */
+static void apply_knobs(dfv_viewer *v)
+{
+    if (v->generating_from >= 0) return;
+    for (int k = 0; k < v->knob_change_count; k++) {
+        char status[256] = "";
+        bool ok = v->desc->adjust(v->desc->adjust_user, v->knob_changes[k].knob, v->knob_changes[k].direction, status,
+                                  sizeof status);
+        dfv_viewer_notice(v, "%s%s", ok ? "" : "cannot change that: ", status);
+    }
+    v->knob_change_count = 0;
+}
+
 static void start_generation(dfv_viewer *v)
 {
     if (v->generating_from >= 0 || !v->path_len) return;
@@ -271,6 +295,7 @@ static bool run_tick(dfv_viewer *v, char *err, int err_len)
     SDL_Event event;
     while (SDL_PollEvent(&event)) dfv_viewer_handle_event(v, &event);
     collect_generation(v, false);
+    apply_knobs(v);
     if (!v->quit) start_generation(v);
     /* Scripted runs wait for the frame they asked for, so every run of a script sees the same frames. */
     if (v->scripted) collect_generation(v, true);

@@ -10,6 +10,17 @@
 
 #include "frame_source.h"
 
+/* Live settings a model source may expose (sampling steps, stabilization level, scheduling mode, window
+ * length clamped to the model's, RNG seed). */
+typedef enum {
+    DFV_KNOB_STEPS,
+    DFV_KNOB_STABILIZATION,
+    DFV_KNOB_SCHEDULE,
+    DFV_KNOB_WINDOW,
+    DFV_KNOB_RNG_SEED,
+    DFV_KNOB_COUNT
+} dfv_knob;
+
 typedef struct {
     dfv_frame_source *source;   /* required; the caller keeps ownership */
     const char *title;          /* window title; NULL: the source's name */
@@ -27,6 +38,14 @@ typedef struct {
      * UI thread while no generation is in flight; returns the new seed frame's id or -1 with err. */
     int (*reseed)(void *user, dfv_timeline *tl, const char *path, char *err, int err_len);
     void *reseed_user;
+    /* Live knobs: change one by direction (+1 / -1; the schedule and RNG seed just move on). NULL: the
+     * source has none. Runs on the UI thread while no generation is in flight; returns false with the reason
+     * in status, or true with the new setting in status ("steps 20"). */
+    bool (*adjust)(void *user, dfv_knob knob, int direction, char *status, int status_len);
+    void *adjust_user;
+    /* A HUD line with the source's settings ("steps 20  stabilization 0.02  pyramid"), or NULL. */
+    void (*describe)(void *user, char *line, int line_len);
+    void *describe_user;
 } dfv_viewer_desc;
 
 typedef enum {

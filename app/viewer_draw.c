@@ -9,7 +9,7 @@
 #include "timeline_bar.h"
 #include "viewer_state.h"
 
-enum { MAX_FORKS = 64, HUD_LINES = 8, FPS_HORIZON_MS = 3000 };
+enum { MAX_FORKS = 64, HUD_LINES = 9, FPS_HORIZON_MS = 3000 };
 
 static const uint32_t background = 0x000000;
 
@@ -46,6 +46,7 @@ static void draw_hud(dfv_viewer *v)
     int n = 0;
     snprintf(lines[n++], sizeof lines[0], "%s", v->src->name);
     snprintf(lines[n++], sizeof lines[0], "DEVICE %s", v->src->device_name ? v->src->device_name : "?");
+    if (v->desc->describe) v->desc->describe(v->desc->describe_user, lines[n++], (int)sizeof lines[0]);
     snprintf(lines[n++], sizeof lines[0], "FPS %.1f  %.1f MS/FRAME  CALLS/FRAME %d", frames_per_second(v), v->generate_ms,
              v->calls_per_frame);
     snprintf(lines[n++], sizeof lines[0], "FRAME %d/%d  BRANCH %d/%d%s%s", v->position, v->path_len - 1, v->branch + 1,

@@ -74,6 +74,14 @@ static void run_control(dfv_viewer *v, dfv_control control, bool shift)
     case DFV_CONTROL_SCREENSHOT: dfv_viewer_request_screenshot(v, NULL, DFV_SHOT_NOTICE); break;
     case DFV_CONTROL_RECORD: dfv_viewer_toggle_recording(v); break;
     case DFV_CONTROL_QUIT: v->quit = true; break;
+    case DFV_CONTROL_STEPS_DOWN: dfv_viewer_queue_knob(v, DFV_KNOB_STEPS, -1); break;
+    case DFV_CONTROL_STEPS_UP: dfv_viewer_queue_knob(v, DFV_KNOB_STEPS, +1); break;
+    case DFV_CONTROL_STABILIZATION_DOWN: dfv_viewer_queue_knob(v, DFV_KNOB_STABILIZATION, -1); break;
+    case DFV_CONTROL_STABILIZATION_UP: dfv_viewer_queue_knob(v, DFV_KNOB_STABILIZATION, +1); break;
+    case DFV_CONTROL_SCHEDULE_NEXT: dfv_viewer_queue_knob(v, DFV_KNOB_SCHEDULE, +1); break;
+    case DFV_CONTROL_WINDOW_DOWN: dfv_viewer_queue_knob(v, DFV_KNOB_WINDOW, -1); break;
+    case DFV_CONTROL_WINDOW_UP: dfv_viewer_queue_knob(v, DFV_KNOB_WINDOW, +1); break;
+    case DFV_CONTROL_RNG_RESEED: dfv_viewer_queue_knob(v, DFV_KNOB_RNG_SEED, +1); break;
     case DFV_CONTROL_COUNT: break;
     }
 }

@@ -19,7 +19,7 @@
  * screenshots stay clean), periodic ones not at all. */
 typedef enum { DFV_SHOT_QUIET, DFV_SHOT_STDERR, DFV_SHOT_NOTICE } dfv_shot_announce;
 
-enum { DFV_VIEWER_MAX_HELD = 32, DFV_VIEWER_MAX_PADS = 4, DFV_VIEWER_MAX_SHOTS = 8, DFV_VIEWER_FPS_WINDOW = 32 };
+enum { DFV_VIEWER_MAX_KNOB_CHANGES = 16, DFV_VIEWER_MAX_HELD = 32, DFV_VIEWER_MAX_PADS = 4, DFV_VIEWER_MAX_SHOTS = 8, DFV_VIEWER_FPS_WINDOW = 32 };
 
 typedef struct {
     const dfv_viewer_desc *desc;
@@ -60,6 +60,13 @@ typedef struct {
     int calls_per_frame;
     int failures;
 
+    /* Knob changes wait here until no generation is in flight. */
+    struct {
+        dfv_knob knob;
+        int direction;
+    } knob_changes[DFV_VIEWER_MAX_KNOB_CHANGES];
+    int knob_change_count;
+
     dfv_recorder *recorder;
     char notice[512];
     long notice_until_tick;
@@ -80,6 +87,7 @@ void dfv_viewer_switch_branch(dfv_viewer *v, int step);
 void dfv_viewer_toggle_recording(dfv_viewer *v);
 void dfv_viewer_request_screenshot(dfv_viewer *v, const char *path, dfv_shot_announce announce);
 void dfv_viewer_drop(dfv_viewer *v, const char *path);
+void dfv_viewer_queue_knob(dfv_viewer *v, dfv_knob knob, int direction);
 int dfv_viewer_current_id(const dfv_viewer *v);
 
 /* viewer_input.c */

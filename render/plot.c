@@ -86,6 +86,9 @@ void dfv_plot_draw(dfv_canvas *canvas, dfv_rect rect, const dfv_plot_desc *d)
     if (d->mark_index >= 0 && d->mark_index < axis_span(d)) {
         int x = dfv_plot_x_of(rect, d, d->mark_index);
         for (int y = area.y; y < area.y + area.h; y += 3) dfv_canvas_fill(canvas, (dfv_rect){x, y, 1, 2}, mark_color);
+        char mark[16];
+        snprintf(mark, sizeof mark, "%d", d->mark_index);
+        dfv_canvas_text(canvas, x + 2, area.y, d->text_scale, mark_color, mark);
     }
     if (d->cursor_index >= 0 && d->cursor_index < d->count) {
         int x = dfv_plot_x_of(rect, d, d->cursor_index);

@@ -38,6 +38,10 @@ static int check_defaults(void)
     CHECK(failures, key_control(&b, "F9") == DFV_CONTROL_RECORD && key_control(&b, "F12") == DFV_CONTROL_SCREENSHOT &&
                         key_control(&b, "[") == DFV_CONTROL_SCRUB_BACK && key_control(&b, "F11") == DFV_CONTROL_FULLSCREEN,
           "control defaults");
+    for (int c = 0; c < DFV_CONTROL_COUNT; c++)
+        CHECK(failures, b.controls[c].count >= 1 && dfv_bindings_control_name((dfv_control)c)[0] != '?',
+              "control %d (%s) has no default key", c, dfv_bindings_control_name((dfv_control)c));
+    CHECK(failures, key_control(&b, ".") == DFV_CONTROL_STEPS_UP && key_control(&b, "G") == DFV_CONTROL_RNG_RESEED, "knob keys");
     /* Unknown names get spare number keys, "none" gets nothing. */
     dfv_bindings_defaults(&b, odd_names, 4);
     CHECK(failures, b.actions[0].count == 0, "'none' got a key");

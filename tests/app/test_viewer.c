@@ -286,12 +286,13 @@ static int check_drops_and_failures(void)
     int failures = 0;
     write_text(path_in("notes.txt"), "this is not an image\n");
     char script[1200];
-    snprintf(script, sizeof script, "1 drop %s\n2 screenshot after_drop.png\n3 drop %s\n5 quit\n", path_in("notes.txt"),
+    snprintf(script, sizeof script, "1 drop %s\n2 screenshot after_drop.png\n3 drop %s\n4 tap .\n5 quit\n", path_in("notes.txt"),
              path_in("idle1.png"));
     CHECK(failures, run_script("drop", NULL, NULL, script) == 0, "run failed after drops: %s", read_text(path_in("drop.err")));
     const char *err = read_text(path_in("drop.err"));
     CHECK(failures, strstr(err, "dropped file refused") && strstr(err, "notes.txt"), "non-image drop not refused: %s", err);
     CHECK(failures, strstr(err, "not supported"), "image drop on a world not answered: %s", err);
+    CHECK(failures, strstr(err, "no live settings"), "a knob key on a world not answered: %s", err);
 
     CHECK(failures, run_script("badscript", NULL, NULL, "1 press W\n2 fly away\n") != 0, "a bad script was accepted");
     CHECK(failures, strstr(read_text(path_in("badscript.err")), "badscript.script:2:") != NULL, "bad script line not named: %s",
