@@ -27,7 +27,7 @@ static int parse_shape(const char *s, dfv_npy *out)
         char *end;
         long long v = strtoll(s, &end, 10);
         if (end == s || v < 0 || out->ndim >= DFV_NPY_MAX_DIMS) return -1;
-        if (v > 0 && out->count > (size_t)1 << 40 / (size_t)v) return -1;
+        if (v > 0 && out->count > ((size_t)1 << 40) / (size_t)v) return -1;
         out->shape[out->ndim++] = v;
         out->count *= (size_t)v;
         s = end;

@@ -325,7 +325,7 @@ static act_id resblock(builder *b, act_id x, act_id emb_silu, bool has_emb, int 
     }
     snprintf(name, sizeof name, "%s.out_layers.0", prefix);
     h = group_norm(b, h, has_emb ? &ss : NULL, name);
-    snprintf(name, sizeof name, "%s.out_layers.3", prefix);
+    snprintf(name, sizeof name, "%s.out_layers.2", prefix);
     h = conv(b, h, c_out, 3, 1, true, name);
     act_id skip = x;
     if (c_in != c_out) {
