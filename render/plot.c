@@ -37,7 +37,18 @@ static void value_range(const dfv_plot_desc *d, float *lo, float *hi)
         if (d->values[i] > *hi) *hi = d->values[i];
     }
     if (!(*lo <= *hi)) *lo = 0, *hi = 1;
-    if (*hi - *lo < 1e-6f) *hi = *lo + 1e-6f;
+    /* A flat series gets a small range around it, relative to its size (a float cannot add 1e-6 to 359). */
+    float floor_range = fmaxf(1e-6f, fabsf(*lo) * 1e-3f);
+    if (*hi - *lo < floor_range) *hi = *lo + floor_range;
+}
+
+/* The row of value v (clamped into the area); -1 for NaN. */
+static int y_of(dfv_rect area, float v, float lo, float hi)
+{
+    if (isnan(v)) return -1;
+    float t = (v - lo) / (hi - lo);
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    return area.y + area.h - 1 - (int)(t * (float)(area.h - 1) + 0.5f);
 }
 
 static void draw_series(dfv_canvas *canvas, dfv_rect area, const dfv_plot_desc *d, float lo, float hi)
@@ -58,16 +69,14 @@ static void draw_series(dfv_canvas *canvas, dfv_rect area, const dfv_plot_desc *
             previous_y = -1;
             continue;
         }
-        int y_top = area.y + area.h - 1 - (int)((vmax - lo) / (hi - lo) * (area.h - 1) + 0.5f);
-        int y_bottom = area.y + area.h - 1 - (int)((vmin - lo) / (hi - lo) * (area.h - 1) + 0.5f);
+        int y_top = y_of(area, vmax, lo, hi), y_bottom = y_of(area, vmin, lo, hi);
         if (previous_y >= 0) {
             /* Join to the previous column so steep changes stay continuous. */
             if (previous_y < y_top) y_top = previous_y;
             if (previous_y > y_bottom) y_bottom = previous_y;
         }
         dfv_canvas_fill(canvas, (dfv_rect){area.x + px, y_top, 1, y_bottom - y_top + 1}, d->color);
-        previous_y = area.y + area.h - 1 - (int)((d->values[last] - lo) / (hi - lo) * (area.h - 1) + 0.5f);
-        if (isnan(d->values[last])) previous_y = -1;
+        previous_y = y_of(area, d->values[last], lo, hi);
     }
 }
 

@@ -111,8 +111,8 @@ static int all_diff(image a, image b) { return differing(a, b, 0, 0, a.width, a.
 
 static int distinct_colors(image a, int x0, int y0, int x1, int y1)
 {
-    enum { MAX = 64 };
-    uint32_t seen[MAX];
+    enum { MAX = 4096 };
+    static uint32_t seen[MAX];
     int n = 0;
     for (int y = y0; y < y1 && y < a.height; y++)
         for (int x = x0; x < x1 && x < a.width; x++) {
@@ -200,7 +200,8 @@ static int check_hud_and_panel(void)
 {
     int failures = 0;
     const char *script = "2 tap P\n4 screenshot hud_on.png\n5 tap H\n7 screenshot hud_off.png\n8 tap T\n10 screenshot panel_on.png\n"
-                         "11 tap T\n13 screenshot panel_off.png\n14 quit\n";
+                         "11 tap T\n13 screenshot panel_off.png\n14 resize 400 300\n16 screenshot resized.png\n17 tap B\n"
+                         "19 screenshot bilinear.png\n20 quit\n";
     CHECK(failures, run_script("panels", NULL, NULL, script) == 0, "run failed: %s", read_text(path_in("panels.err")));
     image on = load("hud_on.png"), off = load("hud_off.png"), panel = load("panel_on.png"), no_panel = load("panel_off.png");
     int hud_pixels = differing(on, off, 0, 0, WIN_W / 2, 40);
@@ -210,7 +211,21 @@ static int check_hud_and_panel(void)
     CHECK(failures, panel_pixels > 5000, "the panel changed only %d pixels in the lower half", panel_pixels);
     CHECK(failures, distinct_colors(panel, 0, WIN_H / 2 + 10, WIN_W, WIN_H - 20) >= 8, "the panel region has too few colours to hold plots");
     CHECK(failures, all_diff(no_panel, off) == 0, "hiding the panel did not restore the picture");
-    free(on.rgb), free(off.rgb), free(panel.rgb), free(no_panel.rgb);
+    /* Resized wider than tall: the square frame is centred with black bars left and right. */
+    image resized = load("resized.png"), smooth = load("bilinear.png");
+    CHECK(failures, resized.width == 400 && resized.height == 300, "resized window is %dx%d", resized.width, resized.height);
+    if (resized.rgb && resized.width == 400) {
+        int bar_pixels = 0, lit_centre = 0;
+        for (int x = 0; x < 50; x++) bar_pixels += !memcmp(resized.rgb + (150 * 400 + x) * 3, "\0\0\0", 3) &&
+                                                   !memcmp(resized.rgb + (150 * 400 + 399 - x) * 3, "\0\0\0", 3);
+        for (int x = 150; x < 250; x++) lit_centre += memcmp(resized.rgb + (150 * 400 + x) * 3, "\0\0\0", 3) != 0;
+        CHECK(failures, bar_pixels == 50 && lit_centre > 90, "aspect not kept: %d/50 black bar pixels, %d/100 lit centre pixels",
+              bar_pixels, lit_centre);
+        /* Bilinear scaling blends neighbours: more distinct colours in the frame than nearest. */
+        CHECK(failures, distinct_colors(smooth, 120, 100, 280, 200) > distinct_colors(resized, 120, 100, 280, 200),
+              "bilinear scaling shows no more colours than nearest");
+    }
+    free(on.rgb), free(off.rgb), free(panel.rgb), free(no_panel.rgb), free(resized.rgb), free(smooth.rgb);
     return failures;
 }
 
