@@ -1,0 +1,19 @@
+/* dfview-engine: the compute-only commands in a binary that links nothing but the engine (no SDL, no
+ * FFmpeg), for GPU machines without a desktop stack. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {{"devices", dfv_cmd_devices}, {"bench-ops", dfv_cmd_bench_ops}, {"forward", dfv_cmd_forward},
+                    {"info", dfv_cmd_info}, {"bench", dfv_cmd_bench}};
+    for (size_t i = 0; argc >= 2 && i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "usage: dfview-engine devices|bench-ops|forward|info|bench [OPTIONS]\n");
+    return 2;
+}
