@@ -167,13 +167,13 @@ def checkpoint_tensors(state):
     """The whole training state as one flat {name: tensor} dict (no pickled objects)."""
     flat = {}
     for name, value in state.model.state_dict().items():
-        flat["model." + name] = value.detach().cpu()
+        flat["model." + name] = value.detach().cpu().clone()
     for name, value in state.ema.state_dict().items():
-        flat["ema." + name] = value.detach().cpu()
+        flat["ema." + name] = value.detach().cpu().clone()
     for index, param in enumerate(state.model.parameters()):
         slots = state.optimizer.state.get(param, {})
         for key, value in slots.items():
-            flat[f"optimizer.{index}.{key}"] = torch.as_tensor(value).detach().cpu()
+            flat[f"optimizer.{index}.{key}"] = torch.as_tensor(value).detach().cpu().clone()
     flat["meta.step"] = torch.tensor(state.step, dtype=torch.int64)
     flat["meta.frames_seen"] = torch.tensor(state.frames_seen, dtype=torch.int64)
     flat["meta.wall_seconds"] = torch.tensor(state.wall_seconds(), dtype=torch.float64)
@@ -487,8 +487,7 @@ def build_state(args, dataset, device):
     ema = Unet3D(arch, config["actions"]["dim"]).to(device)
     ema.load_state_dict(model.state_dict())
     ema.requires_grad_(False)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.99),
-                                  weight_decay=args.weight_decay)
+    optimizer = make_optimizer(model, args, device)
     ac = torch.tensor(schedule.alphas_cumprod(config["beta_schedule"], TIMESTEPS), dtype=torch.float32,
                       device=device)
     state = TrainState(model, ema, optimizer, config, ac)
@@ -496,6 +495,16 @@ def build_state(args, dataset, device):
     if flat is not None:
         restore_checkpoint(state, flat)
     return state
+
+
+def make_optimizer(model, args, device):
+    options = dict(lr=args.lr, betas=(0.9, 0.99), weight_decay=args.weight_decay)
+    if device.type == "cuda":
+        try:  # one fused kernel instead of a few per parameter group (torch >= 2.0)
+            return torch.optim.AdamW(model.parameters(), fused=True, **options)
+        except (TypeError, RuntimeError):
+            pass
+    return torch.optim.AdamW(model.parameters(), **options)
 
 
 def autocast_for(device, precision):
@@ -525,27 +534,58 @@ def make_train_step(state, args, autocast, network):
     return train_step
 
 
-def measure_speed(state, sampler, args, autocast, steps=6):
-    """Seconds per step of the current layout options (after two warm-up steps); weights restored."""
-    saved = {k: v.clone() for k, v in state.model.state_dict().items()}
-    saved_opt = {p: {k: v.clone() for k, v in s.items()} for p, s in state.optimizer.state.items()}
-    saved_ema = [p.clone() for p in state.ema.parameters()]
-    step_fn = make_train_step(state, args, autocast, state.model)
-    for i in range(2 + steps):
-        if i == 2:
-            torch.cuda.synchronize()
+def _synchronize(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+class SavedTraining:
+    """Model, EMA and optimizer state put back after trial steps (speed measurements, compile check)."""
+
+    def __init__(self, state):
+        self.state = state
+        self.model = {k: v.clone() for k, v in state.model.state_dict().items()}
+        self.optimizer = {p: {k: v.clone() for k, v in s.items()} for p, s in state.optimizer.state.items()}
+        self.ema = [p.clone() for p in state.ema.parameters()]
+
+    def restore(self):
+        self.state.model.load_state_dict(self.model)
+        self.state.optimizer.state.clear()
+        self.state.optimizer.state.update(self.optimizer)
+        with torch.no_grad():
+            for p, s in zip(self.state.ema.parameters(), self.ema):
+                p.copy_(s)
+
+
+def measure_speed(state, sampler, args, autocast, network=None, steps=6, warmup=2):
+    """Seconds per step (after warm-up steps) with the current options; training state restored."""
+    saved = SavedTraining(state)
+    step_fn = make_train_step(state, args, autocast, network or state.model)
+    for i in range(warmup + steps):
+        if i == warmup:
+            _synchronize(sampler.device)
             begin = time.perf_counter()
         x0, actions = sampler.sample(args.batch)
         step_fn(x0, actions, 0.0)
-    torch.cuda.synchronize()
+    _synchronize(sampler.device)
     elapsed = (time.perf_counter() - begin) / steps
-    state.model.load_state_dict(saved)
-    state.optimizer.state.clear()
-    state.optimizer.state.update(saved_opt)
-    with torch.no_grad():
-        for p, s in zip(state.ema.parameters(), saved_ema):
-            p.copy_(s)
+    saved.restore()
     return elapsed
+
+
+def compiled_network(state, sampler, args, autocast, log):
+    """torch.compile'd model, or the eager one when compiling fails (logged, never fatal)."""
+    begin = time.monotonic()
+    try:
+        network = torch.compile(state.model)
+        seconds = measure_speed(state, sampler, args, autocast, network, steps=4, warmup=1)
+    except Exception as e:  # noqa: BLE001 - any compiler failure means: train eagerly
+        log(f"torch.compile failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
+            f"training eagerly")
+        return state.model
+    log(f"torch.compile: ready in {time.monotonic() - begin:.0f}s, "
+        f"{args.batch * state.config['window'] / seconds:.0f} frames/s")
+    return network
 
 
 def choose_layout(state, sampler, args, autocast, device, log):
@@ -565,7 +605,7 @@ def choose_layout(state, sampler, args, autocast, device, log):
             set_channels_last(state.model, last)
             timings[(conv, last)] = measure_speed(state, sampler, args, autocast)
             log(f"layout {conv}{' channels-last' if last else ''}: "
-                f"{args.batch * args.window / timings[(conv, last)]:.0f} frames/s")
+                f"{args.batch * state.config['window'] / timings[(conv, last)]:.0f} frames/s")
         best = min(timings, key=timings.get)
     use_2d_frame_convs(state.model, best[0] == "conv2d")
     set_channels_last(state.model, best[1])
@@ -632,14 +672,24 @@ def train_and_export(args, dataset, device, run_start, log_file):
         f"(window {cfg['window']}), dims {arch['dim']}x{arch['dim_mults']}, on {cfg['hardware']}")
     autocast = autocast_for(device, args.precision)
     choose_layout(state, sampler, args, autocast, device, log)
-    network = torch.compile(state.model) if args.compile else state.model
+    network = compiled_network(state, sampler, args, autocast, log) if args.compile else state.model
     train_step = make_train_step(state, args, autocast, network)
     stop = StopFlag()
     stop.install()
+    steps_before, loop_start = state.step, time.monotonic()
     result = train_loop(state, sampler, args, train_step, stop, log, run_start)
+    done, seconds = state.step - steps_before, time.monotonic() - loop_start
+    log(f"trained {done} steps in {seconds:.0f}s: {done * args.batch * cfg['window'] / max(seconds, 1e-9):.0f} "
+        f"frames/s on average, final loss {result if result is None else round(result, 5)}")
     path = export(state, args.out, result)
     save_checkpoint(checkpoint_tensors(state), args.out, cfg["name"], int(args.checkpoint_part_mb * 2**20))
     log(f"exported {path} after {state.step} steps ({stop.reason or 'budget reached'})")
+    if args.rollout_minutes and stop.reason is None:
+        generator = torch.Generator(device=sampler.device)
+        generator.manual_seed(args.seed + 2)
+        save_rollout_png(state, sampler, os.path.join(args.out, "rollout.png"), args.rollout_frames,
+                         generator)
+        log(f"wrote {os.path.join(args.out, 'rollout.png')} (EMA weights, context then rollout)")
     return 0
 
 

@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -90,6 +91,45 @@ class LossTests(unittest.TestCase):
         self.assertAlmostEqual(train.learning_rate(args, 9, 0.0), 1e-3)
         self.assertAlmostEqual(train.learning_rate(args, 100, 0.5), 1e-3 * (0.1 + 0.9 * 0.5))
         self.assertAlmostEqual(train.learning_rate(args, 100, 1.0), 1e-4)
+
+
+class SpeedOptionTests(unittest.TestCase):
+    def test_2d_frame_convs_and_channels_last_give_the_same_network(self):
+        arch = train.complete_arch(dict(train.PRESETS["tiny"], resolution=16, groupnorm_per_frame=True))
+        torch.manual_seed(4)
+        model = Unet3D(arch, 5)
+        for p in model.parameters():          # no layer left at its zero/one init
+            p.data.add_(torch.randn_like(p) * 0.05)
+        x, t = torch.randn(2, 3, 3, 16, 16), torch.randint(0, 1000, (2, 3))
+        a = torch.rand(2, 3, 5)
+        with torch.no_grad():
+            want = model(x, t, a)
+            train.use_2d_frame_convs(model, True)
+            train.set_channels_last(model, True)
+            got = model(x, t, a)
+            train.use_2d_frame_convs(model, False)
+            back = model(x, t, a)
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(back, want, rtol=1e-4, atol=1e-5)
+        self.assertEqual(set(model.state_dict()), set(Unet3D(arch, 5).state_dict()))
+
+    def test_speed_trials_leave_the_training_state_untouched(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data.write_synthetic_dataset(tmp, episodes=4, length=6, size=16, seed=3)
+            ds = data.load_dataset(tmp)
+            args = train.parse_args(["--data", tmp, "--out", tmp] + TINY)
+            state = train.build_state(args, ds, torch.device("cpu"))
+            sampler = data.WindowSampler(ds, 4)
+            autocast = train.autocast_for(torch.device("cpu"), "fp32")
+            step = train.make_train_step(state, args, autocast, state.model)
+            step(*sampler.sample(2), 1e-3)                 # optimizer state exists before the trial
+            before = train.checkpoint_tensors(state)
+            seconds = train.measure_speed(state, sampler, args, autocast, steps=2, warmup=1)
+            after = train.checkpoint_tensors(state)
+            self.assertGreater(seconds, 0.0)
+            for key, value in before.items():
+                if not key.startswith("meta.wall") and not key.startswith("meta.rng"):
+                    self.assertTrue(torch.equal(after[key], value), key)
 
 
 class DataTests(unittest.TestCase):
@@ -253,6 +293,22 @@ class TrainerTests(unittest.TestCase):
             self.assertLessEqual(os.path.getsize(os.path.join(parts, name)), 0.05 * 2**20 + 64 * 1024)
         flat = train.load_checkpoint(os.path.join(parts, names[-1]))
         self.assertEqual(int(flat["meta.step"]), 32)   # 30 from the init model + 2
+
+    def test_device_script_runs_end_to_end_on_the_cpu(self):
+        out = os.path.join(self.tmp.name, "device")
+        env = dict(os.environ, PYTHON=sys.executable, OUT=out, DATA_DIR=os.path.join(self.tmp.name, "maze"),
+                   MINUTES="0.5", EPISODES="4", FRAMES="12", BATCH="1",
+                   EXTRA="--preset tiny --window 4 --log-every 1 --rollout-frames 2 --sampling-steps 2")
+        result = subprocess.run([os.path.join(ROOT, "scripts", "train-device.sh")], env=env,
+                                capture_output=True, text=True, timeout=600)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("frames/s", result.stdout)
+        model, config = model_file.load_model(os.path.join(out, "maze.safetensors"))
+        self.assertEqual(config["actions"]["names"], ["none", "forward", "backward", "turn_left",
+                                                      "turn_right", "strafe_left", "strafe_right"])
+        self.assertEqual(config["architecture"]["resolution"], 64)
+        self.assertIn("maze world, 4 episodes x 12 frames", config["provenance"]["training_data"])
+        self.assertTrue(os.path.exists(os.path.join(out, "maze-ckpt-00.pt")))
 
     def test_bad_input_exits_with_one_line(self):
         code, _, err = run_trainer(["--data", os.path.join(self.tmp.name, "missing"),

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Trains the bundled maze model on a GPU machine in one run (the device tool's `run`), e.g.
+#   MINUTES=8.5 scripts/train-device.sh          (timeout_s 600; carry build/ or let it compile the writer)
+# 1. makes the maze dataset with build/worlds/dfview-dataset (compiled here with cc if that one won't run),
+# 2. trains with models/train.py for $MINUTES minutes of wall clock (setup included), writing the fp16
+#    export, split checkpoints, train.log and rollout.png into $OUT as it goes (a run killed at a time
+#    limit still leaves the last minute's model), and prints frames/s.
+# Knobs (environment): MINUTES (8.5), OUT ($OUT or out/train), EPISODES (2000), FRAMES (100), SEED
+# (1000000: far from the small seeds eval and the bundled seeds use), BATCH (64), LR (3e-4), WARMUP (500),
+# COMPILE (0/1), INIT (a .safetensors to continue from), RESUME (a checkpoint), EXTRA (more trainer flags),
+# DATA_DIR (/tmp/dfview-maze), PYTHON (python3). CPU check: MINUTES=0.5 EPISODES=8 FRAMES=24 BATCH=2 ...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MINUTES=${MINUTES:-8.5}
+OUT=${OUT:-out/train}
+EPISODES=${EPISODES:-2000}
+FRAMES=${FRAMES:-100}
+SEED=${SEED:-1000000}
+BATCH=${BATCH:-64}
+LR=${LR:-3e-4}
+WARMUP=${WARMUP:-500}
+DATA_DIR=${DATA_DIR:-/tmp/dfview-maze}
+PYTHON=${PYTHON:-python3}
+mkdir -p "$OUT"
+started=$(date +%s)
+
+writer=build/worlds/dfview-dataset
+if ! "$writer" --help >/dev/null 2>&1; then
+  writer=/tmp/dfview-dataset
+  echo "train-device: compiling the dataset writer into $writer"
+  cc -O3 -std=c11 -D_GNU_SOURCE -pthread worlds/*.c -lm -o "$writer"
+fi
+
+echo "train-device: $(nproc) cores; $("$PYTHON" -c 'import torch; print("torch", torch.__version__,
+  torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA")')"
+rm -rf "$DATA_DIR"
+"$writer" --world maze --episodes "$EPISODES" --frames "$FRAMES" --size 64 --seed "$SEED" \
+  --out "$DATA_DIR" --quiet
+echo "train-device: dataset $EPISODES x $FRAMES frames in $(( $(date +%s) - started )) s"
+
+# The trainer's --minutes budget starts when it does: give it what is left of MINUTES.
+left=$("$PYTHON" -c "print(max(0.2, $MINUTES - ($(date +%s) - $started) / 60.0))")
+args=(--data "$DATA_DIR" --out "$OUT" --name maze --preset maze --window 8 --context-frames 2
+      --batch "$BATCH" --lr "$LR" --warmup "$WARMUP" --minutes "$left" --log-every 100
+      --checkpoint-minutes 1 --rollout-minutes 3 --rollout-frames 14 --sampling-steps 20)
+[ "${COMPILE:-0}" = 1 ] && args+=(--compile)
+[ -n "${INIT:-}" ] && args+=(--init "$INIT")
+[ -n "${RESUME:-}" ] && args+=(--resume "$RESUME")
+# shellcheck disable=SC2206
+[ -n "${EXTRA:-}" ] && args+=($EXTRA)
+if ! PYTHONUNBUFFERED=1 "$PYTHON" models/train.py "${args[@]}"; then
+  # One retry without the optional speed paths, resuming from the last checkpoint if there is one, so a
+  # failure in an untested GPU-only path does not cost the whole run.
+  left=$("$PYTHON" -c "print($MINUTES - ($(date +%s) - $started) / 60.0)")
+  if "$PYTHON" -c "import sys; sys.exit(0 if $left > 1.0 else 1)"; then
+    echo "train-device: trainer failed; retrying for $left min with --frame-conv conv3d --channels-last off"
+    retry=()
+    for a in "${args[@]}"; do [ "$a" = --compile ] || retry+=("$a"); done
+    retry+=(--frame-conv conv3d --channels-last off --minutes "$left")
+    if [ -f "$OUT/maze-ckpt-00.pt" ] && [ -z "${RESUME:-}" ] && [ -z "${INIT:-}" ]; then
+      retry+=(--resume "$OUT/maze-ckpt-00.pt")
+    fi
+    PYTHONUNBUFFERED=1 "$PYTHON" models/train.py "${retry[@]}"
+  else
+    exit 1
+  fi
+fi
+echo "train-device: done in $(( $(date +%s) - started )) s; files in $OUT:"
+ls -l "$OUT"
