@@ -55,6 +55,7 @@ def spatial_attention_is_linear(arch, where, index):
 
 
 _HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
+_SDPA_MAX_BATCH = 32768
 
 
 class WindowGroupNorm(nn.GroupNorm):
@@ -120,7 +121,9 @@ def apply_rotary(x):
 
 def softmax_attention(q, k, v, causal):
     """q, k, v (b, heads, n, d) → (b, heads, n, d); scale 1/sqrt(d)."""
-    if _HAS_SDPA:
+    # The fused CUDA kernels fail on very large batches (temporal attention has one sequence per pixel:
+    # batch·H·W of them, e.g. 262,144 at batch 64 and 64×64); short sequences lose nothing on the plain path.
+    if _HAS_SDPA and q.shape[0] < _SDPA_MAX_BATCH:
         return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
     scores = torch.matmul(q, k.transpose(-1, -2)) * (q.shape[-1] ** -0.5)
     if causal:
