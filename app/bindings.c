@@ -207,6 +207,29 @@ static bool apply_line(dfv_bindings *b, char *line, char *reason, size_t reason_
     return true;
 }
 
+int dfv_bindings_apply_source_keys(dfv_bindings *b, const char *const *inputs, const char *source_name, char *errors,
+                                   int errors_len)
+{
+    int bad = 0;
+    for (int a = 0; a < b->action_count; a++) {
+        if (!inputs[a] || !*inputs[a]) continue;
+        dfv_binding parsed;
+        char reason[256];
+        if (!parse_input_list(inputs[a], &parsed, reason, sizeof reason)) {
+            if (errors && errors_len > 0) {
+                size_t used = strlen(errors);
+                snprintf(errors + used, (size_t)errors_len - used, "%s: keys of action '%s': %s\n", source_name,
+                         b->action_names[a], reason);
+            }
+            bad++;
+            continue;
+        }
+        b->actions[a] = parsed;
+        for (int i = 0; i < parsed.count; i++) unbind_elsewhere(b, &b->actions[a], parsed.inputs[i]);
+    }
+    return bad;
+}
+
 int dfv_bindings_parse(dfv_bindings *b, const char *text, const char *source_name, char *errors, int errors_len)
 {
     int bad = 0, line_number = 0;

@@ -65,6 +65,12 @@ typedef struct {
 /* The defaults for these action names (names are borrowed, not copied). */
 void dfv_bindings_defaults(dfv_bindings *b, const char *const *action_names, int action_count);
 
+/* Replaces the defaults of actions whose source names its own keys (a model's metadata): inputs[a] is a
+ * comma-separated list as in bindings.ini, or NULL to keep the default. Unknown inputs are reported like
+ * bad file lines (source_name:action) and skipped. Returns how many lists had a problem. */
+int dfv_bindings_apply_source_keys(dfv_bindings *b, const char *const *inputs, const char *source_name, char *errors,
+                                   int errors_len);
+
 /* Applies a bindings file's text. Each bad line adds "<source_name>:<line>: <reason>\n" to errors (cut at
  * errors_len) and is skipped. Returns the number of bad lines. */
 int dfv_bindings_parse(dfv_bindings *b, const char *text, const char *source_name, char *errors, int errors_len);

@@ -1,9 +1,13 @@
 /* `dfview play` (and `dfview` with no command): steer a world model live in the viewer.
  *
- * The window options are the viewer's (viewer_options.h); every other argument goes to the model session
- * (app/session.c, the lead's), which parses --model, --seed, --steps, --stabilization, --schedule, ...
- * and returns a frame source. The session's functions are declared weak here so this command builds and
- * says "not built yet" until the session lands; the expected signatures are these: */
+ * The window options are the viewer's (viewer_options.h); the model options are the session's
+ * (app/session.h: --model --seed --steps --stabilization --window --schedule --seed-rng ...). The session
+ * becomes the viewer's frame source; this file adds what the viewer asks of a source beyond frames: live
+ * knobs, a HUD line of the settings, the settings for recordings' sidecars, and reseeding from a dropped
+ * file.
+ *
+ * The session's functions are referenced weakly, so this command builds (and says "not built yet") in a
+ * tree where the session has not landed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,97 +17,248 @@
 #include "viewer_options.h"
 #include "window.h"
 
-/* EXPECTED FROM app/session.c — the model session as a frame source. argv[0] is "play"; argv holds only
- * the non-window options. NULL with a one-line reason in err (bad model, bad seed, no Vulkan device).
- * A "--help" among the arguments: print the session's options to stdout and return NULL with err "". */
-dfv_frame_source *dfv_session_source_create(int argc, char **argv, char *err, int err_len) __attribute__((weak));
-/* Optional: the session's settings as a JSON object for recordings' sidecars (model file and hash, seed,
- * steps, stabilization, schedule, RNG seed), valid while the source lives. */
-const char *dfv_session_source_settings_json(const dfv_frame_source *source) __attribute__((weak));
-/* Optional: reseed from a dropped image or video (appends a new seed root, returns its id or -1). */
-int dfv_session_source_reseed(void *user, dfv_timeline *tl, const char *path, char *err, int err_len) __attribute__((weak));
-/* Optional: live knobs and a HUD line of the current settings, as in dfv_viewer_desc (user = source->user). */
-bool dfv_session_source_adjust(void *user, dfv_knob knob, int direction, char *status, int status_len) __attribute__((weak));
-void dfv_session_source_describe(void *user, char *line, int line_len) __attribute__((weak));
+#if defined(__has_include)
+#if __has_include("session.h")
+#define DFV_PLAY_HAS_SESSION 1
+#endif
+#endif
+
+#ifdef DFV_PLAY_HAS_SESSION
+#include "session.h"
+
+#pragma weak dfv_session_desc_default
+#pragma weak dfv_session_parse_option
+#pragma weak dfv_session_options_help
+#pragma weak dfv_session_open
+#pragma weak dfv_session_close
+#pragma weak dfv_session_source
+#pragma weak dfv_session_settings
+#pragma weak dfv_session_config
+#pragma weak dfv_session_update
+#pragma weak dfv_session_model_path
+#pragma weak dfv_session_resolution
+#pragma weak dfv_session_context_frames
+#pragma weak dfv_session_load_seed
+#endif
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: dfview play [--model M] [--seed S] [--steps N] [--stabilization L] [--schedule S] [window options]\n"
-                 "       dfview            (the bundled default model and seed)\n\n%s"
-                 "\nModel options are those of `dfview render`. Keys, bindings and the script format: docs/viewer.md.\n",
+    fprintf(out, "usage: dfview play [model options] [window options]\n"
+                 "       dfview            (the bundled default model and seed)\n\n%s",
             dfv_viewer_options_help);
+#ifdef DFV_PLAY_HAS_SESSION
+    if (dfv_session_options_help) fprintf(out, "\nmodel options:\n%s", dfv_session_options_help());
+#endif
+    fprintf(out, "\nKeys, bindings and the script format: docs/viewer.md.\n");
 }
 
-/* Splits argv into window options (into desc) and the rest (for the session). Returns -1 to go on, else
- * an exit code. */
-static int split_arguments(int argc, char **argv, dfv_viewer_desc *desc, char **rest, int *rest_count, bool *help)
+#ifdef DFV_PLAY_HAS_SESSION
+
+typedef struct {
+    dfv_session *session;
+    char settings_json[1024];
+    char key_text[DFV_TIMELINE_MAX_ACTIONS][256];
+    const char *keys[DFV_TIMELINE_MAX_ACTIONS];
+} play_state;
+
+/* The model's own default keys per action (its metadata), as bindings.ini lists. */
+static void model_keys(play_state *p)
 {
-    rest[(*rest_count)++] = argv[0];
+    const dfv_model_actions *actions = &dfv_session_config(p->session)->actions;
+    for (int a = 0; a < actions->dim && a < DFV_TIMELINE_MAX_ACTIONS; a++) {
+        p->key_text[a][0] = '\0';
+        for (int k = 0; k < actions->actions[a].key_count; k++) {
+            size_t used = strlen(p->key_text[a]);
+            snprintf(p->key_text[a] + used, sizeof p->key_text[a] - used, "%s%s", k ? ", " : "", actions->actions[a].keys[k]);
+        }
+        p->keys[a] = p->key_text[a][0] ? p->key_text[a] : NULL;
+    }
+}
+
+/* Sampling steps and stabilization levels move along this ladder, so a few presses cover 1..1000. */
+static const int ladder[] = {1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 32, 40, 50, 64, 80, 100, 128, 160, 200, 250, 320, 400, 500, 640, 800, 1000};
+
+static int ladder_move(int value, int direction)
+{
+    int n = (int)(sizeof ladder / sizeof ladder[0]);
+    if (direction > 0) {
+        for (int k = 0; k < n; k++)
+            if (ladder[k] > value) return ladder[k];
+        return value;
+    }
+    for (int k = n - 1; k >= 0; k--)
+        if (ladder[k] < value) return ladder[k];
+    return value;
+}
+
+static const char *const schedule_cycle[] = {"autoregressive", "pyramid", "full_sequence", "trapezoid"};
+
+static void next_schedule(dfv_schedule *schedule)
+{
+    int n = (int)(sizeof schedule_cycle / sizeof schedule_cycle[0]);
+    dfv_schedule_parse(schedule_cycle[((int)schedule->kind + 1) % n], schedule);
+}
+
+static void format_settings(const dfv_sampler_settings *s, char *text, int len)
+{
+    char schedule[64];
+    dfv_schedule_format(&s->schedule, schedule, sizeof schedule);
+    snprintf(text, (size_t)len, "steps %d  stabilization %d  %s  window %d  rng %llu", s->steps, s->stabilization_level,
+             schedule, s->window, (unsigned long long)s->seed);
+}
+
+static void describe_for_sidecar(play_state *p);
+
+static bool play_adjust(void *user, dfv_knob knob, int direction, char *status, int status_len)
+{
+    play_state *p = user;
+    dfv_sampler_settings s = *dfv_session_settings(p->session);
+    switch (knob) {
+    case DFV_KNOB_STEPS: s.steps = ladder_move(s.steps, direction); break;
+    case DFV_KNOB_STABILIZATION: s.stabilization_level = ladder_move(s.stabilization_level, direction); break;
+    case DFV_KNOB_SCHEDULE: next_schedule(&s.schedule); break;
+    case DFV_KNOB_WINDOW: s.window += direction; break;
+    case DFV_KNOB_RNG_SEED: s.seed = s.seed * 6364136223846793005ull + 1442695040888963407ull; break;
+    case DFV_KNOB_COUNT: break;
+    }
+    if (s.chunk > s.window) s.chunk = s.window;
+    char err[256] = "";
+    if (dfv_session_update(p->session, &s, err, sizeof err) != 0) {
+        snprintf(status, (size_t)status_len, "%s", err[0] ? err : "the session refused the setting");
+        return false;
+    }
+    format_settings(dfv_session_settings(p->session), status, status_len);
+    describe_for_sidecar(p);
+    return true;
+}
+
+static void play_describe(void *user, char *line, int line_len)
+{
+    play_state *p = user;
+    format_settings(dfv_session_settings(p->session), line, line_len);
+}
+
+/* A new seed root from a dropped image or video: the session decodes its context frames. */
+static int play_reseed(void *user, dfv_timeline *tl, const char *path, char *err, int err_len)
+{
+    play_state *p = user;
+    int frames = dfv_session_context_frames(p->session), resolution = dfv_session_resolution(p->session);
+    if (frames < 1) frames = 1;
+    size_t frame_bytes = (size_t)resolution * (size_t)resolution * 3;
+    uint8_t *rgb = malloc(frame_bytes * (size_t)frames);
+    if (!rgb) {
+        snprintf(err, (size_t)err_len, "out of memory");
+        return -1;
+    }
+    int id = -1;
+    if (dfv_session_load_seed(p->session, path, rgb, err, err_len) == 0)
+        for (int f = 0; f < frames; f++) {
+            id = dfv_timeline_append(tl, f == 0 ? -1 : id, rgb + frame_bytes * (size_t)f, NULL, NULL, 0);
+            if (id < 0) break;
+        }
+    free(rgb);
+    return id;
+}
+
+static void describe_for_sidecar(play_state *p)
+{
+    const dfv_sampler_settings *s = dfv_session_settings(p->session);
+    char schedule[64];
+    dfv_schedule_format(&s->schedule, schedule, sizeof schedule);
+    const char *model = dfv_session_model_path ? dfv_session_model_path(p->session) : "";
+    /* The RNG seed goes as a string: JSON numbers are doubles and would round a 64-bit seed. Paths get JSON
+     * escapes for the two characters that need them in practice. */
+    char escaped[512];
+    size_t w = 0;
+    for (const char *c = model ? model : ""; *c && w + 2 < sizeof escaped; c++) {
+        if (*c == '"' || *c == '\\') escaped[w++] = '\\';
+        escaped[w++] = *c;
+    }
+    escaped[w] = '\0';
+    snprintf(p->settings_json, sizeof p->settings_json,
+             "{\"model\": \"%s\", \"steps\": %d, \"stabilization\": %d, \"schedule\": \"%s\", \"chunk\": %d, "
+             "\"window\": %d, \"eta\": %g, \"seed_rng\": \"%llu\"}",
+             escaped, s->steps, s->stabilization_level, schedule, s->chunk, s->window, (double)s->eta,
+             (unsigned long long)s->seed);
+}
+
+static bool session_linked(void)
+{
+    return dfv_session_desc_default && dfv_session_parse_option && dfv_session_open && dfv_session_close &&
+           dfv_session_source && dfv_session_settings && dfv_session_config && dfv_session_update && dfv_session_resolution &&
+           dfv_session_context_frames && dfv_session_load_seed;
+}
+
+/* Splits argv between the viewer and the session. Returns -1 to go on, else an exit code. */
+static int parse(int argc, char **argv, dfv_viewer_desc *viewer, dfv_session_desc *session)
+{
+    dfv_session_desc_default(session);
     for (int i = 1; i < argc;) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        }
         char err[256];
-        int used = dfv_viewer_parse_option(desc, argc, argv, i, err, sizeof err);
+        int used = dfv_viewer_parse_option(viewer, argc, argv, i, err, sizeof err);
         if (used < 0) {
             fprintf(stderr, "dfview play: %s\n", err);
             return 2;
         }
+        if (used == 0) used = dfv_session_parse_option("play", argc, argv, i, session);
+        if (used < 0) return 2;
         if (used == 0) {
-            if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) *help = true;
-            rest[(*rest_count)++] = argv[i];
-            used = 1;
+            fprintf(stderr, "dfview play: unknown option '%s' (see --help)\n", argv[i]);
+            return 2;
         }
         i += used;
     }
-    rest[*rest_count] = NULL;
     return -1;
 }
 
-static int play(dfv_viewer_desc *desc, int rest_count, char **rest, bool help)
+static int play(int argc, char **argv)
 {
+    dfv_viewer_desc viewer;
+    memset(&viewer, 0, sizeof viewer);
+    dfv_session_desc session_desc;
+    int code = parse(argc, argv, &viewer, &session_desc);
+    if (code >= 0) return code;
     char err[512] = "";
-    if (help) {
-        usage(stdout);
-        if (dfv_session_source_create) dfv_session_source_create(rest_count, rest, err, sizeof err);
-        return 0;
-    }
-    if (!dfv_session_source_create) {
-        fprintf(stderr, "dfview play: the model session is not built into this binary yet; "
-                        "`dfview world --world maze` plays the simulator in the same viewer\n");
-        return 1;
-    }
     /* Fail before loading a model when no window can be shown. */
     if (!dfv_window_display_available(err, sizeof err)) return dfv_viewer_exit_code("play", DFV_VIEWER_NO_DISPLAY, NULL, err);
-    dfv_frame_source *source = dfv_session_source_create(rest_count, rest, err, sizeof err);
-    if (!source) {
-        if (err[0]) fprintf(stderr, "dfview play: %s\n", err);
-        return 1;
-    }
-    desc->source = source;
-    desc->settings_json = dfv_session_source_settings_json ? dfv_session_source_settings_json(source) : NULL;
-    if (dfv_session_source_reseed) {
-        desc->reseed = dfv_session_source_reseed;
-        desc->reseed_user = source->user;
-    }
-    if (dfv_session_source_adjust) desc->adjust = dfv_session_source_adjust, desc->adjust_user = source->user;
-    if (dfv_session_source_describe) desc->describe = dfv_session_source_describe, desc->describe_user = source->user;
+    play_state p = {0};
+    if (dfv_session_open("play", &session_desc, &p.session) != 0) return 1; /* the session printed why */
+    dfv_frame_source source = dfv_session_source(p.session);
+    describe_for_sidecar(&p);
+    model_keys(&p);
+    viewer.action_keys = p.keys;
+    viewer.source = &source;
+    viewer.settings_json = p.settings_json;
+    viewer.reseed = play_reseed;
+    viewer.reseed_user = &p;
+    viewer.adjust = play_adjust;
+    viewer.adjust_user = &p;
+    viewer.describe = play_describe;
+    viewer.describe_user = &p;
     char summary[256];
-    dfv_viewer_status status = dfv_viewer_run(desc, summary, sizeof summary, err, sizeof err);
-    source->destroy(source->user);
+    dfv_viewer_status status = dfv_viewer_run(&viewer, summary, sizeof summary, err, sizeof err);
+    /* The source is a view of the session: closing the session releases both. */
+    dfv_session_close(p.session);
     return dfv_viewer_exit_code("play", status, summary, err);
 }
 
+#endif
+
 int dfv_cmd_play(int argc, char **argv)
 {
-    dfv_viewer_desc desc;
-    memset(&desc, 0, sizeof desc);
-    char **rest = calloc((size_t)argc + 1, sizeof *rest);
-    if (!rest) {
-        fprintf(stderr, "dfview play: out of memory\n");
-        return 1;
-    }
-    int rest_count = 0;
-    bool help = false;
-    int code = split_arguments(argc, argv, &desc, rest, &rest_count, &help);
-    if (code < 0) code = play(&desc, rest_count, rest, help);
-    free(rest);
-    return code;
+#ifdef DFV_PLAY_HAS_SESSION
+    if (session_linked()) return play(argc, argv);
+#endif
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        }
+    fprintf(stderr, "dfview play: the model session is not built into this binary yet; "
+                    "`dfview world --world maze` plays the simulator in the same viewer\n");
+    return 1;
 }

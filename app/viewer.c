@@ -310,13 +310,17 @@ static bool run_tick(dfv_viewer *v, char *err, int err_len)
 static void load_bindings(dfv_viewer *v)
 {
     dfv_bindings_defaults(&v->bindings, v->src->action_names, v->src->action_dim);
+    char errors[4096] = "";
+    if (v->desc->action_keys &&
+        dfv_bindings_apply_source_keys(&v->bindings, v->desc->action_keys, v->src->name, errors, sizeof errors))
+        fprintf(stderr, "%sdfview: the defaults by action name stay for those\n", errors);
+    errors[0] = '\0';
     char path[1024];
     const char *file = v->desc->bindings_path;
     if (!file) {
         if (!dfv_bindings_default_path(path, sizeof path)) return;
         file = path;
     }
-    char errors[4096] = "";
     bool found = false;
     int bad = dfv_bindings_load_file(&v->bindings, file, &found, errors, sizeof errors);
     if (bad) fprintf(stderr, "%sdfview: %d bad line%s in %s ignored; the defaults stay for those\n", errors, bad,

@@ -33,6 +33,9 @@ typedef struct {
     const char *bindings_path;  /* NULL: $XDG_CONFIG_HOME/dfview/bindings.ini */
     const char *output_dir;     /* F9 clips and F12 screenshots; NULL: the current directory */
     const char *settings_json;  /* the source's settings (a JSON object) for recordings' sidecars, or NULL */
+    /* Default keys per action from the source's own metadata ("W, Up"; as in bindings.ini), replacing the
+     * defaults by action name; NULL entries (or a NULL array) keep those. */
+    const char *const *action_keys;
     double clip_fps;            /* 0 means 10 */
     /* Reseeding from a dropped image or video; NULL: the source cannot (the viewer says so). Runs on the
      * UI thread while no generation is in flight; returns the new seed frame's id or -1 with err. */

@@ -75,6 +75,16 @@ static int check_file(void)
           "Space moved to pause and left jump");
     CHECK(failures, key_action(&b, "R") == 7, "look_up lost its default after a bad line");
     CHECK(failures, key_action(&b, "S") == 1, "untouched defaults changed");
+    /* A model's own keys replace the name-based defaults and take their keys from controls. */
+    static const char *const model_names[] = {"a0", "a1", "a2"};
+    const char *model_keys[] = {NULL, "W, Up", "P, NoSuchKey"};
+    dfv_bindings m;
+    dfv_bindings_defaults(&m, model_names, 3);
+    errors[0] = '\0';
+    int problems = dfv_bindings_apply_source_keys(&m, model_keys, "tiny", errors, sizeof errors);
+    CHECK(failures, problems == 1 && strstr(errors, "'a2'") && strstr(errors, "NoSuchKey"), "model key problems: %s", errors);
+    CHECK(failures, key_action(&m, "W") == 1 && key_action(&m, "1") == 0 && key_action(&m, "3") == 2,
+          "model keys: W -> %d, 1 -> %d, 3 -> %d", key_action(&m, "W"), key_action(&m, "1"), key_action(&m, "3"));
     bool found = true;
     CHECK(failures, dfv_bindings_load_file(&b, "/nonexistent/dfview/bindings.ini", &found, errors, sizeof errors) == 0 && !found,
           "a missing file is not an error");
