@@ -132,6 +132,28 @@ class SpeedOptionTests(unittest.TestCase):
                     self.assertTrue(torch.equal(after[key], value), key)
 
 
+class PreviewTests(unittest.TestCase):
+    def test_preview_rollout_matches_the_reference_sampler(self):
+        import sampler
+        arch = train.complete_arch(dict(train.PRESETS["tiny"], resolution=8, groupnorm_per_frame=True))
+        torch.manual_seed(9)
+        model = Unet3D(arch, 5).eval()
+        for p in model.parameters():
+            p.data.add_(torch.randn_like(p) * 0.05)
+        ac = schedule.alphas_cumprod("cosine")
+        context = torch.rand(1, 2, 3, 8, 8) * 2 - 1
+        actions = torch.nn.functional.one_hot(torch.randint(0, 5, (1, 6)), 5).float()
+        gen = torch.Generator().manual_seed(5)
+        got = train.preview_rollout(model, torch.tensor(ac, dtype=torch.float32), context, actions, 4,
+                                    sampling_steps=5, stabilization=15, window=4, generator=gen)
+        gen = torch.Generator().manual_seed(5)
+        flat = torch.cat([torch.randn((1, 1, 3, 8, 8), generator=gen).flatten() for _ in range(4)])
+        want = sampler.rollout(context.permute(1, 0, 2, 3, 4).double().numpy(), 6, sampler.torch_model_fn(model),
+                               ac, steps=5, window=4, stabilization=15, actions=actions.permute(1, 0, 2).numpy(),
+                               noise=sampler.NoiseStream(flat.double().numpy()))
+        np.testing.assert_allclose(got.permute(1, 0, 2, 3, 4).numpy(), want, atol=2e-4)
+
+
 class DataTests(unittest.TestCase):
     def test_windows_follow_the_episodes_and_their_actions(self):
         with tempfile.TemporaryDirectory() as tmp:
