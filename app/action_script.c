@@ -56,7 +56,7 @@ static bool check_space(const dfv_action_space *space, char *err)
     return true;
 }
 
-static const char *kind_name(dfv_action_kind kind)
+static const char *kind_name(dfv_action_space_kind kind)
 {
     return kind == DFV_ACTION_ONE_HOT ? "one-hot" : kind == DFV_ACTION_MULTI_HOT ? "multi-hot" : "continuous";
 }

@@ -16,11 +16,11 @@ typedef enum {
     DFV_ACTION_ONE_HOT = 0,    /* exactly one action per frame */
     DFV_ACTION_MULTI_HOT = 1,  /* any set of actions per frame (0/1 each) */
     DFV_ACTION_CONTINUOUS = 2, /* any real value per dimension */
-} dfv_action_kind;
+} dfv_action_space_kind;
 
 typedef struct {
     int dim;                  /* A, the length of every action vector (≥ 1) */
-    dfv_action_kind kind;
+    dfv_action_space_kind kind;
     const char *const *names; /* dim names from the model, or NULL (then only numbers are accepted) */
 } dfv_action_space;
 

@@ -1,11 +1,356 @@
-/* Placeholder until this subcommand lands: says so and fails, never pretends to work. */
+/* dfview render: roll a model out headless and write a clip plus a JSON sidecar that replays it. */
+#include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "action_script.h"
 #include "commands.h"
+#include "render_job.h"
+#include "safetensors.h"
+
+typedef struct {
+    dfv_session_desc session;
+    const char *actions_path, *policy, *out, *replay;
+    int64_t frames;
+    double fps;
+    int scale;
+    dfv_scale_filter filter;
+    bool quiet;
+    char *replay_script; /* actions read back from a sidecar */
+} render_args;
+
+typedef struct {
+    dfv_action_space space;
+    dfv_action_script *script;
+    dfv_action_policy policy;
+    bool use_policy;
+    int context;
+} action_source;
+
+static void print_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: dfview render --model M --seed S [--actions F | --policy P] --frames N --out CLIP [options]\n"
+            "       dfview render --replay CLIP.json --out AGAIN.mp4\n"
+            "CLIP: .mp4 (H.264), .webm (VP9), .gif, or a pattern like frames/%%05d.png\n"
+            "  --frames N           frames in the clip, the seed's context frames included\n"
+            "  --actions FILE       action script (docs/action-scripts.md); one line per generated frame\n"
+            "  --policy P           still | forward | random[:SEED] | circle (default: still)\n"
+            "  --scale K            upsample the clip K times (nearest; --bilinear to smooth)\n"
+            "  --fps F              clip frame rate (default 10)\n"
+            "  --quiet              no progress bar\n%s",
+            dfv_session_options_help());
+}
+
+static int parse_number(const char *opt, const char *text, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (!*text || *end || v < lo || v > hi) {
+        fprintf(stderr, "dfview render: %s takes a number in %g..%g, not '%s'\n", opt, lo, hi, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, render_args *a)
+{
+    memset(a, 0, sizeof *a);
+    dfv_session_desc_default(&a->session);
+    for (int i = 1; i < argc; i++) {
+        int used = dfv_session_parse_option("render", argc, argv, i, &a->session);
+        if (used < 0) return -1;
+        if (used) {
+            i += used - 1;
+            continue;
+        }
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        double num;
+        if (!strcmp(o, "--help")) print_usage(stdout), exit(0);
+        else if (!strcmp(o, "--quiet")) a->quiet = true;
+        else if (!strcmp(o, "--bilinear")) a->filter = DFV_SCALE_BILINEAR;
+        else if (!v) {
+            fprintf(stderr, "dfview render: unexpected argument '%s' (see --help)\n", o);
+            return -1;
+        } else if (!strcmp(o, "--actions")) a->actions_path = v, i++;
+        else if (!strcmp(o, "--policy")) a->policy = v, i++;
+        else if (!strcmp(o, "--out")) a->out = v, i++;
+        else if (!strcmp(o, "--replay")) a->replay = v, i++;
+        else if (!strcmp(o, "--frames") || !strcmp(o, "--scale") || !strcmp(o, "--fps")) {
+            bool frames = !strcmp(o, "--frames"), scale = !strcmp(o, "--scale");
+            if (parse_number(o, v, frames || scale ? 1 : 0.1, frames ? 1e9 : scale ? 16 : 240, &num)) return -1;
+            if (frames) a->frames = (int64_t)num;
+            else if (scale) a->scale = (int)num;
+            else a->fps = num;
+            i++;
+        } else {
+            fprintf(stderr, "dfview render: unexpected argument '%s' (see --help)\n", o);
+            return -1;
+        }
+    }
+    if (a->actions_path && a->policy) {
+        fprintf(stderr, "dfview render: give --actions or --policy, not both\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- replay: a sidecar fills in everything the original command line said ------------------------ */
+
+static char *read_text(const char *path, char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return snprintf(err, err_len, "%s: %s", path, strerror(errno)), NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = n >= 0 && n < (64 << 20) ? malloc((size_t)n + 1) : NULL;
+    if (text && fread(text, 1, (size_t)n, f) == (size_t)n) text[n] = 0;
+    else free(text), text = NULL, snprintf(err, err_len, "%s: unreadable", path);
+    fclose(f);
+    return text;
+}
+
+static const char *json_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double json_num(const cJSON *o, const char *key, double fallback)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : fallback;
+}
+
+/* Keeps the parsed document alive in *doc: the args point into it. */
+static int load_replay(render_args *a, cJSON **doc)
+{
+    char err[600];
+    char *text = read_text(a->replay, err, sizeof err);
+    if (!text) return fprintf(stderr, "dfview render: %s\n", err), -1;
+    *doc = cJSON_Parse(text);
+    free(text);
+    const cJSON *settings = *doc ? cJSON_GetObjectItemCaseSensitive(*doc, "settings") : NULL;
+    const cJSON *actions = *doc ? cJSON_GetObjectItemCaseSensitive(*doc, "actions") : NULL;
+    if (!json_str(*doc, "model") || !cJSON_IsObject(settings) || !cJSON_IsArray(actions)) {
+        fprintf(stderr, "dfview render: %s is not a dfview render sidecar\n", a->replay);
+        return -1;
+    }
+    dfv_session_desc *d = &a->session;
+    d->engine.model_path = json_str(*doc, "model");
+    d->engine.fp16 = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(settings, "fp16"));
+    d->seed = json_str(*doc, "seed");
+    d->steps = (int)json_num(settings, "steps", 0);
+    d->stabilization = (int)json_num(settings, "stabilization", 0);
+    d->window = (int)json_num(settings, "window", 0);
+    d->schedule = json_str(settings, "schedule");
+    d->no_cache = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(settings, "no_cache"));
+    const char *rng = json_str(settings, "seed_rng");
+    d->rng_seed = rng ? strtoull(rng, NULL, 10) : 0;
+    a->frames = (int64_t)json_num(*doc, "frames", 0);
+    a->fps = json_num(settings, "fps", 10);
+    a->scale = (int)json_num(settings, "scale", 1);
+    const char *filter = json_str(settings, "filter");
+    a->filter = filter && !strcmp(filter, "bilinear") ? DFV_SCALE_BILINEAR : DFV_SCALE_NEAREST;
+    size_t len = 1;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, actions) len += cJSON_IsString(it) ? strlen(it->valuestring) + 1 : 0;
+    a->replay_script = calloc(1, len);
+    cJSON_ArrayForEach(it, actions) if (cJSON_IsString(it)) strcat(strcat(a->replay_script, it->valuestring), "\n");
+    return 0;
+}
+
+/* ---- actions ------------------------------------------------------------------------------------ */
+
+static void next_action(void *user, int64_t index, float *out)
+{
+    action_source *src = user;
+    if (src->use_policy) dfv_action_policy_frame(&src->policy, &src->space, index - src->context, out);
+    else memcpy(out, dfv_action_script_frame(src->script, index - src->context), sizeof(float) * src->space.dim);
+}
+
+static int open_actions(const render_args *a, dfv_session *s, action_source *src)
+{
+    const dfv_model_config *c = dfv_session_config(s);
+    static const char *const none[1] = {"none"};
+    const char *names[DFV_MODEL_MAX_ACTIONS];
+    for (int i = 0; i < c->actions.dim; i++) names[i] = c->actions.actions[i].name;
+    (void)none;
+    memset(src, 0, sizeof *src);
+    src->context = dfv_session_context_frames(s);
+    if (!c->actions.dim) return 0; /* an unconditioned model takes no actions */
+    src->space = (dfv_action_space){.dim = c->actions.dim, .kind = (dfv_action_space_kind)c->actions.kind};
+    const char **copy = malloc(sizeof(char *) * c->actions.dim);
+    memcpy(copy, names, sizeof(char *) * c->actions.dim);
+    src->space.names = copy;
+    char err[DFV_ACTION_ERR_LEN];
+    bool ok;
+    if (a->replay_script) ok = dfv_action_script_parse(a->replay_script, strlen(a->replay_script), a->replay, &src->space, &src->script, err);
+    else if (a->actions_path) ok = dfv_action_script_load(a->actions_path, &src->space, &src->script, err);
+    else ok = src->use_policy = dfv_action_policy_parse(a->policy ? a->policy : "still", &src->space, &src->policy, err);
+    if (!ok) return fprintf(stderr, "dfview render: %s\n", err), -1;
+    int64_t needed = a->frames - src->context;
+    if (src->script && dfv_action_script_frame_count(src->script) < needed) {
+        fprintf(stderr, "dfview render: %s has %lld frames of actions; --frames %lld needs %lld after the %d seed frame%s\n",
+                a->replay_script ? a->replay : a->actions_path, (long long)dfv_action_script_frame_count(src->script),
+                (long long)a->frames, (long long)needed, src->context, src->context == 1 ? "" : "s");
+        return -1;
+    }
+    return 0;
+}
+
+static void close_actions(action_source *src)
+{
+    dfv_action_script_destroy(src->script);
+    free((void *)src->space.names);
+}
+
+/* ---- sidecar ------------------------------------------------------------------------------------ */
+
+static void file_sha256(const char *path, char hex[65])
+{
+    char err[600];
+    strcpy(hex, "");
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    fclose(f);
+    char *bytes = NULL;
+    f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (n >= 0 && (bytes = malloc((size_t)n + 1)) && fread(bytes, 1, (size_t)n, f) == (size_t)n) dfv_st_sha256_hex(bytes, (size_t)n, hex);
+    free(bytes);
+    fclose(f);
+    (void)err;
+}
+
+static cJSON *make_sidecar(const render_args *a, dfv_session *s, bool with_actions, int64_t frames, action_source *src)
+{
+    const dfv_sampler_settings *st = dfv_session_settings(s);
+    cJSON *doc = cJSON_CreateObject(), *set = cJSON_CreateObject();
+    char hex[65], sched[64], rng[32];
+    cJSON_AddStringToObject(doc, "format", "dfview-render");
+    cJSON_AddNumberToObject(doc, "version", 1);
+    cJSON_AddStringToObject(doc, "model", dfv_session_model_path(s));
+    file_sha256(dfv_session_model_path(s), hex);
+    cJSON_AddStringToObject(doc, "model_sha256", hex);
+    cJSON_AddStringToObject(doc, "seed", a->session.seed ? a->session.seed : "world:maze:1");
+    if (a->session.seed) {
+        file_sha256(a->session.seed, hex);
+        if (hex[0]) cJSON_AddStringToObject(doc, "seed_sha256", hex);
+    }
+    cJSON_AddStringToObject(doc, "device", dfv_session_device_name(s));
+    cJSON_AddNumberToObject(doc, "frames", (double)frames);
+    cJSON_AddNumberToObject(doc, "context_frames", dfv_session_context_frames(s));
+    cJSON_AddNumberToObject(set, "steps", st->steps);
+    cJSON_AddNumberToObject(set, "stabilization", st->stabilization_level);
+    cJSON_AddNumberToObject(set, "window", st->window);
+    dfv_schedule_format(&st->schedule, sched, sizeof sched);
+    cJSON_AddStringToObject(set, "schedule", sched);
+    snprintf(rng, sizeof rng, "%llu", (unsigned long long)st->seed);
+    cJSON_AddStringToObject(set, "seed_rng", rng);
+    cJSON_AddBoolToObject(set, "fp16", a->session.engine.fp16);
+    cJSON_AddBoolToObject(set, "no_cache", a->session.no_cache);
+    cJSON_AddNumberToObject(set, "fps", a->fps > 0 ? a->fps : 10);
+    cJSON_AddNumberToObject(set, "scale", a->scale > 0 ? a->scale : 1);
+    cJSON_AddStringToObject(set, "filter", a->filter == DFV_SCALE_BILINEAR ? "bilinear" : "nearest");
+    cJSON_AddItemToObject(doc, "settings", set);
+    if (with_actions) {
+        cJSON *list = cJSON_AddArrayToObject(doc, "actions");
+        float v[DFV_MODEL_MAX_ACTIONS];
+        char line[512];
+        for (int64_t i = src->context; i < frames; i++) {
+            if (src->space.dim) next_action(src, i, v), dfv_action_format(&src->space, v, line, sizeof line);
+            else strcpy(line, "");
+            cJSON_AddItemToArray(list, cJSON_CreateString(line));
+        }
+    }
+    return doc;
+}
+
+/* clip.mp4 → clip.json; frames/%05d.png → frames/render.json. */
+static void sidecar_path(const char *out, char *path, size_t size)
+{
+    snprintf(path, size, "%s", out);
+    char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    if (strchr(out, '%')) snprintf(slash ? slash + 1 : path, size - (size_t)(slash ? slash + 1 - path : 0), "render.json");
+    else if (dot && (!slash || dot > slash)) snprintf(dot, size - (size_t)(dot - path), ".json");
+    else strncat(path, ".json", size - strlen(path) - 1);
+}
+
+static int write_sidecar(const char *path, cJSON *doc)
+{
+    char *text = cJSON_Print(doc);
+    FILE *f = fopen(path, "wb");
+    int ok = f && text && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    if (f && fclose(f)) ok = 0;
+    free(text);
+    if (!ok) fprintf(stderr, "dfview render: could not write %s: %s\n", path, strerror(errno));
+    return ok ? 0 : -1;
+}
+
+/* ---- the command -------------------------------------------------------------------------------- */
+
+static int run(render_args *a, dfv_session *s)
+{
+    action_source src;
+    if (open_actions(a, s, &src)) return close_actions(&src), 1;
+    int ctx = dfv_session_context_frames(s), res = dfv_session_resolution(s);
+    if (a->frames < ctx) {
+        fprintf(stderr, "dfview render: --frames must be at least the model's %d context frames\n", ctx);
+        return close_actions(&src), 2;
+    }
+    uint8_t *seed = malloc((size_t)res * res * 3 * ctx);
+    char err[600];
+    if (dfv_session_load_seed(s, a->session.seed, seed, err, sizeof err)) {
+        fprintf(stderr, "dfview render: %s\n", err);
+        return free(seed), close_actions(&src), 1;
+    }
+    cJSON *summary = make_sidecar(a, s, false, a->frames, &src);
+    char *comment = cJSON_PrintUnformatted(summary);
+    dfv_render_job job = {.out_path = a->out, .frames = a->frames, .fps = a->fps, .scale = a->scale, .filter = a->filter,
+                          .comment = comment, .quiet = a->quiet, .action = next_action, .user = &src};
+    dfv_render_result r;
+    int rc = dfv_render_run(s, seed, &job, &r) ? 1 : 0;
+    char side[4096];
+    sidecar_path(a->out, side, sizeof side);
+    if (r.frames_in_file > 0) {
+        cJSON *doc = make_sidecar(a, s, true, r.frames_in_file, &src);
+        if (write_sidecar(side, doc)) rc = 1;
+        cJSON_Delete(doc);
+    }
+    if (!rc && !a->quiet)
+        fprintf(stderr, "dfview render: wrote %s (%lld frames, %.2f frames/s, %lld network calls) and %s\n", a->out,
+                (long long)r.frames_in_file, (r.frames_done - ctx) / (r.seconds > 0 ? r.seconds : 1),
+                (long long)r.network_calls, side);
+    cJSON_Delete(summary);
+    free(comment), free(seed);
+    close_actions(&src);
+    return rc;
+}
 
 int dfv_cmd_render(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "dfview %s: not built yet\n", argv[0]);
-    return 1;
+    render_args a;
+    cJSON *replay_doc = NULL;
+    if (parse_args(argc, argv, &a)) return 2;
+    if (a.replay && load_replay(&a, &replay_doc)) return cJSON_Delete(replay_doc), 1;
+    if (!a.out || !a.frames) {
+        fprintf(stderr, "dfview render: --out and --frames are required (see --help)\n");
+        return cJSON_Delete(replay_doc), 2;
+    }
+    dfv_session *s;
+    int rc = 1;
+    if (!dfv_session_open("render", &a.session, &s)) {
+        rc = run(&a, s);
+        dfv_session_close(s);
+    }
+    free(a.replay_script);
+    cJSON_Delete(replay_doc);
+    return rc;
 }

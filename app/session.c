@@ -1,0 +1,338 @@
+#include "session.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "seed.h"
+#include "world.h"
+
+struct dfv_session {
+    dfv_engine engine;
+    dfv_session_desc desc;
+    dfv_sampler_settings settings;
+    dfv_sampler *sampler;
+    int res, channels, context_frames, action_dim;
+    size_t frame_floats;
+    float *history, *out; /* window frames of floats */
+    float *actions;       /* window rows */
+    int calls_last;
+    const char *action_names[DFV_MODEL_MAX_ACTIONS];
+    char model_name[64];
+};
+
+void dfv_session_desc_default(dfv_session_desc *desc)
+{
+    memset(desc, 0, sizeof *desc);
+    desc->engine.device_index = -1;
+}
+
+const char *dfv_session_options_help(void)
+{
+    return "  --model FILE         model (.safetensors)\n"
+           "  --seed SPEC          image, video@SECONDS, video#FRAME or world:maze:N (default: world:maze:1)\n"
+           "  --steps S            sampling steps (default: the model's)\n"
+           "  --stabilization L    noise level fed for clean context frames (default: the model's)\n"
+           "  --schedule KIND      autoregressive | pyramid:U | full_sequence | trapezoid:U\n"
+           "  --window W           frames the network sees (default: the model's)\n"
+           "  --seed-rng K         noise seed (default 0)\n"
+           "  --no-cache           run the whole window every call\n"
+           "  --fp16               fp16 storage on the GPU\n"
+           "  --device N           Vulkan device index (see dfview devices)\n";
+}
+
+static int parse_int(const char *command, const char *opt, const char *text, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (*text == 0 || *end || v < lo || v > hi) {
+        fprintf(stderr, "dfview %s: %s takes a number in %ld..%ld, not '%s'\n", command, opt, lo, hi, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int dfv_session_parse_option(const char *command, int argc, char **argv, int i, dfv_session_desc *d)
+{
+    int used = dfv_engine_parse_option(command, argc, argv, i, &d->engine);
+    if (used) return used;
+    const char *opt = argv[i];
+    if (!strcmp(opt, "--no-cache")) {
+        d->no_cache = true;
+        return 1;
+    }
+    static const char *const valued[] = {"--seed", "--steps", "--stabilization", "--schedule", "--window", "--seed-rng"};
+    bool known = false;
+    for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(opt, valued[k]);
+    if (!known) return 0;
+    if (i + 1 >= argc) {
+        fprintf(stderr, "dfview %s: %s needs a value\n", command, opt);
+        return -1;
+    }
+    const char *val = argv[i + 1];
+    long v = 0;
+    if (!strcmp(opt, "--seed")) d->seed = val;
+    else if (!strcmp(opt, "--schedule")) d->schedule = val;
+    else if (!strcmp(opt, "--steps")) {
+        if (parse_int(command, opt, val, 1, 1000, &v)) return -1;
+        d->steps = (int)v;
+    } else if (!strcmp(opt, "--stabilization")) {
+        if (parse_int(command, opt, val, 1, 1000, &v)) return -1;
+        d->stabilization = (int)v;
+    } else if (!strcmp(opt, "--window")) {
+        if (parse_int(command, opt, val, 1, 64, &v)) return -1;
+        d->window = (int)v;
+    } else {
+        char *end;
+        unsigned long long s = strtoull(val, &end, 10);
+        if (!*val || *end) {
+            fprintf(stderr, "dfview %s: --seed-rng takes a non-negative integer, not '%s'\n", command, val);
+            return -1;
+        }
+        d->rng_seed = s;
+    }
+    return 2;
+}
+
+/* ---- the network behind the sampler's callbacks ------------------------------------------------- */
+
+static dfv_status denoise_full(void *user, const float *x_in, const int32_t *t, const float *a, int frames, float *out)
+{
+    dfv_session *s = user;
+    s->calls_last++;
+    return dfv_unet_forward(s->engine.net, x_in, t, a, frames, out);
+}
+
+static dfv_status cache_context(void *user, const float *x_in, const int32_t *t, const float *a, int n)
+{
+    dfv_session *s = user;
+    return dfv_unet_cache_context(s->engine.net, x_in, t, a, n);
+}
+
+static dfv_status denoise_new(void *user, const float *x_in, const int32_t *t, const float *a, int n, float *out)
+{
+    dfv_session *s = user;
+    s->calls_last++;
+    return dfv_unet_forward_cached(s->engine.net, x_in, t, a, n, out);
+}
+
+static int make_sampler(dfv_session *s, char *err, int err_len)
+{
+    char e[DFV_ERR_LEN];
+    dfv_sampler *next;
+    if (dfv_sampler_create(s->engine.config, &s->settings, denoise_full, s, &next, e)) {
+        snprintf(err, (size_t)err_len, "%s", e);
+        return -1;
+    }
+    if (!s->desc.no_cache && dfv_unet_can_cache(s->engine.net))
+        dfv_sampler_use_cached_context(next, cache_context, denoise_new);
+    dfv_sampler_destroy(s->sampler);
+    s->sampler = next;
+    return 0;
+}
+
+static int apply_desc(dfv_session *s, const dfv_session_desc *d, char *err, int err_len)
+{
+    dfv_sampler_settings_default(s->engine.config, &s->settings);
+    if (d->steps) s->settings.steps = d->steps;
+    if (d->stabilization) s->settings.stabilization_level = d->stabilization;
+    if (d->window) s->settings.window = d->window;
+    s->settings.seed = d->rng_seed;
+    if (d->schedule && !dfv_schedule_parse(d->schedule, &s->settings.schedule)) {
+        snprintf(err, (size_t)err_len, "unknown schedule '%s' (autoregressive, pyramid:U, full_sequence, trapezoid:U)",
+                 d->schedule);
+        return -1;
+    }
+    /* The session produces one frame per step; chunked schedules still denoise their chunk together. */
+    return make_sampler(s, err, err_len);
+}
+
+int dfv_session_open(const char *command, const dfv_session_desc *desc, dfv_session **out)
+{
+    *out = NULL;
+    dfv_session *s = calloc(1, sizeof *s);
+    if (!s) return -1;
+    s->desc = *desc;
+    if (dfv_engine_open(command, &desc->engine, &s->engine)) {
+        free(s);
+        return -1;
+    }
+    const dfv_model_config *c = s->engine.config;
+    s->res = c->arch.resolution;
+    s->channels = dfv_model_in_channels(c);
+    s->context_frames = c->diffusion.context_frames > 0 ? c->diffusion.context_frames : 1;
+    s->action_dim = c->actions.dim;
+    s->frame_floats = (size_t)s->channels * s->res * s->res;
+    for (int i = 0; i < s->action_dim; i++) s->action_names[i] = c->actions.actions[i].name;
+    snprintf(s->model_name, sizeof s->model_name, "%s", c->name);
+    char err[DFV_ERR_LEN] = "";
+    if (c->arch.frame_stack != 1) snprintf(err, sizeof err, "models with frame_stack > 1 are not supported yet");
+    int window = c->diffusion.window;
+    s->history = malloc(s->frame_floats * window * sizeof(float));
+    s->out = malloc(s->frame_floats * window * sizeof(float));
+    s->actions = calloc((size_t)window * (s->action_dim ? s->action_dim : 1) + 1, sizeof(float));
+    if (!err[0] && (!s->history || !s->out || !s->actions)) snprintf(err, sizeof err, "out of memory");
+    if (!err[0]) apply_desc(s, desc, err, sizeof err);
+    if (err[0]) {
+        fprintf(stderr, "dfview %s: %s\n", command, err);
+        dfv_session_close(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void dfv_session_close(dfv_session *s)
+{
+    if (!s) return;
+    dfv_sampler_destroy(s->sampler);
+    dfv_engine_close(&s->engine);
+    free(s->history), free(s->out), free(s->actions);
+    free(s);
+}
+
+const dfv_model_config *dfv_session_config(const dfv_session *s) { return s->engine.config; }
+const dfv_sampler_settings *dfv_session_settings(const dfv_session *s) { return &s->settings; }
+const char *dfv_session_device_name(const dfv_session *s) { return dfv_ctx_caps(s->engine.ctx)->name; }
+const char *dfv_session_model_path(const dfv_session *s) { return s->desc.engine.model_path; }
+int dfv_session_resolution(const dfv_session *s) { return s->res; }
+int dfv_session_context_frames(const dfv_session *s) { return s->context_frames; }
+int dfv_session_calls_last(const dfv_session *s) { return s->calls_last; }
+
+int dfv_session_update(dfv_session *s, const dfv_sampler_settings *settings, char *err, int err_len)
+{
+    dfv_sampler_settings old = s->settings;
+    s->settings = *settings;
+    if (make_sampler(s, err, err_len)) {
+        s->settings = old;
+        return -1;
+    }
+    return 0;
+}
+
+int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *err, int err_len)
+{
+    dfv_world_kind kind;
+    uint64_t world_seed;
+    if (!spec) spec = "world:maze:1";
+    if (dfv_world_parse_seed_spec(spec, &kind, &world_seed) == 0) {
+        char e[DFV_WORLD_ERR_LEN];
+        if (dfv_world_render_seed(kind, world_seed, s->res, s->context_frames, rgb, e)) {
+            snprintf(err, (size_t)err_len, "%s: %s", spec, e);
+            return -1;
+        }
+        return 0;
+    }
+    char e[DFV_MEDIA_ERR_LEN];
+    dfv_seed_desc d = {.resolution = s->res, .frame_count = s->context_frames};
+    if (!dfv_seed_load(spec, &d, rgb, e)) {
+        snprintf(err, (size_t)err_len, "%s", e);
+        return -1;
+    }
+    return 0;
+}
+
+/* uint8 → the model's normalised floats, channel-major. */
+static void rgb_to_model(const dfv_session *s, const uint8_t *rgb, float *x)
+{
+    float mean = s->engine.config->data_mean, std = s->engine.config->data_std;
+    size_t plane = (size_t)s->res * s->res;
+    for (size_t p = 0; p < plane; p++)
+        for (int c = 0; c < 3; c++) x[c * plane + p] = (rgb[p * 3 + c] / 255.0f - mean) / std;
+}
+
+static void model_to_rgb(const dfv_session *s, const float *x, uint8_t *rgb)
+{
+    float mean = s->engine.config->data_mean, std = s->engine.config->data_std;
+    size_t plane = (size_t)s->res * s->res;
+    for (size_t p = 0; p < plane; p++)
+        for (int c = 0; c < 3; c++) {
+            float v = (x[c * plane + p] * std + mean) * 255.0f;
+            rgb[p * 3 + c] = (uint8_t)lrintf(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+}
+
+int dfv_session_next(dfv_session *s, const uint8_t *context, int n, int64_t first_index, const float *actions,
+                     uint8_t *out_rgb, char *err, int err_len)
+{
+    int keep = s->settings.window - 1, skip = n > keep ? n - keep : 0;
+    n -= skip;
+    size_t rgb_frame = (size_t)s->res * s->res * 3;
+    for (int i = 0; i < n; i++) rgb_to_model(s, context + rgb_frame * (i + skip), s->history + s->frame_floats * i);
+    if (s->action_dim)
+        memcpy(s->actions, actions + (size_t)skip * s->action_dim, (size_t)(n + 1) * s->action_dim * sizeof(float));
+    s->calls_last = 0;
+    char e[DFV_ERR_LEN];
+    if (dfv_sampler_next(s->sampler, s->history, n, first_index + skip, s->action_dim ? s->actions : NULL, 1, s->out, e)) {
+        snprintf(err, (size_t)err_len, "%s", e);
+        return -1;
+    }
+    model_to_rgb(s, s->out, out_rgb);
+    return 0;
+}
+
+/* ---- as a frame source over a timeline ------------------------------------------------------------- */
+
+static int source_seed(void *user, dfv_timeline *tl)
+{
+    dfv_session *s = user;
+    size_t rgb_frame = (size_t)s->res * s->res * 3;
+    uint8_t *rgb = malloc(rgb_frame * s->context_frames);
+    char err[512];
+    int id = -1;
+    if (rgb && !dfv_session_load_seed(s, s->desc.seed, rgb, err, sizeof err)) {
+        for (int i = 0; i < s->context_frames; i++) id = dfv_timeline_append(tl, id, rgb + rgb_frame * i, NULL, NULL, 0);
+    } else if (rgb) {
+        fprintf(stderr, "dfview: %s\n", err);
+    }
+    free(rgb);
+    return id;
+}
+
+static double elapsed_ms(struct timespec a)
+{
+    struct timespec b;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
+}
+
+static int source_step(void *user, dfv_timeline *tl, int parent, const float *action, char *err, int err_len)
+{
+    dfv_session *s = user;
+    int ids[64], A = s->action_dim;
+    int n = dfv_timeline_path(tl, parent, ids, s->settings.window - 1);
+    size_t rgb_frame = (size_t)s->res * s->res * 3;
+    uint8_t *ctx = malloc(rgb_frame * (n + 1));
+    float *acts = calloc((size_t)(n + 1) * (A ? A : 1), sizeof(float));
+    int id = -1;
+    if (ctx && acts) {
+        for (int i = 0; i < n; i++) {
+            memcpy(ctx + rgb_frame * i, dfv_timeline_rgb(tl, ids[i]), rgb_frame);
+            if (A) memcpy(acts + (size_t)i * A, dfv_timeline_get(tl, ids[i])->action, (size_t)A * sizeof(float));
+        }
+        if (A && action) memcpy(acts + (size_t)n * A, action, (size_t)A * sizeof(float));
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int64_t first = dfv_timeline_get(tl, ids[0])->index;
+        if (!dfv_session_next(s, ctx, n, first, acts, ctx + rgb_frame * n, err, err_len))
+            id = dfv_timeline_append(tl, parent, ctx + rgb_frame * n, action, NULL, elapsed_ms(t0));
+    } else {
+        snprintf(err, (size_t)err_len, "out of memory");
+    }
+    free(ctx), free(acts);
+    return id;
+}
+
+static int source_calls(void *user) { return ((dfv_session *)user)->calls_last; }
+
+dfv_frame_source dfv_session_source(dfv_session *s)
+{
+    return (dfv_frame_source){
+        .user = s, .name = s->model_name, .device_name = dfv_session_device_name(s), .width = s->res,
+        .height = s->res, .action_dim = s->action_dim, .action_names = s->action_names,
+        .multi_hot = s->engine.config->actions.kind == DFV_ACTIONS_MULTI_HOT, .seed = source_seed,
+        .step = source_step, .calls_per_frame = source_calls, .destroy = NULL};
+}

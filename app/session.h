@@ -1,0 +1,62 @@
+/* A model session: the engine (device, model, network), the sampler with its live settings, and the seed.
+ * It turns frames + actions into the next frame and is what `play`, `render`, `eval` and `bench
+ * --rollout` all drive. Frames between steps are RGB24, exactly what the user sees and what a clip stores,
+ * so a recorded clip replays bit for bit from its own frames and actions. */
+#ifndef DFV_SESSION_H
+#define DFV_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "frame_source.h"
+#include "sampler.h"
+
+typedef struct {
+    dfv_engine_desc engine;
+    const char *seed;     /* image, video@time, video#frame, world:KIND:SEED; NULL: the model's own seed */
+    int steps;            /* 0: the model's default */
+    int stabilization;    /* 0: the model's default */
+    int window;           /* 0: the model's window */
+    const char *schedule; /* NULL: the model's default */
+    uint64_t rng_seed;
+    bool no_cache; /* run the full window every call even when the model allows a cached context */
+} dfv_session_desc;
+
+typedef struct dfv_session dfv_session;
+
+void dfv_session_desc_default(dfv_session_desc *desc);
+/* Parses one shared option at argv[i] (--model --seed --steps --stabilization --window --schedule
+ * --seed-rng --no-cache --fp16 --device); returns the argv entries consumed, 0 if not ours, -1 on a bad
+ * value (reported, prefixed with `command`). */
+int dfv_session_parse_option(const char *command, int argc, char **argv, int i, dfv_session_desc *desc);
+const char *dfv_session_options_help(void);
+
+/* Opens model, device and network and checks the settings; errors are printed as one line. */
+int dfv_session_open(const char *command, const dfv_session_desc *desc, dfv_session **out);
+void dfv_session_close(dfv_session *s);
+
+const dfv_model_config *dfv_session_config(const dfv_session *s);
+const dfv_sampler_settings *dfv_session_settings(const dfv_session *s);
+const char *dfv_session_device_name(const dfv_session *s);
+const char *dfv_session_model_path(const dfv_session *s);
+int dfv_session_resolution(const dfv_session *s);
+int dfv_session_context_frames(const dfv_session *s);
+/* Changes live knobs (steps, stabilization, schedule, window, rng seed); the next step uses them. */
+int dfv_session_update(dfv_session *s, const dfv_sampler_settings *settings, char *err, int err_len);
+
+/* Decodes the seed into `context_frames` RGB24 frames of resolution² (caller's buffer). */
+int dfv_session_load_seed(dfv_session *s, const char *seed_spec, uint8_t *rgb, char *err, int err_len);
+
+/* The next frame after `n` context frames (RGB24, oldest first, the last window-1 are used) whose first
+ * has absolute index `first_index` in the rollout; `actions` holds n + 1 rows (the context's and the new
+ * frame's). Writes one RGB24 frame. */
+int dfv_session_next(dfv_session *s, const uint8_t *context, int n, int64_t first_index, const float *actions,
+                     uint8_t *out_rgb, char *err, int err_len);
+/* Network calls the last dfv_session_next made. */
+int dfv_session_calls_last(const dfv_session *s);
+
+/* The session as a frame source over a timeline (for the viewer); seeded from desc->seed. */
+dfv_frame_source dfv_session_source(dfv_session *s);
+
+#endif
