@@ -9,7 +9,9 @@
  *   - F9 writes a clip with the right number of frames (also when the window closes while recording);
  *   - a bad bindings file is reported by line and its good lines and the defaults still work;
  *   - dropping a non-image file is refused with a message; no display gives a clear exit 1.
- * Usage: test_viewer DFVIEW (under xvfb-run; see with_xvfb.sh). */
+ * With --play MODEL it runs `dfview play` on a tiny model instead: determinism, actions changing frames,
+ * rewinding and re-generating a branch with the same actions reproducing its frames, and F9.
+ * Usage: test_viewer DFVIEW [--play MODEL] (under xvfb-run; see with_xvfb.sh). */
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -23,6 +25,8 @@
 
 static const char *dfview;
 static char dir[256];
+/* The viewer command and its fixed options: `world --scale 4`, or `play --model ...`. */
+static char subcommand[1024] = "world --scale 4";
 
 /* Window geometry for --scale 4 on a 64-pixel world: 256 x 280. The frame's centre box avoids the HUD,
  * notices and the history bar. */
@@ -74,8 +78,8 @@ static int run_script(const char *name, const char *env, const char *args, const
     char script_path[512], command[4096];
     snprintf(script_path, sizeof script_path, "%s/%s.script", dir, name);
     write_text(script_path, "%s", script);
-    snprintf(command, sizeof command, "cd '%s' && %s '%s' world --scale 4 --script '%s' --out-dir '%s/%s-out' %s 2> '%s/%s.err'",
-             dir, env ? env : "", dfview, script_path, dir, name, args ? args : "", dir, name);
+    snprintf(command, sizeof command, "cd '%s' && %s '%s' %s --script '%s' --out-dir '%s/%s-out' %s 2> '%s/%s.err'", dir,
+             env ? env : "", dfview, subcommand, script_path, dir, name, args ? args : "", dir, name);
     int status = system(command);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
@@ -342,6 +346,55 @@ static int check_voxel(void)
     return failures;
 }
 
+/* The model session through the viewer (8x8 frames at --scale 32: the same 256x280 window). */
+static int check_play(void)
+{
+    int failures = 0;
+    const char *with_w = "0 tap H\n0 press W\n6 release W\n6 screenshot %s\n7 quit\n";
+    char script[512];
+    snprintf(script, sizeof script, with_w, "pa.png");
+    CHECK(failures, run_script("play_a", NULL, NULL, script) == 0, "run failed: %s", read_text(path_in("play_a.err")));
+    snprintf(script, sizeof script, with_w, "pa_again.png");
+    CHECK(failures, run_script("play_a2", NULL, NULL, script) == 0, "run failed: %s", read_text(path_in("play_a2.err")));
+    CHECK(failures, run_script("play_b", NULL, NULL, "0 tap H\n6 screenshot pb.png\n7 quit\n") == 0, "run failed: %s",
+          read_text(path_in("play_b.err")));
+    image a = load("pa.png"), again = load("pa_again.png"), b = load("pb.png");
+    CHECK(failures, all_diff(a, again) == 0, "the same script and seed gave %d different pixels", all_diff(a, again));
+    CHECK(failures, box_diff(a, b) > 0, "holding W made no difference to the model's frames");
+    free(a.rgb), free(again.rgb), free(b.rgb);
+
+    /* Four frames with W, pause, back two, W again: the re-generated frames equal the first ones. */
+    const char *rewind = "0 tap H\n0 press W\n4 release W\n4 tap P\n2 screenshot q3.png\n3 screenshot q4.png\n"
+                         "5 tap [\n7 tap [\n8 press W\n10 release W\n10 tap P\n8 screenshot r3.png\n9 screenshot r4.png\n11 quit\n";
+    CHECK(failures, run_script("play_rewind", NULL, NULL, rewind) == 0, "run failed: %s", read_text(path_in("play_rewind.err")));
+    CHECK(failures, strstr(read_text(path_in("play_rewind.err")), "in 2 branches") != NULL, "no branch: %s",
+          read_text(path_in("play_rewind.err")));
+    image q3 = load("q3.png"), q4 = load("q4.png"), r3 = load("r3.png"), r4 = load("r4.png");
+    CHECK(failures, box_diff(q3, q4) > 0, "consecutive model frames are identical: the test shows nothing");
+    CHECK(failures, box_diff(q3, r3) == 0 && box_diff(q4, r4) == 0,
+          "re-generating a branch with the same actions changed the frames (%d and %d pixels)", box_diff(q3, r3), box_diff(q4, r4));
+    free(q3.rgb), free(q4.rgb), free(r3.rgb), free(r4.rgb);
+
+    CHECK(failures, run_script("play_record", NULL, NULL, "0 tap H\n1 tap F9\n5 tap F9\n6 quit\n") == 0, "run failed: %s",
+          read_text(path_in("play_record.err")));
+    char *sidecar = NULL;
+    int frames = clip_frames("play_record", &sidecar);
+    CHECK(failures, frames == 5, "F9 clip of the model holds %d frames, expected 5", frames);
+    CHECK(failures, sidecar && strstr(sidecar, "\"model\":"), "sidecar lacks the model: %s", sidecar ? sidecar : "(none)");
+    return failures;
+}
+
+static bool play_available(void)
+{
+    char command[4200], line[256];
+    snprintf(command, sizeof command, "'%s' play --help 2>/dev/null", dfview);
+    FILE *p = popen(command, "r");
+    bool found = false;
+    while (p && fgets(line, sizeof line, p)) found |= strstr(line, "model options") != NULL;
+    if (p) pclose(p);
+    return found;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -363,8 +416,19 @@ int main(int argc, char **argv)
         perror("mkdtemp");
         return 1;
     }
-    int failures = check_input_and_determinism() + check_rewind_and_branch() + check_hud_and_panel() + check_recording() +
+    int failures = 0;
+    if (argc >= 4 && !strcmp(argv[2], "--play")) {
+        if (!play_available()) {
+            printf("SKIP: this dfview has no model session yet (app/session.c)\n");
+            rmdir(dir);
+            return 77;
+        }
+        snprintf(subcommand, sizeof subcommand, "play --model '%s' --steps 4 --scale 32", argv[3]);
+        failures = check_play();
+    } else {
+        failures = check_input_and_determinism() + check_rewind_and_branch() + check_hud_and_panel() + check_recording() +
                    check_bad_bindings() + check_drops_and_failures() + check_voxel();
+    }
     if (failures) fprintf(stderr, "%d check(s) failed; files kept in %s\n", failures, dir);
     else {
         char command[300];
