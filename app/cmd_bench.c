@@ -25,6 +25,7 @@ static double now_ms(void)
 static void print_usage(FILE *out)
 {
     fprintf(out, "usage: dfview bench --model M [--window W] [--calls N] [--warmup N] [--cached] [--fp16] [--device N]\n"
+                 "       dfview bench --model M --rollout N [session options]: frames/s of a whole rollout\n"
                  "Times network calls on W frames (default: the model's window) with mixed noise levels.\n"
                  "--cached times one new frame after W-1 cached context frames (per-frame-norm models).\n"
                  "DFVIEW_PROFILE=1 adds the ten most expensive ops.\n");
@@ -99,6 +100,8 @@ static int time_calls(dfv_engine *e, const bench_args *a, int T, const float *x,
 
 int dfv_cmd_bench(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--rollout")) return dfv_cmd_bench_rollout(argc, argv);
     bench_args a;
     if (parse_args(argc, argv, &a)) return 2;
     dfv_engine e;

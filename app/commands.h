@@ -12,5 +12,7 @@ int dfv_cmd_devices(int argc, char **argv);
 int dfv_cmd_dataset(int argc, char **argv);
 int dfv_cmd_world(int argc, char **argv);
 int dfv_cmd_eval(int argc, char **argv);
+/* `bench --rollout`: needs the whole app (sampler, encoder), so the engine-only binary lacks it. */
+int dfv_cmd_bench_rollout(int argc, char **argv);
 
 #endif

@@ -5,6 +5,13 @@
 
 #include "commands.h"
 
+int dfv_cmd_bench_rollout(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    fprintf(stderr, "dfview-engine: rollout benchmarks need the full dfview binary\n");
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {

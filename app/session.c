@@ -109,6 +109,7 @@ static dfv_status denoise_full(void *user, const float *x_in, const int32_t *t, 
 static dfv_status cache_context(void *user, const float *x_in, const int32_t *t, const float *a, int n)
 {
     dfv_session *s = user;
+    s->calls_last++; /* one network pass over the context frames */
     return dfv_unet_cache_context(s->engine.net, x_in, t, a, n);
 }
 
