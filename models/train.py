@@ -404,6 +404,8 @@ def parse_args(argv):
     p.add_argument("--channels-last", choices=["auto", "on", "off"], default="auto")
     p.add_argument("--frame-conv", choices=["auto", "conv3d", "conv2d"], default="auto")
     p.add_argument("--compile", action="store_true", help="torch.compile the training network")
+    p.add_argument("--safe", action="store_true",
+                   help="plain paths only: Conv3d, no channels-last, no fused AdamW, no torch.compile")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
     p.add_argument("--resume", help="checkpoint NAME-ckpt-NN.pt: model, EMA, optimizer, step")
     p.add_argument("--init", help="a dfview .safetensors to start from (its architecture wins)")
@@ -471,6 +473,8 @@ def initial_weights(args, dataset, device):
 
 
 def build_state(args, dataset, device):
+    if args.resume and args.init:
+        raise TrainError("--resume and --init exclude each other (resume restores the weights itself)")
     flat = load_checkpoint(args.resume) if args.resume else None
     if flat is not None:
         config = json.loads(_tensor_text(flat["meta.config"]))
@@ -499,7 +503,7 @@ def build_state(args, dataset, device):
 
 def make_optimizer(model, args, device):
     options = dict(lr=args.lr, betas=(0.9, 0.99), weight_decay=args.weight_decay)
-    if device.type == "cuda":
+    if device.type == "cuda" and not args.safe:
         try:  # one fused kernel instead of a few per parameter group (torch >= 2.0)
             return torch.optim.AdamW(model.parameters(), fused=True, **options)
         except (TypeError, RuntimeError):
@@ -510,6 +514,9 @@ def make_optimizer(model, args, device):
 def autocast_for(device, precision):
     if precision == "auto":
         precision = "bf16" if device.type == "cuda" else "fp32"
+    if precision == "bf16" and device.type != "cuda":
+        raise TrainError(f"--precision bf16 needs CUDA (CPU autocast cannot run this network's LayerNorm in "
+                         f"bf16 on every torch); use fp32 on {device}")
     if precision == "bf16":
         return lambda: torch.autocast(device_type=device.type, dtype=torch.bfloat16)
     return lambda: torch.autocast(device_type=device.type, enabled=False)
@@ -588,27 +595,40 @@ def compiled_network(state, sampler, args, autocast, log):
     return network
 
 
-def choose_layout(state, sampler, args, autocast, device, log):
-    """Applies --frame-conv / --channels-last; 'auto' on CUDA measures the candidates briefly."""
+def layout_candidates(args, device):
+    """(conv, channels_last) pairs to try; on a CPU 'auto' means the plain layout, unmeasured."""
+    if args.safe:
+        return [("conv3d", False)]
     if device.type != "cuda":
-        use_2d_frame_convs(state.model, args.frame_conv == "conv2d")
-        set_channels_last(state.model, args.channels_last == "on")
-        return
+        return [(args.frame_conv if args.frame_conv != "auto" else "conv3d", args.channels_last == "on")]
     convs = ["conv3d", "conv2d"] if args.frame_conv == "auto" else [args.frame_conv]
     layouts = [False, True] if args.channels_last == "auto" else [args.channels_last == "on"]
-    candidates = [(c, l) for c in convs for l in layouts]
+    return [(c, l) for c in convs for l in layouts]
+
+
+def apply_layout(model, layout):
+    use_2d_frame_convs(model, layout[0] == "conv2d")
+    set_channels_last(model, layout[1])
+
+
+def fastest_layout(state, sampler, args, autocast, candidates, log):
+    """Times a few training steps with each candidate layout (training state restored after each)."""
+    timings = {}
+    for layout in candidates:
+        apply_layout(state.model, layout)
+        timings[layout] = measure_speed(state, sampler, args, autocast)
+        log(f"layout {layout[0]}{' channels-last' if layout[1] else ''}: "
+            f"{args.batch * state.config['window'] / timings[layout]:.0f} frames/s")
+    return min(timings, key=timings.get)
+
+
+def choose_layout(state, sampler, args, autocast, device, log):
+    """Applies --frame-conv / --channels-last; 'auto' on CUDA measures the candidates briefly."""
+    candidates = layout_candidates(args, device)
     best = candidates[0]
     if len(candidates) > 1:
-        timings = {}
-        for conv, last in candidates:
-            use_2d_frame_convs(state.model, conv == "conv2d")
-            set_channels_last(state.model, last)
-            timings[(conv, last)] = measure_speed(state, sampler, args, autocast)
-            log(f"layout {conv}{' channels-last' if last else ''}: "
-                f"{args.batch * state.config['window'] / timings[(conv, last)]:.0f} frames/s")
-        best = min(timings, key=timings.get)
-    use_2d_frame_convs(state.model, best[0] == "conv2d")
-    set_channels_last(state.model, best[1])
+        best = fastest_layout(state, sampler, args, autocast, candidates, log)
+    apply_layout(state.model, best)
     log(f"using {best[0]}{', channels-last' if best[1] else ''}")
 
 
@@ -672,7 +692,8 @@ def train_and_export(args, dataset, device, run_start, log_file):
         f"(window {cfg['window']}), dims {arch['dim']}x{arch['dim_mults']}, on {cfg['hardware']}")
     autocast = autocast_for(device, args.precision)
     choose_layout(state, sampler, args, autocast, device, log)
-    network = compiled_network(state, sampler, args, autocast, log) if args.compile else state.model
+    use_compile = args.compile and not args.safe
+    network = compiled_network(state, sampler, args, autocast, log) if use_compile else state.model
     train_step = make_train_step(state, args, autocast, network)
     stop = StopFlag()
     stop.install()

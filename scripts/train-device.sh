@@ -53,10 +53,10 @@ if ! PYTHONUNBUFFERED=1 "$PYTHON" models/train.py "${args[@]}"; then
   # failure in an untested GPU-only path does not cost the whole run.
   left=$("$PYTHON" -c "print($MINUTES - ($(date +%s) - $started) / 60.0)")
   if "$PYTHON" -c "import sys; sys.exit(0 if $left > 1.0 else 1)"; then
-    echo "train-device: trainer failed; retrying for $left min with --frame-conv conv3d --channels-last off"
+    echo "train-device: trainer failed; retrying for $left min with --safe (plain paths only)"
     retry=()
     for a in "${args[@]}"; do [ "$a" = --compile ] || retry+=("$a"); done
-    retry+=(--frame-conv conv3d --channels-last off --minutes "$left")
+    retry+=(--safe --minutes "$left")
     if [ -f "$OUT/maze-ckpt-00.pt" ] && [ -z "${RESUME:-}" ] && [ -z "${INIT:-}" ]; then
       retry+=(--resume "$OUT/maze-ckpt-00.pt")
     fi

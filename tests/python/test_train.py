@@ -125,8 +125,15 @@ class SpeedOptionTests(unittest.TestCase):
             step(*sampler.sample(2), 1e-3)                 # optimizer state exists before the trial
             before = train.checkpoint_tensors(state)
             seconds = train.measure_speed(state, sampler, args, autocast, steps=2, warmup=1)
+            lines = []
+            layouts = [("conv3d", False), ("conv2d", True)]
+            args.batch = 1
+            best = train.fastest_layout(state, sampler, args, autocast, layouts, lines.append)
+            train.apply_layout(state.model, ("conv3d", False))
             after = train.checkpoint_tensors(state)
             self.assertGreater(seconds, 0.0)
+            self.assertIn(best, layouts)
+            self.assertEqual(len(lines), 2)
             for key, value in before.items():
                 if not key.startswith("meta.wall") and not key.startswith("meta.rng"):
                     self.assertTrue(torch.equal(after[key], value), key)
