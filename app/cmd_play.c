@@ -8,10 +8,12 @@
  *
  * The session's functions are referenced weakly, so this command builds (and says "not built yet") in a
  * tree where the session has not landed. */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "action_script.h"
 #include "commands.h"
 #include "viewer.h"
 #include "viewer_options.h"
@@ -39,6 +41,7 @@
 #pragma weak dfv_session_resolution
 #pragma weak dfv_session_context_frames
 #pragma weak dfv_session_load_seed
+#pragma weak dfv_session_device_name
 #endif
 
 static void usage(FILE *out)
@@ -54,9 +57,15 @@ static void usage(FILE *out)
 
 #ifdef DFV_PLAY_HAS_SESSION
 
+enum { PLAY_MAX_RESEEDS = 64 };
+
 typedef struct {
     dfv_session *session;
-    char settings_json[1024];
+    const dfv_session_desc *desc;
+    /* Roots made from dropped files, so a recording names the seed it grew from. */
+    int reseed_root[PLAY_MAX_RESEEDS];
+    char *reseed_path[PLAY_MAX_RESEEDS];
+    int reseed_count;
     char key_text[DFV_TIMELINE_MAX_ACTIONS][256];
     const char *keys[DFV_TIMELINE_MAX_ACTIONS];
 } play_state;
@@ -107,8 +116,6 @@ static void format_settings(const dfv_sampler_settings *s, char *text, int len)
              schedule, s->window, (unsigned long long)s->seed);
 }
 
-static void describe_for_sidecar(play_state *p);
-
 static bool play_adjust(void *user, dfv_knob knob, int direction, char *status, int status_len)
 {
     play_state *p = user;
@@ -128,7 +135,6 @@ static bool play_adjust(void *user, dfv_knob knob, int direction, char *status, 
         return false;
     }
     format_settings(dfv_session_settings(p->session), status, status_len);
-    describe_for_sidecar(p);
     return true;
 }
 
@@ -150,36 +156,72 @@ static int play_reseed(void *user, dfv_timeline *tl, const char *path, char *err
         snprintf(err, (size_t)err_len, "out of memory");
         return -1;
     }
-    int id = -1;
+    int id = -1, root = -1;
     if (dfv_session_load_seed(p->session, path, rgb, err, err_len) == 0)
         for (int f = 0; f < frames; f++) {
             id = dfv_timeline_append(tl, f == 0 ? -1 : id, rgb + frame_bytes * (size_t)f, NULL, NULL, 0);
             if (id < 0) break;
+            if (f == 0) root = id;
         }
     free(rgb);
+    if (id >= 0 && p->reseed_count < PLAY_MAX_RESEEDS && (p->reseed_path[p->reseed_count] = strdup(path)))
+        p->reseed_root[p->reseed_count++] = root;
     return id;
 }
 
-static void describe_for_sidecar(play_state *p)
+/* The seed spec a recorded branch grew from: a dropped file, or the session's own. */
+static const char *seed_of_root(const play_state *p, int root)
 {
-    const dfv_sampler_settings *s = dfv_session_settings(p->session);
-    char schedule[64];
-    dfv_schedule_format(&s->schedule, schedule, sizeof schedule);
-    const char *model = dfv_session_model_path ? dfv_session_model_path(p->session) : "";
-    /* The RNG seed goes as a string: JSON numbers are doubles and would round a 64-bit seed. Paths get JSON
-     * escapes for the two characters that need them in practice. */
-    char escaped[512];
-    size_t w = 0;
-    for (const char *c = model ? model : ""; *c && w + 2 < sizeof escaped; c++) {
-        if (*c == '"' || *c == '\\') escaped[w++] = '\\';
-        escaped[w++] = *c;
+    for (int k = p->reseed_count - 1; k >= 0; k--)
+        if (p->reseed_root[k] == root) return p->reseed_path[k];
+    return p->desc->seed;
+}
+
+/* The recording's sidecar in `dfview render`'s format (format dfview-render, version 1), so that
+ * `dfview render --replay` re-renders the clip from its seed with the same settings and actions. It is
+ * bit-exact when the settings did not change while the recorded branch was generated. */
+static char *play_sidecar(void *user, const dfv_timeline *tl, const int *ids, int count, double fps, int scale)
+{
+    play_state *p = user;
+    const dfv_sampler_settings *st = dfv_session_settings(p->session);
+    const dfv_model_config *config = dfv_session_config(p->session);
+    int context = dfv_session_context_frames(p->session);
+    cJSON *doc = cJSON_CreateObject(), *set = cJSON_CreateObject();
+    char schedule[64], rng[32];
+    cJSON_AddStringToObject(doc, "format", "dfview-render");
+    cJSON_AddNumberToObject(doc, "version", 1);
+    cJSON_AddStringToObject(doc, "model", dfv_session_model_path(p->session));
+    const char *seed = count ? seed_of_root(p, ids[0]) : NULL;
+    if (seed) cJSON_AddStringToObject(doc, "seed", seed);
+    if (dfv_session_device_name) cJSON_AddStringToObject(doc, "device", dfv_session_device_name(p->session));
+    cJSON_AddNumberToObject(doc, "frames", count);
+    cJSON_AddNumberToObject(doc, "context_frames", context);
+    cJSON_AddStringToObject(doc, "recorded_by", "dfview play (F9)");
+    cJSON_AddNumberToObject(set, "steps", st->steps);
+    cJSON_AddNumberToObject(set, "stabilization", st->stabilization_level);
+    cJSON_AddNumberToObject(set, "window", st->window);
+    dfv_schedule_format(&st->schedule, schedule, sizeof schedule);
+    cJSON_AddStringToObject(set, "schedule", schedule);
+    snprintf(rng, sizeof rng, "%llu", (unsigned long long)st->seed);
+    cJSON_AddStringToObject(set, "seed_rng", rng);
+    cJSON_AddBoolToObject(set, "fp16", p->desc->engine.fp16);
+    cJSON_AddBoolToObject(set, "no_cache", p->desc->no_cache);
+    cJSON_AddNumberToObject(set, "fps", fps);
+    cJSON_AddNumberToObject(set, "scale", scale);
+    cJSON_AddStringToObject(set, "filter", "nearest");
+    cJSON_AddItemToObject(doc, "settings", set);
+    const char *names[DFV_MODEL_MAX_ACTIONS];
+    for (int a = 0; a < config->actions.dim; a++) names[a] = config->actions.actions[a].name;
+    dfv_action_space space = {.dim = config->actions.dim, .kind = (dfv_action_space_kind)config->actions.kind, .names = names};
+    cJSON *actions = cJSON_AddArrayToObject(doc, "actions");
+    for (int k = context; k < count; k++) {
+        char line[512] = "";
+        if (space.dim) dfv_action_format(&space, dfv_timeline_get(tl, ids[k])->action, line, sizeof line);
+        cJSON_AddItemToArray(actions, cJSON_CreateString(line));
     }
-    escaped[w] = '\0';
-    snprintf(p->settings_json, sizeof p->settings_json,
-             "{\"model\": \"%s\", \"steps\": %d, \"stabilization\": %d, \"schedule\": \"%s\", \"chunk\": %d, "
-             "\"window\": %d, \"eta\": %g, \"seed_rng\": \"%llu\"}",
-             escaped, s->steps, s->stabilization_level, schedule, s->chunk, s->window, (double)s->eta,
-             (unsigned long long)s->seed);
+    char *text = cJSON_Print(doc);
+    cJSON_Delete(doc);
+    return text;
 }
 
 static bool session_linked(void)
@@ -225,14 +267,14 @@ static int play(int argc, char **argv)
     char err[512] = "";
     /* Fail before loading a model when no window can be shown. */
     if (!dfv_window_display_available(err, sizeof err)) return dfv_viewer_exit_code("play", DFV_VIEWER_NO_DISPLAY, NULL, err);
-    play_state p = {0};
+    play_state p = {.desc = &session_desc};
     if (dfv_session_open("play", &session_desc, &p.session) != 0) return 1; /* the session printed why */
     dfv_frame_source source = dfv_session_source(p.session);
-    describe_for_sidecar(&p);
     model_keys(&p);
     viewer.action_keys = p.keys;
     viewer.source = &source;
-    viewer.settings_json = p.settings_json;
+    viewer.sidecar = play_sidecar;
+    viewer.sidecar_user = &p;
     viewer.reseed = play_reseed;
     viewer.reseed_user = &p;
     viewer.adjust = play_adjust;
@@ -243,6 +285,7 @@ static int play(int argc, char **argv)
     dfv_viewer_status status = dfv_viewer_run(&viewer, summary, sizeof summary, err, sizeof err);
     /* The source is a view of the session: closing the session releases both. */
     dfv_session_close(p.session);
+    for (int k = 0; k < p.reseed_count; k++) free(p.reseed_path[k]);
     return dfv_viewer_exit_code("play", status, summary, err);
 }
 

@@ -12,11 +12,11 @@
 
 struct dfv_recorder {
     dfv_recorder_desc desc;
+    const dfv_timeline *tl;
     dfv_export *exporter;
     char clip_path[1024];
     int last_id;
-    int first_index;
-    float *actions; /* action_dim per written frame */
+    int *ids; /* the timeline frames written, in order */
     int frames, capacity;
 };
 
@@ -37,17 +37,16 @@ bool dfv_unique_output_path(const char *directory, const char *stem, const char 
     return false;
 }
 
-static bool keep_action(dfv_recorder *rec, const float *action)
+static bool keep_id(dfv_recorder *rec, int id)
 {
     if (rec->frames == rec->capacity) {
         int capacity = rec->capacity ? rec->capacity * 2 : 256;
-        float *grown = realloc(rec->actions, (size_t)capacity * (size_t)(rec->desc.action_dim ? rec->desc.action_dim : 1) * sizeof *grown);
+        int *grown = realloc(rec->ids, (size_t)capacity * sizeof *grown);
         if (!grown) return false;
-        rec->actions = grown;
+        rec->ids = grown;
         rec->capacity = capacity;
     }
-    memcpy(rec->actions + (size_t)rec->frames * rec->desc.action_dim, action, (size_t)rec->desc.action_dim * sizeof *action);
-    rec->frames++;
+    rec->ids[rec->frames++] = id;
     return true;
 }
 
@@ -58,7 +57,7 @@ static bool write_frame(dfv_recorder *rec, const dfv_timeline *tl, int id, char 
         snprintf(err, (size_t)err_len, "recording: %s", media_err);
         return false;
     }
-    if (!keep_action(rec, dfv_timeline_get(tl, id)->action)) {
+    if (!keep_id(rec, id)) {
         snprintf(err, (size_t)err_len, "recording: out of memory");
         return false;
     }
@@ -66,7 +65,7 @@ static bool write_frame(dfv_recorder *rec, const dfv_timeline *tl, int id, char 
     return true;
 }
 
-bool dfv_recorder_start(const dfv_recorder_desc *desc, const dfv_timeline *tl, int first_id, dfv_recorder **out,
+bool dfv_recorder_start(const dfv_recorder_desc *desc, const dfv_timeline *tl, const int *path, int n, dfv_recorder **out,
                         char *clip_path, int clip_path_len, char *err, int err_len)
 {
     *out = NULL;
@@ -76,6 +75,7 @@ bool dfv_recorder_start(const dfv_recorder_desc *desc, const dfv_timeline *tl, i
         return false;
     }
     rec->desc = *desc;
+    rec->tl = tl;
     if (!dfv_unique_output_path(desc->directory, "dfview", "mp4", rec->clip_path, (int)sizeof rec->clip_path)) {
         snprintf(err, (size_t)err_len, "recording: no free file name in %s", desc->directory ? desc->directory : ".");
         free(rec);
@@ -94,12 +94,12 @@ bool dfv_recorder_start(const dfv_recorder_desc *desc, const dfv_timeline *tl, i
         free(rec);
         return false;
     }
-    rec->first_index = dfv_timeline_get(tl, first_id)->index;
-    if (!write_frame(rec, tl, first_id, err, err_len)) {
-        char ignored[256];
-        dfv_recorder_finish(rec, ignored, sizeof ignored);
-        return false;
-    }
+    for (int k = 0; k < n; k++)
+        if (!write_frame(rec, tl, path[k], err, err_len)) {
+            char ignored[256];
+            dfv_recorder_finish(rec, ignored, sizeof ignored);
+            return false;
+        }
     snprintf(clip_path, (size_t)clip_path_len, "%s", rec->clip_path);
     *out = rec;
     return true;
@@ -127,6 +127,7 @@ static void action_text(const dfv_recorder *rec, const float *action, char *text
     if (!text[0]) snprintf(text, len, "none");
 }
 
+/* The generic sidecar (world sources): settings plus every frame's action. */
 static cJSON *sidecar_json(const dfv_recorder *rec, int64_t frames_in_clip)
 {
     cJSON *root = cJSON_CreateObject();
@@ -137,7 +138,7 @@ static cJSON *sidecar_json(const dfv_recorder *rec, int64_t frames_in_clip)
     cJSON_AddNumberToObject(root, "fps", rec->desc.fps > 0 ? rec->desc.fps : 10);
     cJSON_AddNumberToObject(root, "scale", rec->desc.scale > 0 ? rec->desc.scale : 1);
     cJSON_AddNumberToObject(root, "frames", (double)frames_in_clip);
-    cJSON_AddNumberToObject(root, "first_frame_index", rec->first_index);
+
     cJSON *names = cJSON_AddArrayToObject(root, "action_names");
     for (int a = 0; a < rec->desc.action_dim; a++)
         cJSON_AddItemToArray(names, cJSON_CreateString(rec->desc.action_names ? rec->desc.action_names[a] : "?"));
@@ -145,7 +146,7 @@ static cJSON *sidecar_json(const dfv_recorder *rec, int64_t frames_in_clip)
     cJSON *actions = cJSON_AddArrayToObject(root, "actions");
     cJSON *vectors = cJSON_AddArrayToObject(root, "action_vectors");
     for (int f = 0; f < rec->frames && f < frames_in_clip; f++) {
-        const float *action = rec->actions + (size_t)f * rec->desc.action_dim;
+        const float *action = dfv_timeline_get(rec->tl, rec->ids[f])->action;
         char text[512];
         action_text(rec, action, text, sizeof text);
         cJSON_AddItemToArray(actions, cJSON_CreateString(text));
@@ -162,9 +163,16 @@ static bool write_sidecar(const dfv_recorder *rec, int64_t frames_in_clip, char 
     char *dot = strrchr(path, '.');
     if (dot) *dot = '\0';
     strncat(path, ".json", path_len - strlen(path) - 1);
-    cJSON *root = sidecar_json(rec, frames_in_clip);
-    char *text = root ? cJSON_Print(root) : NULL;
-    cJSON_Delete(root);
+    int count = frames_in_clip < rec->frames ? (int)frames_in_clip : rec->frames;
+    char *text = NULL;
+    if (rec->desc.sidecar) {
+        text = rec->desc.sidecar(rec->desc.sidecar_user, rec->tl, rec->ids, count, rec->desc.fps > 0 ? rec->desc.fps : 10,
+                                 rec->desc.scale > 0 ? rec->desc.scale : 1);
+    } else {
+        cJSON *root = sidecar_json(rec, frames_in_clip);
+        text = root ? cJSON_Print(root) : NULL;
+        cJSON_Delete(root);
+    }
     FILE *f = text ? fopen(path, "wb") : NULL;
     bool ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
     if (f && fclose(f) != 0) ok = false;
@@ -188,7 +196,7 @@ bool dfv_recorder_finish(dfv_recorder *rec, char *message, int message_len)
     else
         snprintf(message, (size_t)message_len, "recorded %lld frames to %s (settings and actions in %s)", (long long)frames,
                  rec->clip_path, sidecar);
-    free(rec->actions);
+    free(rec->ids);
     free(rec);
     return ok && sidecar_ok;
 }

@@ -178,11 +178,14 @@ void dfv_viewer_toggle_recording(dfv_viewer *v)
         .action_names = v->src->action_names,
         .action_dim = v->src->action_dim,
         .settings_json = v->desc->settings_json,
+        .sidecar = v->desc->sidecar,
+        .sidecar_user = v->desc->sidecar_user,
         .fps = v->desc->clip_fps,
         .scale = v->desc->scale > 0 ? v->desc->scale : 4,
     };
     char path[1024], err[600];
-    if (!dfv_recorder_start(&desc, v->tl, dfv_viewer_current_id(v), &v->recorder, path, sizeof path, err, sizeof err))
+    /* The recording holds the branch from its seed, so it replays from the seed like a render. */
+    if (!dfv_recorder_start(&desc, v->tl, v->path, v->position + 1, &v->recorder, path, sizeof path, err, sizeof err))
         dfv_viewer_notice(v, "%s", err);
     else
         dfv_viewer_notice(v, "recording to %s (F9 stops)", path);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "frame_source.h"
+#include "recorder.h"
 
 /* Live settings a model source may expose (sampling steps, stabilization level, scheduling mode, window
  * length clamped to the model's, RNG seed). */
@@ -33,6 +34,10 @@ typedef struct {
     const char *bindings_path;  /* NULL: $XDG_CONFIG_HOME/dfview/bindings.ini */
     const char *output_dir;     /* F9 clips and F12 screenshots; NULL: the current directory */
     const char *settings_json;  /* the source's settings (a JSON object) for recordings' sidecars, or NULL */
+    /* The recordings' sidecar in the source's own format (a model: `dfview render --replay`'s); NULL: a
+     * generic one from settings_json and the frames' actions. */
+    dfv_sidecar_fn sidecar;
+    void *sidecar_user;
     /* Default keys per action from the source's own metadata ("W, Up"; as in bindings.ini), replacing the
      * defaults by action name; NULL entries (or a NULL array) keep those. */
     const char *const *action_keys;

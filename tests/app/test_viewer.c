@@ -262,15 +262,15 @@ static int check_recording(void)
     CHECK(failures, run_script("record", NULL, NULL, "0 tap H\n2 tap F9\n12 tap F9\n14 quit\n") == 0, "run failed: %s",
           read_text(path_in("record.err")));
     int frames = clip_frames("record", &sidecar);
-    /* Recording starts on frame 2 (on screen at viewer frame 2) and takes frames 3..12: 11 frames. */
-    CHECK(failures, frames == 11, "F9 clip holds %d frames, expected 11", frames);
-    CHECK(failures, sidecar && strstr(sidecar, "\"frames\":\t11") && strstr(sidecar, "\"world\":\t\"maze\""), "sidecar: %s",
+    /* F9 at viewer frame 2 writes the branch so far (seed, frames 1 and 2), then frames 3..12: 13 frames. */
+    CHECK(failures, frames == 13, "F9 clip holds %d frames, expected 13", frames);
+    CHECK(failures, sidecar && strstr(sidecar, "\"frames\":\t13") && strstr(sidecar, "\"world\":\t\"maze\""), "sidecar: %s",
           sidecar ? sidecar : "(none)");
-    CHECK(failures, strstr(read_text(path_in("record.err")), "recorded 11 frames to ") != NULL, "no message saying where the clip went");
+    CHECK(failures, strstr(read_text(path_in("record.err")), "recorded 13 frames to ") != NULL, "no message saying where the clip went");
     CHECK(failures, run_script("record_close", NULL, NULL, "0 tap H\n2 tap F9\n7 quit\n") == 0, "run failed: %s",
           read_text(path_in("record_close.err")));
     frames = clip_frames("record_close", &sidecar);
-    CHECK(failures, frames == 6, "clip finalised at close holds %d frames, expected 6", frames);
+    CHECK(failures, frames == 8, "clip finalised at close holds %d frames, expected 8", frames);
     return failures;
 }
 
@@ -379,8 +379,32 @@ static int check_play(void)
           read_text(path_in("play_record.err")));
     char *sidecar = NULL;
     int frames = clip_frames("play_record", &sidecar);
-    CHECK(failures, frames == 5, "F9 clip of the model holds %d frames, expected 5", frames);
-    CHECK(failures, sidecar && strstr(sidecar, "\"model\":"), "sidecar lacks the model: %s", sidecar ? sidecar : "(none)");
+    /* F9 at viewer frame 1: the 2 seed frames and the first generated one, then 4 more. */
+    CHECK(failures, frames == 7, "F9 clip of the model holds %d frames, expected 7", frames);
+    CHECK(failures, sidecar && strstr(sidecar, "\"format\":\t\"dfview-render\""), "sidecar is not a render sidecar: %s",
+          sidecar ? sidecar : "(none)");
+    /* The recording replays through `dfview render --replay` to the same frames. */
+    char command[4096], clip[512] = "";
+    snprintf(command, sizeof command, "ls '%s'/play_record-out/*.mp4", dir);
+    FILE *p = popen(command, "r");
+    if (p && !fgets(clip, sizeof clip, p)) clip[0] = '\0';
+    if (p) pclose(p);
+    clip[strcspn(clip, "\n")] = '\0';
+    snprintf(command, sizeof command, "'%s' render --quiet --replay '%.*s.json' --out '%s/replayed.mp4' 2> '%s/replay.err'", dfview,
+             (int)strlen(clip) - 4, clip, dir, dir);
+    CHECK(failures, clip[0] && system(command) == 0, "render --replay failed: %s", read_text(path_in("replay.err")));
+    decoded_clip recorded, replayed;
+    if (decode_clip(clip, NULL, &recorded) && decode_clip(path_in("replayed.mp4"), NULL, &replayed)) {
+        double mean;
+        int max;
+        pixel_difference(recorded.last, replayed.last, recorded.width * recorded.height, &mean, &max);
+        CHECK(failures, replayed.frame_count == recorded.frame_count && replayed.width == recorded.width && max == 0,
+              "replay: %d frames %dx%d vs recorded %d %dx%d, last frames differ by up to %d", replayed.frame_count, replayed.width,
+              replayed.height, recorded.frame_count, recorded.width, recorded.height, max);
+        decoded_clip_free(&recorded), decoded_clip_free(&replayed);
+    } else {
+        CHECK(failures, false, "cannot decode the recording or its replay");
+    }
     return failures;
 }
 
