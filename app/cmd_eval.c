@@ -1,11 +1,314 @@
-/* Placeholder until this subcommand lands: says so and fails, never pretends to work. */
+/* dfview eval: roll a model out from world seeds under the exploration agent's actions and compare it
+ * with the world's own frames (docs/eval.md). */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "commands.h"
+#include "dataset.h"
+#include "eval.h"
+#include "eval_plot.h"
+#include "eval_report.h"
+#include "session.h"
+
+typedef enum { ORACLE_NONE = 0, ORACLE_TRUTH, ORACLE_STILL } oracle_mode;
+
+typedef struct {
+    dfv_session_desc session;
+    const char *world, *out;
+    int episodes, frames;
+    uint64_t first_seed;
+    oracle_mode oracle;
+    int oracle_context, oracle_size;
+    bool quiet;
+} eval_args;
+
+/* What one episode's rollout needs, fixed for the whole run. */
+typedef struct {
+    const eval_args *args;
+    dfv_session *session; /* NULL for the oracle */
+    dfv_world_kind kind;
+    int size, context, window, world_actions, model_actions;
+    int action_map[DFV_MODEL_MAX_ACTIONS]; /* model action i = world action action_map[i] */
+    sigset_t stop_signals;
+    double t0, last_progress;
+    int64_t frames_done, frames_total;
+} eval_run;
+
+static void print_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: dfview eval --model M --out DIR [--world maze|voxel] [--episodes K] [--frames N] [--first-seed S]\n"
+            "                   [session options]\n"
+            "Rolls the model out from world seeds S..S+K-1 under the exploration agent's actions and compares it\n"
+            "with the world's frames: DIR/eval.csv (per frame), DIR/eval.png (plot), DIR/summary.json.\n"
+            "  --world W            maze (default) or voxel\n"
+            "  --episodes K         world seeds to roll out (default 16)\n"
+            "  --frames N           generated frames per episode, after the model's context frames (default 300)\n"
+            "  --first-seed S       first world seed (default 0; the bundled models train on seeds >= 1000000)\n"
+            "  --out DIR            where the results go (created if missing)\n"
+            "  --quiet              no progress on stderr\n%s",
+            dfv_session_options_help());
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int parse_count(const char *opt, const char *text, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (!*text || *end || errno || v < lo || v > hi) {
+        fprintf(stderr, "dfview eval: %s takes a whole number in %lld..%lld, not '%s'\n", opt, lo, hi, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_value(eval_args *a, const char *o, const char *v)
+{
+    long long n;
+    if (!strcmp(o, "--world")) a->world = v;
+    else if (!strcmp(o, "--out")) a->out = v;
+    else if (!strcmp(o, "--episodes")) return parse_count(o, v, 1, 1000000, &n) ? -1 : (a->episodes = (int)n, 0);
+    else if (!strcmp(o, "--frames")) return parse_count(o, v, 1, 1000000, &n) ? -1 : (a->frames = (int)n, 0);
+    else if (!strcmp(o, "--first-seed")) return parse_count(o, v, 0, (long long)1 << 62, &n) ? -1 : (a->first_seed = (uint64_t)n, 0);
+    /* Test modes (docs/eval.md): the ground truth itself, or its last context frame held, stands in for
+     * the model, so the scoring and the files are checked without a model or a device. */
+    else if (!strcmp(o, "--oracle")) {
+        a->oracle = !strcmp(v, "truth") ? ORACLE_TRUTH : !strcmp(v, "still") ? ORACLE_STILL : ORACLE_NONE;
+        if (!a->oracle) return fprintf(stderr, "dfview eval: --oracle takes truth or still, not '%s'\n", v), -1;
+    } else if (!strcmp(o, "--context")) return parse_count(o, v, 1, 64, &n) ? -1 : (a->oracle_context = (int)n, 0);
+    else if (!strcmp(o, "--size")) return parse_count(o, v, 8, 1024, &n) ? -1 : (a->oracle_size = (int)n, 0);
+    else return fprintf(stderr, "dfview eval: unexpected argument '%s' (see --help)\n", o), -1;
+    return 0;
+}
+
+/* 0 to go on, 1 when --help was answered, -1 on a bad command line (reported). */
+static int parse_args(int argc, char **argv, eval_args *a)
+{
+    memset(a, 0, sizeof *a);
+    dfv_session_desc_default(&a->session);
+    a->world = "maze", a->episodes = 16, a->frames = 300, a->oracle_context = 2, a->oracle_size = 64;
+    for (int i = 1; i < argc; i++) {
+        int used = dfv_session_parse_option("eval", argc, argv, i, &a->session);
+        if (used < 0) return -1;
+        if (used) {
+            i += used - 1;
+            continue;
+        }
+        const char *o = argv[i];
+        if (!strcmp(o, "--help") || !strcmp(o, "-h")) return print_usage(stdout), 1;
+        if (!strcmp(o, "--quiet")) {
+            a->quiet = true;
+            continue;
+        }
+        if (i + 1 >= argc) return fprintf(stderr, "dfview eval: %s needs a value (see --help)\n", o), -1;
+        if (parse_value(a, o, argv[++i])) return -1;
+    }
+    if (!a->out) return fprintf(stderr, "dfview eval: --out DIR is required (see --help)\n"), -1;
+    if (a->session.seed)
+        return fprintf(stderr, "dfview eval: --seed does not apply: episodes are seeded from the world (--first-seed)\n"), -1;
+    if (!a->oracle && !a->session.engine.model_path)
+        return fprintf(stderr, "dfview eval: --model is required (see --help)\n"), -1;
+    if (a->oracle && a->session.engine.model_path)
+        return fprintf(stderr, "dfview eval: --oracle replaces the model; give one or the other\n"), -1;
+    return 0;
+}
+
+/* Creates dir and its parents. */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) return errno = ENAMETOOLONG, -1;
+    for (char *p = path + 1;; p++) {
+        bool end = !*p;
+        if (*p == '/' || end) {
+            *p = 0;
+            if (mkdir(path, 0777) && errno != EEXIST) return -1;
+            if (end) return 0;
+            *p = '/';
+        }
+    }
+}
+
+/* Model actions are matched to the world's by name, so a model may list them in any order or use a subset. */
+static int map_actions(eval_run *r)
+{
+    const dfv_model_config *c = dfv_session_config(r->session);
+    const char *const *names = dfv_world_action_names(r->kind);
+    r->model_actions = c->actions.dim;
+    for (int i = 0; i < c->actions.dim; i++) {
+        r->action_map[i] = -1;
+        for (int j = 0; j < r->world_actions; j++)
+            if (!strcasecmp(c->actions.actions[i].name, names[j])) r->action_map[i] = j;
+        if (r->action_map[i] >= 0) continue;
+        char list[512] = "";
+        for (int j = 0; j < r->world_actions; j++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", j ? ", " : "", names[j]);
+        fprintf(stderr, "dfview eval: the model's action '%s' is not an action of the %s world (%s)\n",
+                c->actions.actions[i].name, r->args->world, list);
+        return -1;
+    }
+    return 0;
+}
+
+static bool stop_requested(const eval_run *r)
+{
+    struct timespec zero = {0, 0};
+    return sigtimedwait(&r->stop_signals, NULL, &zero) > 0;
+}
+
+static void progress(eval_run *r, int episode)
+{
+    double now = now_s();
+    if (r->args->quiet || (now - r->last_progress < 0.25 && r->frames_done < r->frames_total)) return;
+    r->last_progress = now;
+    double el = now - r->t0, fps = el > 0 ? r->frames_done / el : 0;
+    double eta = fps > 0 ? (r->frames_total - r->frames_done) / fps : 0;
+    fprintf(stderr, "\rdfview eval: episode %d/%d, %lld/%lld frames, %.2f frames/s, ETA %02d:%02d:%02d ", episode + 1,
+            r->args->episodes, (long long)r->frames_done, (long long)r->frames_total, fps, (int)(eta / 3600),
+            (int)eta / 60 % 60, (int)eta % 60);
+}
+
+/* Fills frames (context + generated) from the truth's context and the episode's actions. Returns 0, 1 when
+ * stopped by a signal, -1 on failure (reported). */
+static int roll_out(eval_run *r, int episode, const uint8_t *truth, const float *world_actions, uint8_t *frames,
+                    float *model_actions)
+{
+    size_t fb = (size_t)r->size * r->size * 3;
+    int total = r->context + r->args->frames, A = r->model_actions;
+    memcpy(frames, truth, fb * (size_t)r->context);
+    for (int t = 0; t < total; t++)
+        for (int i = 0; i < A; i++)
+            model_actions[(size_t)t * A + i] = world_actions[(size_t)t * r->world_actions + r->action_map[i]];
+    for (int t = r->context; t < total; t++) {
+        if (stop_requested(r)) return 1;
+        uint8_t *out = frames + fb * (size_t)t;
+        if (r->args->oracle == ORACLE_TRUTH) memcpy(out, truth + fb * (size_t)t, fb);
+        else if (r->args->oracle == ORACLE_STILL) memcpy(out, truth + fb * (size_t)(r->context - 1), fb);
+        else {
+            int n = t < r->window - 1 ? t : r->window - 1, first = t - n;
+            char err[1024];
+            if (dfv_session_next(r->session, frames + fb * (size_t)first, n, first,
+                                 A ? model_actions + (size_t)first * A : NULL, out, err, sizeof err)) {
+                fprintf(stderr, "\ndfview eval: episode %d (world seed %llu), frame %d: %s\n", episode,
+                        (unsigned long long)(r->args->first_seed + (uint64_t)episode), t - r->context + 1, err);
+                return -1;
+            }
+        }
+        r->frames_done++;
+        progress(r, episode);
+    }
+    return 0;
+}
+
+/* Runs every episode into eval. Returns 0, 1 when stopped early (finished episodes kept), -1 on failure. */
+static int run_episodes(eval_run *r, dfv_eval *eval)
+{
+    size_t fb = (size_t)r->size * r->size * 3;
+    int total = r->context + r->args->frames;
+    uint8_t *truth = malloc(fb * (size_t)total), *frames = malloc(fb * (size_t)total);
+    float *world_actions = malloc(sizeof(float) * (size_t)total * r->world_actions);
+    float *model_actions = malloc(sizeof(float) * (size_t)total * (r->model_actions ? r->model_actions : 1));
+    int rc = truth && frames && world_actions && model_actions ? 0 : -1;
+    if (rc) fprintf(stderr, "dfview eval: out of memory for %d frames of %dx%d\n", total, r->size, r->size);
+    for (int e = 0; e < r->args->episodes && !rc; e++) {
+        char err[DFV_WORLD_ERR_LEN];
+        if (dfv_dataset_episode(r->kind, r->args->first_seed + (uint64_t)e, total, r->size, truth, world_actions, err)) {
+            fprintf(stderr, "dfview eval: %s\n", err);
+            rc = -1;
+            break;
+        }
+        rc = roll_out(r, e, truth, world_actions, frames, model_actions);
+        if (!rc) dfv_eval_add_episode(eval, truth, frames, world_actions);
+    }
+    if (!r->args->quiet) fputc('\n', stderr);
+    free(truth), free(frames), free(world_actions), free(model_actions);
+    return rc;
+}
+
+static int write_results(const eval_args *a, const dfv_eval *eval, const dfv_eval_run_info *info)
+{
+    if (make_dirs(a->out)) return fprintf(stderr, "dfview eval: cannot create %s: %s\n", a->out, strerror(errno)), -1;
+    dfv_eval_summary summary;
+    dfv_eval_summarize(eval, &summary);
+    char csv[4200], png[4200], json[4200], err[600];
+    snprintf(csv, sizeof csv, "%s/eval.csv", a->out);
+    snprintf(png, sizeof png, "%s/eval.png", a->out);
+    snprintf(json, sizeof json, "%s/summary.json", a->out);
+    if (dfv_eval_write_csv(eval, csv, err, sizeof err) || dfv_eval_plot_write(eval, png, err, sizeof err) ||
+        dfv_eval_write_json(&summary, info, json, err, sizeof err))
+        return fprintf(stderr, "dfview eval: %s\n", err), -1;
+    dfv_eval_print_summary(stdout, &summary, info);
+    printf("  wrote %s, %s and %s\n", csv, png, json);
+    return 0;
+}
+
+static int evaluate(const eval_args *a, eval_run *r)
+{
+    dfv_eval_shape shape = {.kind = r->kind, .size = r->size, .context = r->context, .frames = a->frames};
+    dfv_eval *eval;
+    char err[512];
+    if (dfv_eval_create(&shape, &eval, err, sizeof err)) return fprintf(stderr, "dfview eval: %s\n", err), 1;
+    char oracle_name[32];
+    snprintf(oracle_name, sizeof oracle_name, "oracle:%s", a->oracle == ORACLE_TRUTH ? "truth" : "still");
+    dfv_eval_run_info info = {.model = r->session ? dfv_session_model_path(r->session) : oracle_name,
+                              .world = a->world,
+                              .device = r->session ? dfv_session_device_name(r->session) : NULL,
+                              .first_seed = a->first_seed,
+                              .steps = r->session ? dfv_session_settings(r->session)->steps : 0};
+    sigemptyset(&r->stop_signals);
+    sigaddset(&r->stop_signals, SIGINT);
+    sigaddset(&r->stop_signals, SIGTERM);
+    sigset_t old;
+    /* Blocked and polled between frames, so Ctrl-C still leaves results for the finished episodes. */
+    pthread_sigmask(SIG_BLOCK, &r->stop_signals, &old);
+    r->t0 = now_s();
+    r->frames_total = (int64_t)a->episodes * a->frames;
+    int rc = run_episodes(r, eval);
+    info.seconds = now_s() - r->t0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    info.interrupted = rc == 1;
+    if (rc == 1) fprintf(stderr, "dfview eval: stopped; scoring the %d finished episode(s)\n", dfv_eval_episodes(eval));
+    if (rc >= 0 && dfv_eval_episodes(eval) > 0 && write_results(a, eval, &info)) rc = -1;
+    dfv_eval_destroy(eval);
+    return rc == 0 ? 0 : 1;
+}
 
 int dfv_cmd_eval(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "dfview %s: not built yet\n", argv[0]);
-    return 1;
+    eval_args a;
+    int parsed = parse_args(argc, argv, &a);
+    if (parsed) return parsed > 0 ? 0 : 2;
+    eval_run r = {.args = &a};
+    if (dfv_world_kind_from_name(a.world, &r.kind)) {
+        fprintf(stderr, "dfview eval: unknown world '%s' (maze or voxel)\n", a.world);
+        return 2;
+    }
+    r.world_actions = dfv_world_action_count(r.kind);
+    if (a.oracle) {
+        r.size = a.oracle_size, r.context = a.oracle_context, r.window = a.oracle_context + 1;
+        return evaluate(&a, &r);
+    }
+    if (dfv_session_open("eval", &a.session, &r.session)) return 1;
+    r.size = dfv_session_resolution(r.session);
+    r.context = dfv_session_context_frames(r.session);
+    r.window = dfv_session_settings(r.session)->window;
+    int rc = map_actions(&r) ? 2 : evaluate(&a, &r);
+    dfv_session_close(r.session);
+    return rc;
 }

@@ -1,0 +1,40 @@
+/* What `dfview eval` writes: the per-frame CSV, summary.json and the printed summary. */
+#ifndef DFV_EVAL_REPORT_H
+#define DFV_EVAL_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "eval.h"
+
+typedef struct {
+    const char *model;  /* model path, or "oracle:truth" / "oracle:still" */
+    const char *world;  /* "maze", "voxel" */
+    const char *device; /* NULL for the oracle */
+    uint64_t first_seed;
+    int steps;          /* sampling steps used; 0 for the oracle */
+    double seconds;     /* rollout wall time */
+    bool interrupted;   /* stopped early: the figures cover the episodes that finished */
+} dfv_eval_run_info;
+
+/* Issue 7's bar for a bundled model, checked on a summary. */
+typedef struct {
+    bool early_psnr;      /* PSNR over frames 1-16 >= DFV_EVAL_TARGET_EARLY_PSNR dB */
+    bool beats_baseline;  /* above the repeat-last-frame baseline on every range */
+    bool follows_actions; /* agreement >= DFV_EVAL_TARGET_AGREEMENT of the ground truth's */
+    bool no_collapse;     /* every end statistic within tolerance */
+} dfv_eval_targets;
+
+#define DFV_EVAL_TARGET_EARLY_PSNR 18.0
+#define DFV_EVAL_TARGET_AGREEMENT 0.9
+
+dfv_eval_targets dfv_eval_check_targets(const dfv_eval_summary *summary);
+
+/* Each returns 0, or -1 with one line in err. */
+int dfv_eval_write_csv(const dfv_eval *eval, const char *path, char *err, int err_len);
+int dfv_eval_write_json(const dfv_eval_summary *summary, const dfv_eval_run_info *info, const char *path, char *err,
+                        int err_len);
+void dfv_eval_print_summary(FILE *out, const dfv_eval_summary *summary, const dfv_eval_run_info *info);
+
+#endif
