@@ -15,6 +15,7 @@
 
 #include "action_script.h"
 #include "commands.h"
+#include "ground_truth.h"
 #include "viewer.h"
 #include "viewer_options.h"
 #include "window.h"
@@ -46,8 +47,10 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: dfview play [model options] [window options]\n"
-                 "       dfview            (the bundled default model and seed)\n\n%s",
+    fprintf(out, "usage: dfview play [model options] [--ground-truth] [window options]\n"
+                 "       dfview            (the bundled default model and seed)\n\n"
+                 "  --ground-truth           with a world:KIND:SEED seed, show the simulator beside the model,\n"
+                 "                           stepped with the same actions\n\n%s",
             dfv_viewer_options_help);
 #ifdef DFV_PLAY_HAS_SESSION
     if (dfv_session_options_help) fprintf(out, "\nmodel options:\n%s", dfv_session_options_help());
@@ -66,6 +69,7 @@ typedef struct {
     int reseed_root[PLAY_MAX_RESEEDS];
     char *reseed_path[PLAY_MAX_RESEEDS];
     int reseed_count;
+    dfv_ground_truth *truth;
     char key_text[DFV_TIMELINE_MAX_ACTIONS][256];
     const char *keys[DFV_TIMELINE_MAX_ACTIONS];
 } play_state;
@@ -231,8 +235,31 @@ static bool session_linked(void)
            dfv_session_context_frames && dfv_session_load_seed;
 }
 
+static const uint8_t *play_truth(void *user, const dfv_timeline *tl, int id)
+{
+    return dfv_ground_truth_frame(((play_state *)user)->truth, tl, id);
+}
+
+/* The simulator beside the model, for a world seed; false (with a message) for any other seed. */
+static bool open_ground_truth(play_state *p)
+{
+    /* NULL is the session's default seed, world:maze:1. */
+    const char *spec = p->desc->seed ? p->desc->seed : "world:maze:1";
+    dfv_world_kind kind;
+    uint64_t seed;
+    if (dfv_world_parse_seed_spec(spec, &kind, &seed) != 0) {
+        fprintf(stderr, "dfview play: --ground-truth needs a world seed (--seed world:maze:N or world:voxel:N), not %s\n", spec);
+        return false;
+    }
+    char err[256];
+    p->truth = dfv_ground_truth_create(kind, seed, dfv_session_resolution(p->session), dfv_session_context_frames(p->session),
+                                       dfv_session_config(p->session)->actions.dim, err, sizeof err);
+    if (!p->truth) fprintf(stderr, "dfview play: %s\n", err);
+    return p->truth != NULL;
+}
+
 /* Splits argv between the viewer and the session. Returns -1 to go on, else an exit code. */
-static int parse(int argc, char **argv, dfv_viewer_desc *viewer, dfv_session_desc *session)
+static int parse(int argc, char **argv, dfv_viewer_desc *viewer, dfv_session_desc *session, bool *ground_truth)
 {
     dfv_session_desc_default(session);
     for (int i = 1; i < argc;) {
@@ -246,6 +273,7 @@ static int parse(int argc, char **argv, dfv_viewer_desc *viewer, dfv_session_des
             fprintf(stderr, "dfview play: %s\n", err);
             return 2;
         }
+        if (used == 0 && !strcmp(argv[i], "--ground-truth")) *ground_truth = true, used = 1;
         if (used == 0) used = dfv_session_parse_option("play", argc, argv, i, session);
         if (used < 0) return 2;
         if (used == 0) {
@@ -262,13 +290,19 @@ static int play(int argc, char **argv)
     dfv_viewer_desc viewer;
     memset(&viewer, 0, sizeof viewer);
     dfv_session_desc session_desc;
-    int code = parse(argc, argv, &viewer, &session_desc);
+    bool ground_truth = false;
+    int code = parse(argc, argv, &viewer, &session_desc, &ground_truth);
     if (code >= 0) return code;
     char err[512] = "";
     /* Fail before loading a model when no window can be shown. */
     if (!dfv_window_display_available(err, sizeof err)) return dfv_viewer_exit_code("play", DFV_VIEWER_NO_DISPLAY, NULL, err);
     play_state p = {.desc = &session_desc};
     if (dfv_session_open("play", &session_desc, &p.session) != 0) return 1; /* the session printed why */
+    if (ground_truth && !open_ground_truth(&p)) {
+        dfv_session_close(p.session);
+        return 1;
+    }
+    if (p.truth) viewer.companion = play_truth, viewer.companion_user = &p;
     dfv_frame_source source = dfv_session_source(p.session);
     model_keys(&p);
     viewer.action_keys = p.keys;
@@ -285,6 +319,7 @@ static int play(int argc, char **argv)
     dfv_viewer_status status = dfv_viewer_run(&viewer, summary, sizeof summary, err, sizeof err);
     /* The source is a view of the session: closing the session releases both. */
     dfv_session_close(p.session);
+    dfv_ground_truth_destroy(p.truth);
     for (int k = 0; k < p.reseed_count; k++) free(p.reseed_path[k]);
     return dfv_viewer_exit_code("play", status, summary, err);
 }

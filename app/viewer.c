@@ -371,6 +371,7 @@ static dfv_viewer_status open_everything(dfv_viewer *v, char *err, int err_len)
         return DFV_VIEWER_FAILED;
     }
     int w = initial_window_size(d, v->src->width), h = initial_window_size(d, v->src->height);
+    if (d->companion) w *= 2; /* room for the second view */
     if (!dfv_window_open(d->title ? d->title : v->src->name, w, h + 24, &v->window, err, err_len))
         return DFV_VIEWER_NO_DISPLAY;
     if (SDL_InitSubSystem(SDL_INIT_GAMECONTROLLER | SDL_INIT_EVENTS) != 0)

@@ -46,6 +46,10 @@ typedef struct {
      * UI thread while no generation is in flight; returns the new seed frame's id or -1 with err. */
     int (*reseed)(void *user, dfv_timeline *tl, const char *path, char *err, int err_len);
     void *reseed_user;
+    /* A second view beside the frame (the simulator's ground truth for a world-seeded model): the picture
+     * for timeline frame id, or NULL when there is none for it. Runs on the UI thread. */
+    const uint8_t *(*companion)(void *user, const dfv_timeline *tl, int id);
+    void *companion_user;
     /* Live knobs: change one by direction (+1 / -1; the schedule and RNG seed just move on). NULL: the
      * source has none. Runs on the UI thread while no generation is in flight; returns false with the reason
      * in status, or true with the new setting in status ("steps 20"). */

@@ -118,6 +118,21 @@ static void draw_bar(dfv_viewer *v)
     dfv_timeline_bar_draw(&v->canvas, v->layout.bar, &bar);
 }
 
+/* The ground truth beside the rollout, labelled so the two are never confused. */
+static void draw_companion(dfv_viewer *v)
+{
+    const uint8_t *truth = v->desc->companion(v->desc->companion_user, v->tl, dfv_viewer_current_id(v));
+    dfv_rect r = v->layout.companion;
+    int scale = v->layout.text_scale;
+    if (truth) dfv_canvas_blit_rgb(&v->canvas, r, truth, v->src->width, v->src->height, v->bilinear);
+    else dfv_canvas_text(&v->canvas, r.x + 4, r.y + r.h / 2, scale, 0x808080, "NO GROUND TRUTH FOR THIS SEED");
+    const char *label = "GROUND TRUTH";
+    dfv_rect box = {r.x + r.w - dfv_text_width(label, scale) - 8, r.y + r.h - dfv_text_height(scale) - 8,
+                    dfv_text_width(label, scale) + 6, dfv_text_height(scale) + 4};
+    dfv_canvas_blend(&v->canvas, box, 0x000000, 160);
+    dfv_canvas_text(&v->canvas, box.x + 3, box.y + 2, scale, 0xa0e0a0, label);
+}
+
 bool dfv_viewer_draw(dfv_viewer *v, char *err, int err_len)
 {
     int w = 0, h = 0;
@@ -127,10 +142,11 @@ bool dfv_viewer_draw(dfv_viewer *v, char *err, int err_len)
         snprintf(err, (size_t)err_len, "viewer: out of memory for a %dx%d window", w, h);
         return false;
     }
-    v->layout = dfv_layout_compute(w, h, v->src->width, v->src->height, v->show_panel);
+    v->layout = dfv_layout_compute(w, h, v->src->width, v->src->height, v->show_panel, v->desc->companion != NULL);
     dfv_canvas_fill(&v->canvas, (dfv_rect){0, 0, w, h}, background);
     const uint8_t *rgb = dfv_timeline_rgb(v->tl, dfv_viewer_current_id(v));
     if (rgb) dfv_canvas_blit_rgb(&v->canvas, v->layout.frame, rgb, v->src->width, v->src->height, v->bilinear);
+    if (v->desc->companion) draw_companion(v);
     if (v->show_hud) draw_hud(v);
     if (v->tick < v->notice_until_tick) dfv_hud_notice(&v->canvas, v->layout.frame_area, v->layout.text_scale, v->notice);
     if (v->show_panel) draw_panel(v);

@@ -53,7 +53,11 @@ static int check_fit(void)
     CHECK(failures, r.w == 400 && r.h == 400 && r.x == 200 && r.y == 0, "square in wide: %d,%d %dx%d", r.x, r.y, r.w, r.h);
     r = dfv_rect_fit((dfv_rect){10, 20, 300, 900}, 128, 64);
     CHECK(failures, r.w == 300 && r.h == 150 && r.x == 10 && r.y == 20 + 375, "wide in tall: %d,%d %dx%d", r.x, r.y, r.w, r.h);
-    dfv_layout l = dfv_layout_compute(640, 480, 64, 64, true);
+    dfv_layout split = dfv_layout_compute(640, 300, 64, 64, false, true);
+    CHECK(failures, split.frame.w == split.companion.w && split.frame.h == split.companion.h &&
+                        split.frame.x + split.frame.w <= split.companion.x && split.companion.x + split.companion.w <= 640,
+          "split views differ in size or overlap");
+    dfv_layout l = dfv_layout_compute(640, 480, 64, 64, true, false);
     CHECK(failures, l.panel.h > 0 && l.frame.y + l.frame.h <= l.panel.y && l.panel.y + l.panel.h <= l.bar.y &&
                         l.bar.y + l.bar.h == 480 && l.frame.w == l.frame.h,
           "layout with panel overlaps or loses the aspect");

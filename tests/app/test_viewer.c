@@ -11,7 +11,8 @@
  *   - dropping a non-image file is refused with a message; no display gives a clear exit 1.
  * With --play MODEL it runs `dfview play` on a tiny model instead: determinism, actions changing frames,
  * rewinding and re-generating a branch with the same actions reproducing its frames, and F9.
- * Usage: test_viewer DFVIEW [--play MODEL] (under xvfb-run; see with_xvfb.sh). */
+ * A second model with the maze's actions adds the --ground-truth view.
+ * Usage: test_viewer DFVIEW [--play MODEL [MAZE_MODEL]] (under xvfb-run; see with_xvfb.sh). */
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -140,8 +141,12 @@ static int check_input_and_determinism(void)
     CHECK(failures, run_script("input2", NULL, NULL, script) == 0, "run failed: %s", read_text(path_in("input2.err")));
     CHECK(failures, run_script("input3", NULL, NULL, "0 tap H\n4 press Left\n12 release Left\n12 screenshot turned.png\n13 quit\n") == 0,
           "run failed: %s", read_text(path_in("input3.err")));
+    CHECK(failures, run_script("input4", NULL, NULL, "0 tap H\n4 press pad:lefty-\n12 release pad:lefty-\n12 screenshot pad.png\n13 quit\n") == 0,
+          "run failed: %s", read_text(path_in("input4.err")));
     image idle1 = load("idle1.png"), idle3 = load("idle3.png"), moved = load("moved.png"), again = load("moved_again.png"),
-          turned = load("turned.png");
+          turned = load("turned.png"), pad = load("pad.png");
+    CHECK(failures, all_diff(moved, pad) == 0, "the gamepad's left stick up did not walk like W (%d pixels differ)", all_diff(moved, pad));
+    free(pad.rgb);
     CHECK(failures, idle1.width == WIN_W && idle1.height == WIN_H, "window is %dx%d, expected %dx%d", idle1.width, idle1.height, WIN_W, WIN_H);
     CHECK(failures, all_diff(idle1, idle3) == 0, "idling changed %d pixels", all_diff(idle1, idle3));
     CHECK(failures, box_diff(idle3, moved) > 1000, "holding W changed only %d centre pixels", box_diff(idle3, moved));
@@ -408,6 +413,32 @@ static int check_play(void)
     return failures;
 }
 
+/* --ground-truth with a maze-action model: 512x280, the model left, the simulator right. At the seed both
+ * show the same frame; walking moves the simulator's view. */
+static int check_ground_truth(const char *maze_model)
+{
+    int failures = 0;
+    char args[1024];
+    snprintf(args, sizeof args, "--ground-truth --seed world:maze:3");
+    char saved[sizeof subcommand];
+    strcpy(saved, subcommand);
+    snprintf(subcommand, sizeof subcommand, "play --model '%s' --steps 2 --scale 32", maze_model);
+    const char *script = "0 tap H\n0 tap P\n1 screenshot t0.png\n2 tap P\n2 press W\n8 release W\n8 tap P\n9 screenshot t1.png\n10 quit\n";
+    CHECK(failures, run_script("truth", NULL, args, script) == 0, "run failed: %s", read_text(path_in("truth.err")));
+    strcpy(subcommand, saved);
+    image t0 = load("t0.png"), t1 = load("t1.png");
+    CHECK(failures, t0.width == 512 && t0.height == 280, "ground-truth window is %dx%d, expected 512x280", t0.width, t0.height);
+    if (t0.width == 512 && t1.width == 512) {
+        int left_right = 0;
+        for (int y = 60; y < 200; y++)
+            left_right += memcmp(t0.rgb + (y * 512 + 40) * 3, t0.rgb + (y * 512 + 256 + 40) * 3, 176 * 3) != 0;
+        CHECK(failures, left_right == 0, "at the seed, model and ground truth differ on %d rows", left_right);
+        CHECK(failures, differing(t0, t1, 256 + 40, 60, 256 + 216, 200) > 0, "walking forward did not move the ground truth");
+    }
+    free(t0.rgb), free(t1.rgb);
+    return failures;
+}
+
 static bool play_available(void)
 {
     char command[4200], line[256];
@@ -449,6 +480,7 @@ int main(int argc, char **argv)
         }
         snprintf(subcommand, sizeof subcommand, "play --model '%s' --steps 4 --scale 32", argv[3]);
         failures = check_play();
+        if (argc >= 5) failures += check_ground_truth(argv[4]);
     } else {
         failures = check_input_and_determinism() + check_rewind_and_branch() + check_hud_and_panel() + check_recording() +
                    check_bad_bindings() + check_drops_and_failures() + check_voxel();
