@@ -38,6 +38,10 @@ static bool parse_u64(const char *text, unsigned long long *out)
 static int parse(int argc, char **argv, world_options *o)
 {
     o->world = (dfv_world_source_desc){.kind = DFV_WORLD_MAZE, .seed = 1, .size = 64};
+    /* The simulators step a fixed distance per frame: 15 frames a second walks at a natural pace (and keeps
+     * an idle session's history from growing at 60 frames a second). */
+    o->viewer.max_rate = 15;
+    o->viewer.clip_fps = 15;
     for (int i = 1; i < argc;) {
         char err[256];
         int used = dfv_viewer_parse_option(&o->viewer, argc, argv, i, err, sizeof err);

@@ -146,11 +146,16 @@ static void start_generation(dfv_viewer *v)
     if (v->generating_from >= 0 || !v->path_len) return;
     bool at_head = v->position == v->path_len - 1;
     if (!((!v->paused && at_head) || v->resume_from_view || v->step_once)) return;
+    double now = dfv_now_ms();
+    if (!v->scripted && v->desc->max_rate > 0 && now - v->last_request_ms < 1000.0 / v->desc->max_rate) return;
     float action[DFV_TIMELINE_MAX_ACTIONS];
     dfv_viewer_current_action(v, action);
     int parent = dfv_viewer_current_id(v);
     if (!dfv_generator_request(v->gen, parent, action, v->input_changed_ms)) return;
     v->input_changed_ms = 0;
+    /* Keep the average rate on the 60 Hz tick grid: the next slot follows the previous one. */
+    double period = v->desc->max_rate > 0 ? 1000.0 / v->desc->max_rate : 0;
+    v->last_request_ms = period > 0 && now - v->last_request_ms < 2 * period ? v->last_request_ms + period : now;
     v->generating_from = parent;
     v->resume_from_view = false;
     v->step_once = false;

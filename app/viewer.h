@@ -42,6 +42,8 @@ typedef struct {
      * defaults by action name; NULL entries (or a NULL array) keep those. */
     const char *const *action_keys;
     double clip_fps;            /* 0 means 10 */
+    double max_rate;            /* live play generates at most this many frames per second; 0: as fast as the
+                                   source goes (scripted runs ignore it) */
     /* Reseeding from a dropped image or video; NULL: the source cannot (the viewer says so). Runs on the
      * UI thread while no generation is in flight; returns the new seed frame's id or -1 with err. */
     int (*reseed)(void *user, dfv_timeline *tl, const char *path, char *err, int err_len);

@@ -14,7 +14,8 @@ const char dfv_viewer_options_help[] =
     "  --screenshot-every K DIR write what the window shows every K viewer frames to DIR/frame-NNNNNN.png\n"
     "  --bindings FILE          key bindings (default $XDG_CONFIG_HOME/dfview/bindings.ini)\n"
     "  --out-dir DIR            where F9 recordings and F12 screenshots go (default: current directory)\n"
-    "  --fps F                  frame rate of F9 recordings (default 10)\n";
+    "  --fps F                  frame rate of F9 recordings (default 10)\n"
+    "  --rate F                 generate at most F frames per second while playing live\n";
 
 static bool parse_long(const char *text, long lo, long hi, long *out)
 {
@@ -54,12 +55,12 @@ int dfv_viewer_parse_option(dfv_viewer_desc *d, int argc, char **argv, int i, ch
         d->screenshot_dir = argv[i + 2];
         return 3;
     }
-    if (!strcmp(opt, "--fps")) {
+    if (!strcmp(opt, "--fps") || !strcmp(opt, "--rate")) {
         char *end;
         if (need(argc, i, 1, opt, err, err_len)) return -1;
         double fps = strtod(argv[i + 1], &end);
         if (end == argv[i + 1] || *end || !(fps > 0 && fps <= 240)) goto bad;
-        d->clip_fps = fps;
+        *(!strcmp(opt, "--fps") ? &d->clip_fps : &d->max_rate) = fps;
         return 2;
     }
     const char **text_option = !strcmp(opt, "--script")     ? &d->script_path

@@ -50,6 +50,7 @@ typedef struct {
     int position;
     bool paused, resume_from_view, step_once;
     int generating_from; /* -1 when idle */
+    double last_request_ms;
 
     bool show_hud, show_panel, bilinear;
 
