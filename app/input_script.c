@@ -166,7 +166,11 @@ bool dfv_input_script_parse(const char *text, const char *name, dfv_input_script
             ok = parse_line(buffer, line, events, &n, reason, sizeof reason);
         }
         for (int k = 0; ok && k < n; k++) {
-            if (ok && !push_event(out, &capacity, &events[k])) ok = false, snprintf(reason, sizeof reason, "out of memory");
+            if (ok && !push_event(out, &capacity, &events[k])) {
+                free(events[k].path);
+                ok = false;
+                snprintf(reason, sizeof reason, "out of memory");
+            }
         }
         if (!ok) {
             snprintf(err, (size_t)err_len, "%s:%d: %s", name, line, reason);

@@ -41,7 +41,7 @@ void dfv_viewer_current_action(const dfv_viewer *v, float action[DFV_TIMELINE_MA
 
 static void run_control(dfv_viewer *v, dfv_control control, bool shift)
 {
-    int last = v->path_len - 1;
+    int stride = shift ? SCRUB_PAGE : 1;
     switch (control) {
     case DFV_CONTROL_PAUSE:
         v->paused = !v->paused;
@@ -57,10 +57,10 @@ static void run_control(dfv_viewer *v, dfv_control control, bool shift)
         dfv_viewer_notice(v, "back to the seed");
         break;
     case DFV_CONTROL_SCRUB_BACK:
-        dfv_viewer_set_position(v, v->position - (shift ? SCRUB_PAGE : 1));
+        dfv_viewer_set_position(v, v->position - stride);
         break;
     case DFV_CONTROL_SCRUB_FORWARD:
-        dfv_viewer_set_position(v, v->position + (shift ? SCRUB_PAGE : 1) > last ? last : v->position + (shift ? SCRUB_PAGE : 1));
+        dfv_viewer_set_position(v, v->position + stride); /* clamped to the branch's head */
         break;
     case DFV_CONTROL_BRANCH_PREV: dfv_viewer_switch_branch(v, -1); break;
     case DFV_CONTROL_BRANCH_NEXT: dfv_viewer_switch_branch(v, +1); break;
