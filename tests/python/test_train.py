@@ -289,6 +289,29 @@ class TrainerTests(unittest.TestCase):
         self.assertTrue(math.isfinite(prov["final_loss"]) and prov["wall_seconds"] > 0)
         self.assertIn("CPU", prov["hardware"])
 
+    def test_export_runs_in_dfview_like_the_python_network(self):
+        dfview = os.path.join(ROOT, "build", "dfview")
+        if not os.access(dfview, os.X_OK):
+            self.skipTest("build/dfview not built")
+        path = os.path.join(self.straight, "tiny.safetensors")
+        model, _ = model_file.load_model(path)
+        rng = np.random.default_rng(1)
+        x = rng.standard_normal((4, 2, 3, 16, 16)).astype(np.float32)            # (T, B, C, H, W)
+        t = np.array([[14, 14], [14, 300], [500, 999], [999, 0]], dtype=np.int64)
+        a = np.eye(5, dtype=np.float32)[rng.integers(0, 5, (4, 2))]
+        files = {n: os.path.join(self.tmp.name, f"fwd_{n}.npy") for n in ("x", "t", "a", "v")}
+        np.save(files["x"], x), np.save(files["t"], t), np.save(files["a"], a)
+        result = subprocess.run([dfview, "forward", "--model", path, "--input", files["x"], "--timesteps",
+                                 files["t"], "--actions", files["a"], "--output", files["v"]],
+                                capture_output=True, text=True, timeout=300)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with torch.no_grad():
+            want = model(torch.from_numpy(x).transpose(0, 1), torch.from_numpy(t).T,
+                         torch.from_numpy(a).transpose(0, 1)).transpose(0, 1).numpy()
+        got = np.load(files["v"])
+        self.assertEqual(got.shape, want.shape)
+        self.assertLess(float(np.abs(got - want).max()), 1e-3)
+
     def test_rollout_png_is_written(self):
         with open(os.path.join(self.straight, "rollout.png"), "rb") as f:
             blob = f.read()
