@@ -14,7 +14,7 @@
 #include "viewer_state.h"
 
 /* Notices last a number of UI frames rather than seconds, so scripted runs draw the same pictures. */
-enum { UI_FRAME_MS = 16, NOTICE_FRAMES = 240 };
+enum { UI_FRAME_MS = 16, NOTICE_FRAMES = 240, IDLE_REDRAW_MS = 250 };
 
 void dfv_viewer_notice(dfv_viewer *v, const char *fmt, ...)
 {
@@ -23,6 +23,7 @@ void dfv_viewer_notice(dfv_viewer *v, const char *fmt, ...)
     vsnprintf(v->notice, sizeof v->notice, fmt, args);
     va_end(args);
     v->notice_until_tick = v->tick + NOTICE_FRAMES;
+    v->dirty = true;
     fprintf(stderr, "dfview: %s\n", v->notice);
 }
 
@@ -301,7 +302,11 @@ static bool run_tick(dfv_viewer *v, char *err, int err_len)
 {
     if (v->scripted) dfv_viewer_push_script_events(v);
     SDL_Event event;
-    while (SDL_PollEvent(&event)) dfv_viewer_handle_event(v, &event);
+    while (SDL_PollEvent(&event)) {
+        dfv_viewer_handle_event(v, &event);
+        v->dirty = true;
+    }
+    long position_before = v->position, path_before = v->path_len;
     collect_generation(v, false);
     apply_knobs(v);
     if (!v->quit) start_generation(v);
@@ -309,7 +314,14 @@ static bool run_tick(dfv_viewer *v, char *err, int err_len)
     if (v->scripted) collect_generation(v, true);
     dfv_viewer_refresh_path(v);
     request_periodic_screenshot(v);
-    if (!present(v, err, err_len)) return false;
+    double now = dfv_now_ms();
+    bool changed = v->dirty || v->position != position_before || v->path_len != path_before || v->shot_count ||
+                   v->tick == v->notice_until_tick;
+    if (v->scripted || changed || now - v->last_draw_ms >= IDLE_REDRAW_MS) {
+        if (!present(v, err, err_len)) return false;
+        v->dirty = false;
+        v->last_draw_ms = now;
+    }
     v->tick++;
     if (v->desc->exit_after > 0 && v->tick >= v->desc->exit_after) v->quit = true;
     return true;

@@ -78,6 +78,10 @@ typedef struct {
     size_t readback_size;
     long tick;
     bool quit;
+    /* Live play redraws only when something changed (or to refresh the HUD's figures now and then), so a
+     * model generating on the CPU keeps the cores. */
+    bool dirty;
+    double last_draw_ms;
 } dfv_viewer;
 
 /* viewer.c */

@@ -90,12 +90,6 @@ void dfv_canvas_line(dfv_canvas *canvas, int x0, int y0, int x1, int y1, uint32_
     }
 }
 
-static uint32_t rgb_at(const uint8_t *rgb, int width, int x, int y)
-{
-    const uint8_t *p = rgb + ((size_t)y * width + x) * 3;
-    return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
 /* Bilinear sample at source coordinates (sx, sy) in pixel-centre space, edges clamped. */
 static uint32_t sample_bilinear(const uint8_t *rgb, int width, int height, float sx, float sy)
 {
@@ -117,21 +111,38 @@ static uint32_t sample_bilinear(const uint8_t *rgb, int width, int height, float
     return out;
 }
 
+/* Nearest: each destination column's source byte offset is computed once per blit, not per pixel. */
+static void blit_nearest(dfv_canvas *canvas, dfv_rect dst, dfv_rect r, const uint8_t *rgb, int width, int height)
+{
+    int *column = malloc((size_t)r.w * sizeof *column);
+    if (!column) return;
+    for (int x = 0; x < r.w; x++) column[x] = (int)((int64_t)(r.x + x - dst.x) * width / dst.w) * 3;
+    for (int y = r.y; y < r.y + r.h; y++) {
+        uint32_t *row = canvas->pixels + (size_t)y * canvas->width + r.x;
+        const uint8_t *src = rgb + (size_t)((int64_t)(y - dst.y) * height / dst.h) * width * 3;
+        for (int x = 0; x < r.w; x++) {
+            const uint8_t *p = src + column[x];
+            row[x] = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+        }
+    }
+    free(column);
+}
+
 void dfv_canvas_blit_rgb(dfv_canvas *canvas, dfv_rect dst, const uint8_t *rgb, int width, int height, bool bilinear)
 {
     if (dst.w <= 0 || dst.h <= 0 || width <= 0 || height <= 0) return;
     dfv_rect r = clip(canvas, dst);
+    if (r.w <= 0 || r.h <= 0) return;
+    if (!bilinear) {
+        blit_nearest(canvas, dst, r, rgb, width, height);
+        return;
+    }
     for (int y = r.y; y < r.y + r.h; y++) {
         uint32_t *row = canvas->pixels + (size_t)y * canvas->width;
-        int sy = (int)((int64_t)(y - dst.y) * height / dst.h);
         float fy = ((float)(y - dst.y) + 0.5f) * height / dst.h - 0.5f;
         for (int x = r.x; x < r.x + r.w; x++) {
-            if (bilinear) {
-                float fx = ((float)(x - dst.x) + 0.5f) * width / dst.w - 0.5f;
-                row[x] = sample_bilinear(rgb, width, height, fx, fy);
-            } else {
-                row[x] = rgb_at(rgb, width, (int)((int64_t)(x - dst.x) * width / dst.w), sy);
-            }
+            float fx = ((float)(x - dst.x) + 0.5f) * width / dst.w - 0.5f;
+            row[x] = sample_bilinear(rgb, width, height, fx, fy);
         }
     }
 }
