@@ -62,8 +62,9 @@ int main(void)
     dfv_viewer_status status = dfv_viewer_run(&desc, summary, sizeof summary, err, sizeof err);
     double elapsed = dfv_now_ms() - start;
     CHECK(failures, status == DFV_VIEWER_OK, "viewer failed: %s", err);
-    /* 60 UI frames at 60 Hz take about a second; blocking on each 200 ms frame would take 12 s. */
-    CHECK(failures, elapsed < 4000, "%d UI frames took %.0f ms: the window waited for generation", UI_FRAMES, elapsed);
+    /* 60 UI frames at 60 Hz take about a second; blocking on each 200 ms frame would take 12 s (the bound
+     * leaves room for a loaded machine). */
+    CHECK(failures, elapsed < 8000, "%d UI frames took %.0f ms: the window waited for generation", UI_FRAMES, elapsed);
     CHECK(failures, s.steps >= 3 && s.steps <= UI_FRAMES * 16 / STEP_MS + 3,
           "%d frames generated in %.0f ms at %d ms each", s.steps, elapsed, STEP_MS);
     printf("%d UI frames in %.0f ms with %d frames generated (%s)\n", UI_FRAMES, elapsed, s.steps, summary);
