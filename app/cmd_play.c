@@ -128,7 +128,13 @@ static bool play_adjust(void *user, dfv_knob knob, int direction, char *status, 
     case DFV_KNOB_STEPS: s.steps = ladder_move(s.steps, direction); break;
     case DFV_KNOB_STABILIZATION: s.stabilization_level = ladder_move(s.stabilization_level, direction); break;
     case DFV_KNOB_SCHEDULE: next_schedule(&s.schedule); break;
-    case DFV_KNOB_WINDOW: s.window += direction; break;
+    case DFV_KNOB_WINDOW: {
+        /* Clamped to 2..the model's window: one frame of context at least. */
+        int model_window = dfv_session_config(p->session)->diffusion.window;
+        s.window += direction;
+        s.window = s.window < 2 ? 2 : s.window > model_window ? model_window : s.window;
+        break;
+    }
     case DFV_KNOB_RNG_SEED: s.seed = s.seed * 6364136223846793005ull + 1442695040888963407ull; break;
     case DFV_KNOB_COUNT: break;
     }
