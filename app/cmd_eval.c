@@ -271,17 +271,10 @@ static int evaluate(const eval_args *a, eval_run *r)
                               .device = r->session ? dfv_session_device_name(r->session) : NULL,
                               .first_seed = a->first_seed,
                               .steps = r->session ? dfv_session_settings(r->session)->steps : 0};
-    sigemptyset(&r->stop_signals);
-    sigaddset(&r->stop_signals, SIGINT);
-    sigaddset(&r->stop_signals, SIGTERM);
-    sigset_t old;
-    /* Blocked and polled between frames, so Ctrl-C still leaves results for the finished episodes. */
-    pthread_sigmask(SIG_BLOCK, &r->stop_signals, &old);
     r->t0 = now_s();
     r->frames_total = (int64_t)a->episodes * a->frames;
     int rc = run_episodes(r, eval);
     info.seconds = now_s() - r->t0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     info.interrupted = rc == 1;
     if (rc == 1) fprintf(stderr, "dfview eval: stopped; scoring the %d finished episode(s)\n", dfv_eval_episodes(eval));
     if (rc >= 0 && dfv_eval_episodes(eval) > 0 && write_results(a, eval, &info)) rc = -1;
@@ -300,15 +293,26 @@ int dfv_cmd_eval(int argc, char **argv)
         return 2;
     }
     r.world_actions = dfv_world_action_count(r.kind);
+    /* Blocked before the device opens, so the driver's worker threads inherit the mask and the signal
+     * waits to be polled between frames: Ctrl-C still leaves results for the finished episodes. */
+    sigemptyset(&r.stop_signals);
+    sigaddset(&r.stop_signals, SIGINT);
+    sigaddset(&r.stop_signals, SIGTERM);
+    sigset_t old;
+    pthread_sigmask(SIG_BLOCK, &r.stop_signals, &old);
+    int rc;
     if (a.oracle) {
         r.size = a.oracle_size, r.context = a.oracle_context, r.window = a.oracle_context + 1;
-        return evaluate(&a, &r);
+        rc = evaluate(&a, &r);
+    } else if (dfv_session_open("eval", &a.session, &r.session)) {
+        rc = 1;
+    } else {
+        r.size = dfv_session_resolution(r.session);
+        r.context = dfv_session_context_frames(r.session);
+        r.window = dfv_session_settings(r.session)->window;
+        rc = map_actions(&r) ? 2 : evaluate(&a, &r);
+        dfv_session_close(r.session);
     }
-    if (dfv_session_open("eval", &a.session, &r.session)) return 1;
-    r.size = dfv_session_resolution(r.session);
-    r.context = dfv_session_context_frames(r.session);
-    r.window = dfv_session_settings(r.session)->window;
-    int rc = map_actions(&r) ? 2 : evaluate(&a, &r);
-    dfv_session_close(r.session);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
 }
