@@ -6,6 +6,16 @@
  * 3x slower) and keeps 32 floats live on GPUs. Spec constants 1 and 2 of the shader. */
 enum { dfv_conv2d_block_c = 4, dfv_conv2d_block_p = 8, dfv_conv2d_max_kernel = 7, dfv_conv2d_max_stride = 4 };
 
+/* The CPU path of the shader (see shaders/conv2d.comp) suits lavapipe: subgroups of 8 lanes. Its blocks,
+ * measured on lavapipe at DMLab shapes (GFLOP/s of CPU time, 2 cores): 3x3 stride 1 runs best at 8
+ * channels x 4 pixels (20-31; 16 x 2: 15-25; 8 x 6 spills: 17), the rest at 16 x 2. Beyond about 40
+ * accumulators NIR stops unrolling and everything goes through scratch memory (3 GFLOP/s). */
+static bool dfv_conv2d_cpu_path(const dfv_device_caps *caps)
+{
+    return caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU && caps->subgroup_size == 8;
+}
+
+
 typedef struct {
     int32_t frames, in_c, in_h, in_w;
     int32_t out_c, out_h, out_w;
@@ -51,19 +61,23 @@ dfv_status dfv_op_conv2d(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor
     int k = weight.h;
     dfv_conv2d_push push = {in.t, in.c, in.h, in.w, out.c, out.h, out.w, pad, bias != NULL};
     bool pointwise = k == 1 && stride == 1 && pad == 0;
+    const dfv_device_caps *caps = dfv_ctx_caps(ctx);
+    bool cpu = dfv_conv2d_cpu_path(caps);
+    bool row_reuse = k > 1 && stride == 1 && k <= 3;
+    uint32_t block_c = !cpu ? dfv_conv2d_block_c : row_reuse ? 8 : 16;
+    uint32_t block_p = !cpu ? dfv_conv2d_block_p : row_reuse ? 4 : 2;
     /* Work units: flattened pixel blocks (pointwise) or row segments of block_p pixels (spatial). */
-    size_t units = pointwise ? ((size_t)out.t * out.h * out.w + dfv_conv2d_block_p - 1) / dfv_conv2d_block_p
-                             : (size_t)out.t * out.h * ((out.w + dfv_conv2d_block_p - 1) / dfv_conv2d_block_p);
+    size_t units = pointwise ? ((size_t)out.t * out.h * out.w + block_p - 1) / block_p
+                             : (size_t)out.t * out.h * ((out.w + block_p - 1) / block_p);
     /* Small activations: narrower workgroups keep lanes busy (measured: 384 ch at 8x8 ran 20% faster). */
     uint32_t local = dfv_op_workgroup_size(ctx, units >= 4096 ? 64 : 32);
-    uint32_t spec[5] = {local, dfv_conv2d_block_c, dfv_conv2d_block_p, (uint32_t)k, (uint32_t)stride};
-    size_t gx = (units + local - 1) / local, gy = ((size_t)out.c + dfv_conv2d_block_c - 1) / dfv_conv2d_block_c;
-    const dfv_device_caps *caps = dfv_ctx_caps(ctx);
+    uint32_t spec[6] = {local, block_c, block_p, (uint32_t)k, (uint32_t)stride, cpu};
+    size_t gx = (units + local - 1) / local, gy = ((size_t)out.c + block_c - 1) / block_c;
     if (gx > caps->max_workgroup_count[0] || gy > caps->max_workgroup_count[1])
         return dfv_op_fail(seq, DFV_ERR_UNSUPPORTED, "conv2d: %zux%zu workgroups exceed the device limit", gx, gy);
     dfv_shader shader = DFV_OP_SHADER_FOR(conv2d, out.dtype, 4, sizeof push);
     dfv_pipeline *pipe;
-    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 5, &pipe)))
+    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 6, &pipe)))
         return s;
     /* Without a bias the weight stands in for binding 2; the shader never reads it (has_bias = 0). */
     dfv_binding bindings[4] = {dfv_bind_in(in), dfv_bind_in(weight), dfv_bind_in(bias ? *bias : weight),

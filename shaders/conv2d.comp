@@ -10,6 +10,7 @@
 // STRIDE are specialised so that the segment stays in registers.
 // Pointwise (KSIZE 1, STRIDE 1, pad 0): a plain GEMM over the flattened pixels, no bounds checks.
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_shuffle : require
 #include "dfv_storage.glsl"
 // Arrays sized by specialisation constants stay local: passed as function arguments they came out
 // wrong on lavapipe (only element 0 survived).
@@ -19,6 +20,9 @@ layout(constant_id = 1) const int BLOCK_C = 4;   // output channels per invocati
 layout(constant_id = 2) const int BLOCK_P = 8;   // output pixels per invocation
 layout(constant_id = 3) const int KSIZE = 3;
 layout(constant_id = 4) const int STRIDE = 1;
+// 1: the CPU (lavapipe) path below; BLOCK_C is then a multiple of the subgroup size, 8.
+layout(constant_id = 5) const int CPU_PATH = 0;
+const int CPU_WVEC = (BLOCK_C + 7) / 8; // weight vectors per lane on the CPU path
 
 const int SEGMENT = (BLOCK_P - 1) * STRIDE + KSIZE;
 
@@ -58,7 +62,8 @@ void pointwise(int c0) {
     int w_row[BLOCK_C];
     for (int i = 0; i < BLOCK_C; ++i) w_row[i] = weight_row(i, c0, pc.in_c);
     float acc[BLOCK_C * BLOCK_P];
-    for (int a = 0; a < BLOCK_C * BLOCK_P; ++a) acc[a] = 0.0;
+    for (int i = 0; i < BLOCK_C; ++i)
+        for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] = 0.0; // nested: NIR unrolls loops of <= 32 trips only
     for (int ci = 0; ci < pc.in_c; ++ci) {
         float x[BLOCK_P];
         for (int j = 0; j < BLOCK_P; ++j) x[j] = float(in_data[in_off[j] + ci * hw]);
@@ -92,7 +97,8 @@ void spatial(int c0) {
     int w_row[BLOCK_C];
     for (int i = 0; i < BLOCK_C; ++i) w_row[i] = weight_row(i, c0, reduce_len);
     float acc[BLOCK_C * BLOCK_P];
-    for (int a = 0; a < BLOCK_C * BLOCK_P; ++a) acc[a] = 0.0;
+    for (int i = 0; i < BLOCK_C; ++i)
+        for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] = 0.0; // nested: NIR unrolls loops of <= 32 trips only
 
     for (int ci = 0; ci < pc.in_c; ++ci) {
         for (int ky = 0; ky < KSIZE; ++ky) {
@@ -130,9 +136,117 @@ void spatial(int c0) {
     }
 }
 
+// CPU path (lavapipe). llvmpipe runs the lanes of a subgroup as one SIMD vector, but every storage-buffer
+// load is a loop over the lanes with a bounds check per element, so what costs is the number of
+// (lane, element) loads, not the number of load instructions. Uniform loads (the weights every lane
+// needs) are the worst case: 8 element loads for one value. Here lane l loads the weights of output
+// channel c0 + l only, and the others get them by a subgroup shuffle (register moves): one element load
+// per weight instead of eight. The inputs stay per lane, reused across kx from a row segment.
+void pointwise_cpu(int c0) {
+    const int hw = pc.in_h * pc.in_w;
+    const int pixel_count = pc.frames * hw;
+    const int p0 = int(gl_GlobalInvocationID.x) * BLOCK_P;
+    const int lane = int(gl_SubgroupInvocationID);
+    int in_off[BLOCK_P], out_off[BLOCK_P];
+    bool valid[BLOCK_P];
+    for (int j = 0; j < BLOCK_P; ++j) {
+        int p = min(p0 + j, pixel_count - 1);
+        int t = p / hw;
+        in_off[j] = t * pc.in_c * hw + (p - t * hw);
+        out_off[j] = t * pc.out_c * hw + (p - t * hw);
+        valid[j] = p0 + j < pixel_count;
+    }
+    int my_row[CPU_WVEC];
+    for (int v = 0; v < CPU_WVEC; ++v) my_row[v] = weight_row(lane + 8 * v, c0, pc.in_c);
+    float acc[BLOCK_C * BLOCK_P];
+    for (int i = 0; i < BLOCK_C; ++i)
+        for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] = 0.0; // nested: NIR unrolls loops of <= 32 trips only
+    for (int ci = 0; ci < pc.in_c; ++ci) {
+        float x[BLOCK_P];
+        for (int j = 0; j < BLOCK_P; ++j) x[j] = float(in_data[in_off[j] + ci * hw]);
+        float my_w[CPU_WVEC];
+        for (int v = 0; v < CPU_WVEC; ++v) my_w[v] = float(weight[my_row[v] + ci]);
+        for (int i = 0; i < BLOCK_C; ++i) {
+            float w = subgroupShuffle(my_w[i >> 3], i & 7);
+            for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] += w * x[j];
+        }
+    }
+    for (int i = 0; i < BLOCK_C; ++i) {
+        if (c0 + i >= pc.out_c) break;
+        for (int j = 0; j < BLOCK_P; ++j) {
+            if (valid[j]) store_output(c0 + i, out_off[j], acc[i * BLOCK_P + j]);
+        }
+    }
+}
+
+void spatial_cpu(int c0) {
+    const int in_hw = pc.in_h * pc.in_w;
+    const int x_blocks = (pc.out_w + BLOCK_P - 1) / BLOCK_P;
+    const int segments = pc.frames * pc.out_h * x_blocks;
+    const int seg = min(int(gl_GlobalInvocationID.x), segments - 1);
+    const int xb = seg % x_blocks;
+    const int row = seg / x_blocks;
+    const int t = row / pc.out_h;
+    const int oy = row - t * pc.out_h;
+    const int ox0 = xb * BLOCK_P;
+    const int iy0 = oy * STRIDE - pc.pad, ix0 = ox0 * STRIDE - pc.pad;
+    const int in_frame = t * pc.in_c * in_hw;
+    const int reduce_len = pc.in_c * KSIZE * KSIZE;
+    const int lane = int(gl_SubgroupInvocationID);
+    int my_row[CPU_WVEC];
+    for (int v = 0; v < CPU_WVEC; ++v) my_row[v] = weight_row(lane + 8 * v, c0, reduce_len);
+
+    float acc[BLOCK_C * BLOCK_P];
+    for (int i = 0; i < BLOCK_C; ++i)
+        for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] = 0.0; // nested: NIR unrolls loops of <= 32 trips only
+
+    for (int ci = 0; ci < pc.in_c; ++ci) {
+        for (int ky = 0; ky < KSIZE; ++ky) {
+            const int iy = iy0 + ky;
+            const bool row_inside = uint(iy) < uint(pc.in_h);
+            const int row_off = in_frame + ci * in_hw + iy * pc.in_w;
+            float x[SEGMENT];
+            for (int m = 0; m < SEGMENT; ++m) {
+                int ix = ix0 + m;
+                bool inside = row_inside && uint(ix) < uint(pc.in_w);
+                x[m] = inside ? float(in_data[inside ? row_off + ix : 0]) : 0.0;
+            }
+            const int kk = (ci * KSIZE + ky) * KSIZE;
+            for (int kx = 0; kx < KSIZE; ++kx) {
+                float my_w[CPU_WVEC];
+                for (int v = 0; v < CPU_WVEC; ++v) my_w[v] = float(weight[my_row[v] + kk + kx]);
+                for (int i = 0; i < BLOCK_C; ++i) {
+                    float w = subgroupShuffle(my_w[i >> 3], i & 7);
+                    for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] += w * x[j * STRIDE + kx];
+                }
+            }
+        }
+    }
+
+    const int out_hw = pc.out_h * pc.out_w;
+    int out_off[BLOCK_P];
+    bool valid[BLOCK_P];
+    for (int j = 0; j < BLOCK_P; ++j) {
+        out_off[j] = t * pc.out_c * out_hw + oy * pc.out_w + ox0 + j;
+        valid[j] = int(gl_GlobalInvocationID.x) < segments && ox0 + j < pc.out_w;
+    }
+    for (int i = 0; i < BLOCK_C; ++i) {
+        if (c0 + i >= pc.out_c) break;
+        for (int j = 0; j < BLOCK_P; ++j) {
+            if (valid[j]) store_output(c0 + i, out_off[j], acc[i * BLOCK_P + j]);
+        }
+    }
+}
+
 void main() {
     const int c0 = int(gl_WorkGroupID.y) * BLOCK_C;
-    if (KSIZE == 1 && STRIDE == 1 && pc.pad == 0) {
+    if (CPU_PATH != 0) {
+        if (KSIZE == 1 && STRIDE == 1 && pc.pad == 0) {
+            pointwise_cpu(c0);
+        } else {
+            spatial_cpu(c0);
+        }
+    } else if (KSIZE == 1 && STRIDE == 1 && pc.pad == 0) {
         pointwise(c0);
     } else {
         spatial(c0);
