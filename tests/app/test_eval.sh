@@ -73,6 +73,29 @@ assert s["model"].endswith("tiny.safetensors")
 PY
 grep -q "frames 1-6" "$work/model.txt" || fail "no end-statistics line: $(cat "$work/model.txt")"
 grep -q "episode 1/1" "$work/model.err" || fail "no progress on stderr"
+# Same model, seeds and settings: the same figures, bit for bit.
+"$dfview" eval --model "$work/tiny.safetensors" --episodes 1 --frames 6 --steps 2 --out "$work/again" --quiet \
+  >/dev/null || fail "second eval failed"
+cmp -s "$work/model/eval.csv" "$work/again/eval.csv" || fail "two identical evals differ: $(diff "$work/model/eval.csv" "$work/again/eval.csv")"
+
+# SIGTERM between frames: exit 1, and the episodes that finished are scored and written.
+"$dfview" eval --model "$work/tiny.safetensors" --episodes 200 --frames 4 --steps 1 --out "$work/stopped" \
+  >"$work/stopped.txt" 2>"$work/stopped.err" &
+pid=$!
+tries=0
+until grep -q "episode 3/200" "$work/stopped.err" 2>/dev/null; do
+  tries=$((tries + 1)); [ $tries -lt 600 ] || { kill $pid; fail "eval never reached episode 3"; }
+  sleep 0.1
+done
+kill -TERM $pid; wait $pid; rc=$?
+[ "$rc" = 1 ] || fail "stopped eval exited $rc, want 1"
+"$python" - "$work/stopped" <<'PY' || fail "stopped eval did not keep its finished episodes"
+import csv, json, sys
+s = json.load(open(f"{sys.argv[1]}/summary.json"))
+assert s["interrupted"] is True and 2 <= s["episodes"] < 200, s
+rows = list(csv.DictReader(open(f"{sys.argv[1]}/eval.csv")))
+assert len(rows) == 4 and all(int(r["episodes"]) == s["episodes"] for r in rows), rows
+PY
 
 # Bad command lines: one line on stderr, exit 2.
 expect_usage_error() {
