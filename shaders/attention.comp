@@ -10,6 +10,10 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int DIM_HEAD = 32; // specialised so q and the accumulator stay in registers
 layout(constant_id = 2) const int KEY_BLOCK = 8;
+// 1 (temporal only): one invocation answers QUERY_BLOCK consecutive queries of its pixel, see
+// attend_query_block().
+layout(constant_id = 3) const int QUERY_BLOCK = 1;
+layout(constant_id = 4) const int BLOCKED = 0;
 
 layout(std430, binding = 0) readonly buffer QBuf { dfv_src_t q_src[]; };
 layout(std430, binding = 1) readonly buffer KVBuf { dfv_src_t kv_src[]; };
@@ -29,7 +33,7 @@ const float NEG_BIG = -1e30; // finite stand-in for -inf: exp() of it is 0 witho
 // Interleaved rotary frequency of pair i: 10000^(-2i/DIM_HEAD).
 float rotary_theta(int i) { return exp2(-float(2 * i) / float(DIM_HEAD) * log2(10000.0)); }
 
-void main() {
+void attend_one_query() {
     const int lane_index = int(gl_GlobalInvocationID.x);
     const int seq = pc.lanes_are_sequences != 0 ? lane_index : int(gl_WorkGroupID.y);
     const int qi = pc.lanes_are_sequences != 0 ? int(gl_WorkGroupID.y) : lane_index;
@@ -104,4 +108,104 @@ void main() {
     const float inv_sum = 1.0 / running_sum;
     const int out_base = seq * pc.out_seq_stride + qi * pc.out_tok_stride + head * DIM_HEAD * pc.chan_stride;
     for (int d = 0; d < DIM_HEAD; ++d) out_data[out_base + d * pc.chan_stride] = dfv_dst_t(acc[d] * inv_sum);
+}
+
+// Temporal attention for CPUs (lavapipe): there every storage-buffer element a lane loads costs far more
+// than arithmetic, and attend_one_query() reloads every key and value once per query. Here one
+// invocation holds QUERY_BLOCK queries of one pixel and streams each key and value once for all of them
+// (plain online softmax, one key at a time). Keys are rotated by their own position (a cos/sin pair
+// stepped once per key) instead of stepping every query back.
+void attend_query_block() {
+    const int seq = int(gl_GlobalInvocationID.x); // a pixel
+    const int q0 = int(gl_WorkGroupID.y) * QUERY_BLOCK;
+    const int head = int(gl_WorkGroupID.z);
+    if (seq >= pc.seq_count) return;
+
+    const int kv_seq = seq * pc.kv_seq_stride;
+    const int k_head = (pc.k_c0 + head * DIM_HEAD) * pc.chan_stride;
+    const int v_head = (pc.v_c0 + head * DIM_HEAD) * pc.chan_stride;
+
+    float q[QUERY_BLOCK * DIM_HEAD], acc[QUERY_BLOCK * DIM_HEAD];
+    float running_max[QUERY_BLOCK], running_sum[QUERY_BLOCK];
+    int key_end[QUERY_BLOCK];
+    int last_key = 0;
+    for (int i = 0; i < QUERY_BLOCK; ++i) {
+        const int qi = min(q0 + i, pc.q_count - 1); // queries past the end repeat the last, never stored
+        const int q_base = seq * pc.q_seq_stride + qi * pc.q_tok_stride + (pc.q_c0 + head * DIM_HEAD) * pc.chan_stride;
+        for (int d = 0; d < DIM_HEAD; ++d) q[i * DIM_HEAD + d] = float(q_src[q_base + d * pc.chan_stride]);
+        if (pc.rotary != 0) {
+            const float pos = float(pc.q_pos0 + qi);
+            for (int r = 0; r < DIM_HEAD / 2; ++r) {
+                float angle = pos * rotary_theta(r), c = cos(angle), s = sin(angle);
+                float a = q[i * DIM_HEAD + 2 * r], b = q[i * DIM_HEAD + 2 * r + 1];
+                q[i * DIM_HEAD + 2 * r] = a * c - b * s;
+                q[i * DIM_HEAD + 2 * r + 1] = b * c + a * s;
+            }
+        }
+        for (int d = 0; d < DIM_HEAD; ++d) {
+            q[i * DIM_HEAD + d] *= pc.scale;
+            acc[i * DIM_HEAD + d] = 0.0;
+        }
+        running_max[i] = NEG_BIG;
+        running_sum[i] = 0.0;
+        key_end[i] = pc.causal != 0 ? min(pc.k_count, pc.q_pos0 + qi + 1) : pc.k_count;
+        last_key = max(last_key, key_end[i]);
+    }
+
+    // Rotation of key j: angle j * theta_r, kept as cos/sin and stepped by theta_r per key.
+    float key_cos[DIM_HEAD / 2 + 1], key_sin[DIM_HEAD / 2 + 1], step_cos[DIM_HEAD / 2 + 1], step_sin[DIM_HEAD / 2 + 1];
+    for (int r = 0; r < DIM_HEAD / 2; ++r) {
+        float theta = rotary_theta(r);
+        key_cos[r] = 1.0;
+        key_sin[r] = 0.0;
+        step_cos[r] = cos(theta);
+        step_sin[r] = sin(theta);
+    }
+
+    for (int j = 0; j < last_key; ++j) {
+        const int k_off = kv_seq + j * pc.kv_tok_stride + k_head;
+        const int v_off = kv_seq + j * pc.kv_tok_stride + v_head;
+        float k[DIM_HEAD], v[DIM_HEAD];
+        for (int d = 0; d < DIM_HEAD; ++d) {
+            k[d] = float(kv_src[k_off + d * pc.chan_stride]);
+            v[d] = float(kv_src[v_off + d * pc.chan_stride]);
+        }
+        if (pc.rotary != 0) {
+            for (int r = 0; r < DIM_HEAD / 2; ++r) {
+                float a = k[2 * r], b = k[2 * r + 1], c = key_cos[r], s = key_sin[r];
+                k[2 * r] = a * c - b * s;
+                k[2 * r + 1] = b * c + a * s;
+                key_cos[r] = c * step_cos[r] - s * step_sin[r];
+                key_sin[r] = s * step_cos[r] + c * step_sin[r];
+            }
+        }
+        for (int i = 0; i < QUERY_BLOCK; ++i) {
+            float dot_qk = 0.0;
+            for (int d = 0; d < DIM_HEAD; ++d) dot_qk += q[i * DIM_HEAD + d] * k[d];
+            const bool visible = j < key_end[i];
+            const float new_max = visible ? max(running_max[i], dot_qk) : running_max[i];
+            const float correction = exp(running_max[i] - new_max);
+            const float p = visible ? exp(dot_qk - new_max) : 0.0;
+            running_sum[i] = running_sum[i] * correction + p;
+            for (int d = 0; d < DIM_HEAD; ++d) acc[i * DIM_HEAD + d] = acc[i * DIM_HEAD + d] * correction + p * v[d];
+            running_max[i] = new_max;
+        }
+    }
+
+    for (int i = 0; i < QUERY_BLOCK; ++i) {
+        const int qi = q0 + i;
+        if (qi >= pc.q_count) break;
+        const float inv_sum = 1.0 / running_sum[i];
+        const int out_base = seq * pc.out_seq_stride + qi * pc.out_tok_stride + head * DIM_HEAD * pc.chan_stride;
+        for (int d = 0; d < DIM_HEAD; ++d)
+            out_data[out_base + d * pc.chan_stride] = dfv_dst_t(acc[i * DIM_HEAD + d] * inv_sum);
+    }
+}
+
+void main() {
+    if (BLOCKED != 0) {
+        attend_query_block();
+    } else {
+        attend_one_query();
+    }
 }
