@@ -22,7 +22,7 @@ typedef enum { ORACLE_NONE = 0, ORACLE_TRUTH, ORACLE_STILL } oracle_mode;
 
 typedef struct {
     dfv_session_desc session;
-    const char *world, *out;
+    const char *world, *out, *replot;
     int episodes, frames;
     uint64_t first_seed;
     oracle_mode oracle;
@@ -54,6 +54,7 @@ static void print_usage(FILE *out)
             "  --frames N           generated frames per episode, after the model's context frames (default 300)\n"
             "  --first-seed S       first world seed (default 0; the bundled models train on seeds >= 1000000)\n"
             "  --out DIR            where the results go (created if missing)\n"
+            "  --replot DIR         only redraw DIR/eval.png from DIR/eval.csv (e.g. after a run in dfview-engine)\n"
             "  --quiet              no progress on stderr\n%s",
             dfv_session_options_help());
 }
@@ -83,6 +84,7 @@ static int parse_value(eval_args *a, const char *o, const char *v)
     long long n;
     if (!strcmp(o, "--world")) a->world = v;
     else if (!strcmp(o, "--out")) a->out = v;
+    else if (!strcmp(o, "--replot")) a->replot = v;
     else if (!strcmp(o, "--episodes")) return parse_count(o, v, 1, 1000000, &n) ? -1 : (a->episodes = (int)n, 0);
     else if (!strcmp(o, "--frames")) return parse_count(o, v, 1, 1000000, &n) ? -1 : (a->frames = (int)n, 0);
     else if (!strcmp(o, "--first-seed")) return parse_count(o, v, 0, (long long)1 << 62, &n) ? -1 : (a->first_seed = (uint64_t)n, 0);
@@ -119,6 +121,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
         if (i + 1 >= argc) return fprintf(stderr, "dfview eval: %s needs a value (see --help)\n", o), -1;
         if (parse_value(a, o, argv[++i])) return -1;
     }
+    if (a->replot) return 0;
     if (!a->out) return fprintf(stderr, "dfview eval: --out DIR is required (see --help)\n"), -1;
     if (a->session.seed)
         return fprintf(stderr, "dfview eval: --seed does not apply: episodes are seeded from the world (--first-seed)\n"), -1;
@@ -250,12 +253,34 @@ static int write_results(const eval_args *a, const dfv_eval *eval, const dfv_eva
     snprintf(csv, sizeof csv, "%s/eval.csv", a->out);
     snprintf(png, sizeof png, "%s/eval.png", a->out);
     snprintf(json, sizeof json, "%s/summary.json", a->out);
-    if (dfv_eval_write_csv(eval, csv, err, sizeof err) || dfv_eval_plot_write(eval, png, err, sizeof err) ||
-        dfv_eval_write_json(&summary, info, json, err, sizeof err))
+    /* The figures first: a build without a PNG encoder (dfview-engine) still leaves them, and
+     * `dfview eval --replot DIR` draws the plot later from the CSV. */
+    if (dfv_eval_write_csv(eval, csv, err, sizeof err) || dfv_eval_write_json(&summary, info, json, err, sizeof err))
         return fprintf(stderr, "dfview eval: %s\n", err), -1;
     dfv_eval_print_summary(stdout, &summary, info);
+    if (dfv_eval_plot_write(eval, png, err, sizeof err)) {
+        printf("  wrote %s and %s\n", csv, json);
+        fprintf(stderr, "dfview eval: %s (redraw it with dfview eval --replot %s)\n", err, a->out);
+        return -1;
+    }
     printf("  wrote %s, %s and %s\n", csv, png, json);
     return 0;
+}
+
+static int replot(const char *dir)
+{
+    char csv[4200], png[4200], err[600];
+    snprintf(csv, sizeof csv, "%s/eval.csv", dir);
+    snprintf(png, sizeof png, "%s/eval.png", dir);
+    /* Only the per-frame figures are drawn, so the shape's world, size and context do not matter. */
+    dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .size = 64, .context = 1};
+    dfv_eval *eval;
+    if (dfv_eval_read_csv(csv, &shape, &eval, err, sizeof err)) return fprintf(stderr, "dfview eval: %s\n", err), 1;
+    int rc = dfv_eval_plot_write(eval, png, err, sizeof err);
+    if (rc) fprintf(stderr, "dfview eval: %s\n", err);
+    else printf("dfview eval: drew %s from %s\n", png, csv);
+    dfv_eval_destroy(eval);
+    return rc ? 1 : 0;
 }
 
 static int evaluate(const eval_args *a, eval_run *r)
@@ -287,6 +312,7 @@ int dfv_cmd_eval(int argc, char **argv)
     eval_args a;
     int parsed = parse_args(argc, argv, &a);
     if (parsed) return parsed > 0 ? 0 : 2;
+    if (a.replot) return replot(a.replot);
     eval_run r = {.args = &a};
     if (dfv_world_kind_from_name(a.world, &r.kind)) {
         fprintf(stderr, "dfview eval: unknown world '%s' (maze or voxel)\n", a.world);

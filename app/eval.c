@@ -61,10 +61,12 @@ static bool follows_turn(const uint8_t *before, const uint8_t *after, int size, 
     return (shift > 0) == (direction > 0);
 }
 
+static double squared_error_of(double psnr) { return 255.0 * 255.0 / pow(10.0, psnr / 10.0); }
+
 /* Mean squared error (0..255²) recovered from the PSNR metric, so both share one definition. */
 static double squared_error(const uint8_t *a, const uint8_t *b, int size)
 {
-    return 255.0 * 255.0 / pow(10.0, dfv_metrics_psnr(a, b, size, size) / 10.0);
+    return squared_error_of(dfv_metrics_psnr(a, b, size, size));
 }
 
 static double psnr_of(double squared_error)
@@ -111,6 +113,17 @@ dfv_eval_frame dfv_eval_frame_mean(const dfv_eval *eval, int k)
     m.ssim /= n, m.baseline_ssim /= n;
     for (int side = 0; side < 2; side++) m.brightness[side] /= n, m.saturation[side] /= n, m.sharpness[side] /= n;
     return m;
+}
+
+void dfv_eval_set_frame_mean(dfv_eval *eval, int k, const dfv_eval_frame *mean)
+{
+    dfv_eval_frame *s = &eval->sums[k - 1];
+    double n = mean->episodes;
+    *s = *mean;
+    s->psnr = squared_error_of(mean->psnr) * n, s->baseline_psnr = squared_error_of(mean->baseline_psnr) * n;
+    s->ssim *= n, s->baseline_ssim *= n;
+    for (int side = 0; side < 2; side++) s->brightness[side] *= n, s->saturation[side] *= n, s->sharpness[side] *= n;
+    if (mean->episodes > eval->episodes) eval->episodes = mean->episodes;
 }
 
 static dfv_eval_range range_mean(const dfv_eval *eval, int first, int last)

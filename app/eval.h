@@ -74,6 +74,9 @@ int dfv_eval_episodes(const dfv_eval *eval);
 
 /* Frame k, 1..frames (meaningless while episodes is 0). */
 dfv_eval_frame dfv_eval_frame_mean(const dfv_eval *eval, int k);
+/* Replaces frame k's figures with `mean` as dfv_eval_frame_mean would report them (for redrawing a plot
+ * from a CSV); the episode count becomes the largest any frame holds. */
+void dfv_eval_set_frame_mean(dfv_eval *eval, int k, const dfv_eval_frame *mean);
 void dfv_eval_summarize(const dfv_eval *eval, dfv_eval_summary *summary);
 
 /* Whether `model` stayed within DFV_EVAL_STAT_TOLERANCE of `truth` (both non-negative statistics). */

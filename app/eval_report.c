@@ -36,6 +36,49 @@ int dfv_eval_write_csv(const dfv_eval *eval, const char *path, char *err, int er
     return 0;
 }
 
+static int parse_row(const char *line, dfv_eval_frame *m, int *k)
+{
+    int used = 0;
+    int n = sscanf(line, "%d,%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%d,%d,%d%n", k, &m->episodes, &m->psnr, &m->ssim,
+                   &m->baseline_psnr, &m->baseline_ssim, &m->brightness[0], &m->brightness[1], &m->saturation[0],
+                   &m->saturation[1], &m->sharpness[0], &m->sharpness[1], &m->turns, &m->turns_followed[0],
+                   &m->turns_followed[1], &used);
+    return n == 15 && (line[used] == '\n' || line[used] == '\r' || !line[used]) && m->episodes > 0 ? 0 : -1;
+}
+
+int dfv_eval_read_csv(const char *path, const dfv_eval_shape *shape, dfv_eval **out, char *err, int err_len)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) return snprintf(err, (size_t)err_len, "cannot read %s: %s", path, strerror(errno)), -1;
+    char line[1024];
+    int rows = 0, bad = 0;
+    if (!fgets(line, sizeof line, f) || strcmp(line, dfv_eval_csv_header)) bad = 1;
+    while (!bad && fgets(line, sizeof line, f)) rows++;
+    dfv_eval_shape sh = *shape;
+    sh.frames = rows;
+    if (bad || !rows || dfv_eval_create(&sh, out, err, err_len)) {
+        fclose(f);
+        if (bad || !rows) snprintf(err, (size_t)err_len, "%s: not a dfview eval CSV (header or rows missing)", path);
+        return -1;
+    }
+    rewind(f);
+    bool header = fgets(line, sizeof line, f) != NULL; /* read and checked above */
+    for (int row = 1; header && row <= rows; row++) {
+        dfv_eval_frame m = {0};
+        int k;
+        if (!fgets(line, sizeof line, f) || parse_row(line, &m, &k) || k != row) {
+            snprintf(err, (size_t)err_len, "%s:%d: not a row of 15 figures for frame %d", path, row + 1, row);
+            fclose(f);
+            dfv_eval_destroy(*out), *out = NULL;
+            return -1;
+        }
+        dfv_eval_set_frame_mean(*out, row, &m);
+    }
+    fclose(f);
+    return 0;
+}
+
 /* JSON has no infinity: an exact match is written as the string "inf", an undefined value as null. */
 static void add_number(cJSON *obj, const char *key, double v)
 {

@@ -219,6 +219,21 @@ static int check_files(const char *dir)
     }
     if (f) fclose(f);
     CHECK(failures, rows == frames && bad == 0, "%d rows (want %d), %d wrong", rows, frames, bad);
+    /* Read back (for --replot): the figures survive to the CSV's precision. */
+    dfv_eval *back = NULL;
+    CHECK(failures, dfv_eval_read_csv(path, dfv_eval_get_shape(e), &back, err, sizeof err) == 0, "%s", err);
+    for (int k = 1; back && k <= frames; k++) {
+        dfv_eval_frame a = dfv_eval_frame_mean(e, k), b = dfv_eval_frame_mean(back, k);
+        CHECK(failures, isinf(b.psnr) && fabs(a.baseline_psnr - b.baseline_psnr) < 1e-4 && fabs(a.ssim - b.ssim) < 1e-5 &&
+                            fabs(a.sharpness[1] - b.sharpness[1]) < 1e-3 && a.turns == b.turns && b.episodes == 1,
+              "frame %d read back as %g dB / %g, want %g / %g", k, b.baseline_psnr, b.ssim, a.baseline_psnr, a.ssim);
+    }
+    CHECK(failures, back && dfv_eval_get_shape(back)->frames == frames && dfv_eval_episodes(back) == 1, "read-back shape");
+    dfv_eval_destroy(back);
+    f = fopen(path, "a");
+    if (f) fputs("21,1,nonsense\n", f), fclose(f);
+    CHECK(failures, dfv_eval_read_csv(path, dfv_eval_get_shape(e), &back, err, sizeof err) == -1 && strstr(err, ":22:"),
+          "a bad row was accepted: %s", err);
     snprintf(path, sizeof path, "%s/test_eval.csv", "/nonexistent-dir");
     CHECK(failures, dfv_eval_write_csv(e, path, err, sizeof err) == -1 && strstr(err, "/nonexistent-dir"), "unwritable path: %s", err);
 

@@ -53,6 +53,11 @@ a = s["action_following"]
 assert a["turn_frames"] > 0 and a["model"] == a["truth"] and a["truth"] >= 0.9, a
 assert all(s["targets"].values()), s["targets"]
 PY
+# --replot redraws the plot from the CSV alone: the same picture.
+cp "$work/truth/eval.png" "$work/truth-first.png"
+"$dfview" eval --replot "$work/truth" >/dev/null || fail "--replot failed"
+cmp -s "$work/truth/eval.png" "$work/truth-first.png" || fail "--replot drew a different plot"
+"$dfview" eval --replot "$work/nowhere" 2>/dev/null && fail "--replot of a missing CSV succeeded"
 grep -q "^  1-16  *inf" "$work/truth.txt" || fail "printed summary lacks the 1-16 row: $(cat "$work/truth.txt")"
 [ "$(head -c 8 "$work/truth/eval.png" | od -An -c | tr -d ' ')" = "211PNG\r\n032\n" ] || fail "eval.png is not a PNG"
 
