@@ -95,8 +95,10 @@ static int generate(render_state *st, const uint8_t *seed_rgb, const sigset_t *s
             break;
         }
         if (i < ctx) {
+            float idle[DFV_MODEL_MAX_ACTIONS];
+            dfv_session_idle_action(st->s, idle);
             memcpy(frame, seed_rgb + st->rgb_frame * i, st->rgb_frame);
-            push(st, frame, NULL);
+            push(st, frame, idle);
         } else {
             float *next_action = st->actions + (size_t)st->count * st->action_dim;
             if (st->action_dim) job->action(job->user, i, next_action);

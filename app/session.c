@@ -236,6 +236,15 @@ int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *
     return 0;
 }
 
+void dfv_session_idle_action(const dfv_session *s, float *out)
+{
+    const dfv_model_actions *a = &s->engine.config->actions;
+    memset(out, 0, sizeof(float) * (size_t)a->dim);
+    for (int i = 0; i < a->dim; i++)
+        if (a->kind == DFV_ACTIONS_ONE_HOT && (!strcmp(a->actions[i].name, "none") || !strcmp(a->actions[i].name, "noop")))
+            out[i] = 1.0f;
+}
+
 /* uint8 → the model's normalised floats, channel-major. */
 static void rgb_to_model(const dfv_session *s, const uint8_t *rgb, float *x)
 {
@@ -284,8 +293,10 @@ static int source_seed(void *user, dfv_timeline *tl)
     uint8_t *rgb = malloc(rgb_frame * s->context_frames);
     char err[512];
     int id = -1;
+    float idle[DFV_MODEL_MAX_ACTIONS];
+    dfv_session_idle_action(s, idle);
     if (rgb && !dfv_session_load_seed(s, s->desc.seed, rgb, err, sizeof err)) {
-        for (int i = 0; i < s->context_frames; i++) id = dfv_timeline_append(tl, id, rgb + rgb_frame * i, NULL, NULL, 0);
+        for (int i = 0; i < s->context_frames; i++) id = dfv_timeline_append(tl, id, rgb + rgb_frame * i, idle, NULL, 0);
     } else if (rgb) {
         fprintf(stderr, "dfview: %s\n", err);
     }

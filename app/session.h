@@ -53,6 +53,9 @@ int dfv_session_load_seed(dfv_session *s, const char *seed_spec, uint8_t *rgb, c
  * frame's). Writes one RGB24 frame. */
 int dfv_session_next(dfv_session *s, const uint8_t *context, int n, int64_t first_index, const float *actions,
                      uint8_t *out_rgb, char *err, int err_len);
+/* The action a seed frame carries: the model's "none" when it has one (what training data gives frames
+ * nobody acted on), else zeros. */
+void dfv_session_idle_action(const dfv_session *s, float *out);
 /* Network calls the last dfv_session_next made. */
 int dfv_session_calls_last(const dfv_session *s);
 
