@@ -43,10 +43,12 @@ dfv_status dfv_op_linear_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor qkv,
         return dfv_op_fail(seq, DFV_ERR_UNSUPPORTED, "linear_attention: %dx%d workgroups exceed the device limit",
                            heads, qkv.t);
     dfv_linear_attention_push push = {qkv.t, heads, qkv.h * qkv.w, 1.0f / sqrtf((float)dim_head)};
-    uint32_t spec[2] = {local, (uint32_t)dim_head};
+    /* The CPU path (lavapipe) shares ctx across each subgroup of 8 by shuffles (shaders/linear_attention.comp). */
+    uint32_t cpu = caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU && caps->subgroup_size == 8;
+    uint32_t spec[3] = {local, (uint32_t)dim_head, cpu};
     dfv_shader shader = DFV_OP_SHADER_FOR(linear_attention, out.dtype, 2, sizeof push);
     dfv_pipeline *pipe;
-    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 2, &pipe)))
+    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 3, &pipe)))
         return s;
     dfv_binding bindings[2] = {dfv_bind_in(qkv), dfv_bind_out(out)};
     /* ctx = k vᵀ and out = ctxᵀ q: two dim_head² products per pixel. */

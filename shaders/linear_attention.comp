@@ -6,10 +6,13 @@
 //      they save), then the shares are summed into shared memory;
 //   3. one pixel per lane: q softmax over d, times dim_head^-1/2, out[e][n] = sum_d ctx[d][e] q[d][n].
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_shuffle : require
 #include "dfv_storage.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int DIM_HEAD = 32;
+// 1: step 3 as in output_cpu() (lavapipe, subgroups of 8).
+layout(constant_id = 2) const int CPU_PATH = 0;
 
 const int BLOCK_D = 4, BLOCK_E = 8;
 const int WG = int(gl_WorkGroupSize.x);
@@ -98,6 +101,40 @@ void context(int lane, int k_base, int v_base) {
     }
 }
 
+// Step 3 for CPUs (lavapipe). Every lane reading the same ctx element from shared memory costs 8 element
+// loads there (llvmpipe loads lane by lane), and the plain loop reads all of ctx for every pixel. Here
+// lane l of each subgroup of 8 holds column e0 + l of ctx and the others take it by shuffle: per pixel
+// DIM_HEAD elements per block of 8 output channels instead of 8 DIM_HEAD^2.
+void output_cpu(int lane, int q_base, int out_base) {
+    const int sub = int(gl_SubgroupInvocationID);
+    for (int n0 = 0; n0 < pc.hw; n0 += WG) { // uniform trip count: shuffles need every lane
+        const int n = min(n0 + lane, pc.hw - 1);
+        float q[DIM_HEAD];
+        float m = -1e30;
+        for (int d = 0; d < DIM_HEAD; ++d) {
+            q[d] = float(qkv[q_base + d * pc.hw + n]);
+            m = max(m, q[d]);
+        }
+        float s = 0.0;
+        for (int d = 0; d < DIM_HEAD; ++d) {
+            q[d] = exp(q[d] - m);
+            s += q[d];
+        }
+        const float norm = pc.scale / s;
+        for (int e0 = 0; e0 < DIM_HEAD; e0 += 8) {
+            float column[DIM_HEAD];
+            for (int d = 0; d < DIM_HEAD; ++d) column[d] = ctx[d * DIM_HEAD + min(e0 + sub, DIM_HEAD - 1)];
+            float o[8];
+            for (int j = 0; j < 8; ++j) o[j] = 0.0;
+            for (int d = 0; d < DIM_HEAD; ++d)
+                for (int j = 0; j < 8; ++j) o[j] += subgroupShuffle(column[d], j) * q[d];
+            if (n0 + lane < pc.hw)
+                for (int j = 0; j < 8; ++j)
+                    if (e0 + j < DIM_HEAD) out_data[out_base + (e0 + j) * pc.hw + n] = dfv_dst_t(o[j] * norm);
+        }
+    }
+}
+
 void main() {
     const int lane = int(gl_LocalInvocationID.x);
     const int head = int(gl_WorkGroupID.x);
@@ -112,6 +149,10 @@ void main() {
     context(lane, k_base, v_base);
 
     const int out_base = (t * inner + head * DIM_HEAD) * pc.hw;
+    if (CPU_PATH != 0) {
+        output_cpu(lane, q_base, out_base);
+        return;
+    }
     for (int n = lane; n < pc.hw; n += WG) {
         float q[DIM_HEAD];
         float m = -1e30;
