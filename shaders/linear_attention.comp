@@ -11,7 +11,8 @@
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int DIM_HEAD = 32;
-// 1: step 3 as in output_cpu() (lavapipe, subgroups of 8).
+// 1: step 3 as in output_cpu() (lavapipe, subgroups of 8); 2: also step 2 as in context_cpu() (DIM_HEAD a
+// multiple of 8, at most the workgroup size).
 layout(constant_id = 2) const int CPU_PATH = 0;
 
 const int BLOCK_D = 4, BLOCK_E = 8;
@@ -60,6 +61,48 @@ void k_statistics(int lane, int k_base) {
         k_inv_sum[dd] = 1.0 / ss;
     }
     barrier();
+}
+
+// Step 2 for CPUs (lavapipe, subgroups of 8, DIM_HEAD a multiple of 8): with the register blocks of
+// context() every lane reloads k and v rows that its neighbours load too (384 element loads per pixel
+// at DIM_HEAD 32). Here subgroup s takes output columns [8 (s % Q), +8) over pixels s / Q, s / Q + P, ...
+// (Q = DIM_HEAD / 8 column blocks, P = subgroups / Q), lane l rows [l R, +R) (R = DIM_HEAD / 8): a lane
+// loads its R k values and one v value per pixel and takes the other 7 v values by shuffle.
+const int CPU_ROWS = DIM_HEAD < 8 ? 1 : DIM_HEAD / 8; // (1 where the path is off: arrays stay legal)
+void context_cpu(int lane, int k_base, int v_base) {
+    const int sub = int(gl_SubgroupInvocationID), subgroup = lane / 8;
+    const int col_blocks = max(DIM_HEAD / 8, 1), parts = max(WG / 8 / col_blocks, 1);
+    const int part = subgroup / col_blocks, e0 = (subgroup - part * col_blocks) * 8, d0 = sub * CPU_ROWS;
+    for (int a = lane; a < DIM_HEAD * DIM_HEAD; a += WG) ctx[a] = 0.0;
+
+    float acc[CPU_ROWS * 8];
+    for (int i = 0; i < CPU_ROWS; ++i)
+        for (int e = 0; e < 8; ++e) acc[i * 8 + e] = 0.0;
+    if (part < parts) { // uniform per subgroup
+        float kmax[CPU_ROWS], kinv[CPU_ROWS];
+        for (int i = 0; i < CPU_ROWS; ++i) {
+            kmax[i] = k_max[d0 + i];
+            kinv[i] = k_inv_sum[d0 + i];
+        }
+        const int v_row = v_base + (e0 + sub) * pc.hw;
+        for (int n = part; n < pc.hw; n += parts) {
+            float kn[CPU_ROWS];
+            for (int i = 0; i < CPU_ROWS; ++i) kn[i] = exp(float(qkv[k_base + (d0 + i) * pc.hw + n]) - kmax[i]) * kinv[i];
+            const float my_v = float(qkv[v_row + n]);
+            for (int e = 0; e < 8; ++e) {
+                const float v = subgroupShuffle(my_v, e);
+                for (int i = 0; i < CPU_ROWS; ++i) acc[i * 8 + e] += kn[i] * v;
+            }
+        }
+    }
+    barrier();
+    for (int p = 0; p < parts; ++p) {
+        if (part == p) {
+            for (int i = 0; i < CPU_ROWS; ++i)
+                for (int e = 0; e < 8; ++e) ctx[(d0 + i) * DIM_HEAD + e0 + e] += acc[i * 8 + e];
+        }
+        barrier();
+    }
 }
 
 void context(int lane, int k_base, int v_base) {
@@ -146,7 +189,11 @@ void main() {
     const int v_base = frame_base + (2 * inner + head * DIM_HEAD) * pc.hw;
 
     k_statistics(lane, k_base);
-    context(lane, k_base, v_base);
+    if (CPU_PATH == 2) {
+        context_cpu(lane, k_base, v_base);
+    } else {
+        context(lane, k_base, v_base);
+    }
 
     const int out_base = (t * inner + head * DIM_HEAD) * pc.hw;
     if (CPU_PATH != 0) {
