@@ -6,15 +6,27 @@
  * 3x slower) and keeps 32 floats live on GPUs. Spec constants 1 and 2 of the shader. */
 enum { dfv_conv2d_block_c = 4, dfv_conv2d_block_p = 8, dfv_conv2d_max_kernel = 7, dfv_conv2d_max_stride = 4 };
 
-/* The CPU path of the shader (see shaders/conv2d.comp) suits lavapipe: subgroups of 8 lanes. Its blocks,
- * measured on lavapipe at DMLab shapes (GFLOP/s of CPU time, 2 cores): 3x3 stride 1 runs best at 8
- * channels x 4 pixels (20-31; 16 x 2: 15-25; 8 x 6 spills: 17), the rest at 16 x 2. Beyond about 40
- * accumulators NIR stops unrolling and everything goes through scratch memory (3 GFLOP/s). */
+/* The CPU path of the shader (see shaders/conv2d.comp) suits lavapipe: subgroups of 8 lanes. */
 static bool dfv_conv2d_cpu_path(const dfv_device_caps *caps)
 {
     return caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU && caps->subgroup_size == 8;
 }
 
+
+typedef struct {
+    uint32_t channels, pixels, rows; /* output channels x (rows x pixels) per invocation */
+} dfv_conv2d_blocks;
+
+/* Blocks of the CPU path (channels x rows x columns), measured on lavapipe in ms of CPU time for 4
+ * frames, fp32, 3x3 stride 1: at 64x64x48 8x1x4 68, 8x2x2 65, 16x2x2 50, 16x2x3 43, 8x4x4 40 (16x4x4 43,
+ * 8x8x8 47); at 16x16x192 8x4x4 37, 16x2x4 40; at 8x8x384 8x4x4 50, 16x2x4 39 (and 16x2x4 still fills a
+ * subgroup at one frame). 7x7 and stride 2 ran as fast at 16x1x2 as at anything else tried. */
+static dfv_conv2d_blocks dfv_conv2d_cpu_blocks(dfv_tensor out, int k, int stride)
+{
+    if (k == 3 && stride == 1)
+        return out.w >= 16 ? (dfv_conv2d_blocks){8, 4, 4} : (dfv_conv2d_blocks){16, 4, 2};
+    return (dfv_conv2d_blocks){16, 2, 1};
+}
 
 typedef struct {
     int32_t frames, in_c, in_h, in_w;
@@ -63,21 +75,24 @@ dfv_status dfv_op_conv2d(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor
     bool pointwise = k == 1 && stride == 1 && pad == 0;
     const dfv_device_caps *caps = dfv_ctx_caps(ctx);
     bool cpu = dfv_conv2d_cpu_path(caps);
-    bool row_reuse = k > 1 && stride == 1 && k <= 3;
-    uint32_t block_c = !cpu ? dfv_conv2d_block_c : row_reuse ? 8 : 16;
-    uint32_t block_p = !cpu ? dfv_conv2d_block_p : row_reuse ? 4 : 2;
-    /* Work units: flattened pixel blocks (pointwise) or row segments of block_p pixels (spatial). */
+    dfv_conv2d_blocks blocks = cpu ? dfv_conv2d_cpu_blocks(out, k, stride)
+                                   : (dfv_conv2d_blocks){dfv_conv2d_block_c, dfv_conv2d_block_p, 1};
+    uint32_t block_c = blocks.channels, block_p = blocks.pixels, block_rows = blocks.rows;
+    /* Work units: flattened pixel blocks (pointwise), row segments of block_p pixels (spatial) or
+     * block_rows x block_p tiles (the CPU path's stride-1 3x3). */
     size_t units = pointwise ? ((size_t)out.t * out.h * out.w + block_p - 1) / block_p
-                             : (size_t)out.t * out.h * ((out.w + block_p - 1) / block_p);
-    /* Small activations: narrower workgroups keep lanes busy (measured: 384 ch at 8x8 ran 20% faster). */
-    uint32_t local = dfv_op_workgroup_size(ctx, units >= 4096 ? 64 : 32);
-    uint32_t spec[6] = {local, block_c, block_p, (uint32_t)k, (uint32_t)stride, cpu};
+                             : (size_t)out.t * ((out.h + block_rows - 1) / block_rows) * ((out.w + block_p - 1) / block_p);
+    /* Small activations: narrower workgroups keep lanes busy (measured: 384 ch at 8x8 ran 20% faster). On
+     * the CPU path one subgroup per workgroup: the size does not change the speed there, and lanes past
+     * the last unit would compute for nothing. */
+    uint32_t local = cpu ? caps->subgroup_size : dfv_op_workgroup_size(ctx, units >= 4096 ? 64 : 32);
+    uint32_t spec[7] = {local, block_c, block_p, (uint32_t)k, (uint32_t)stride, cpu, block_rows};
     size_t gx = (units + local - 1) / local, gy = ((size_t)out.c + block_c - 1) / block_c;
     if (gx > caps->max_workgroup_count[0] || gy > caps->max_workgroup_count[1])
         return dfv_op_fail(seq, DFV_ERR_UNSUPPORTED, "conv2d: %zux%zu workgroups exceed the device limit", gx, gy);
     dfv_shader shader = DFV_OP_SHADER_FOR(conv2d, out.dtype, 4, sizeof push);
     dfv_pipeline *pipe;
-    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 6, &pipe)))
+    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 7, &pipe)))
         return s;
     /* Without a bias the weight stands in for binding 2; the shader never reads it (has_bias = 0). */
     dfv_binding bindings[4] = {dfv_bind_in(in), dfv_bind_in(weight), dfv_bind_in(bias ? *bias : weight),

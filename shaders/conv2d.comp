@@ -11,6 +11,7 @@
 // Pointwise (KSIZE 1, STRIDE 1, pad 0): a plain GEMM over the flattened pixels, no bounds checks.
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_shuffle : require
+#extension GL_EXT_control_flow_attributes : require
 #include "dfv_storage.glsl"
 // Arrays sized by specialisation constants stay local: passed as function arguments they came out
 // wrong on lavapipe (only element 0 survived).
@@ -23,6 +24,9 @@ layout(constant_id = 4) const int STRIDE = 1;
 // 1: the CPU (lavapipe) path below; BLOCK_C is then a multiple of the subgroup size, 8.
 layout(constant_id = 5) const int CPU_PATH = 0;
 const int CPU_WVEC = (BLOCK_C + 7) / 8; // weight vectors per lane on the CPU path
+// CPU path, stride 1: output rows per invocation (a BLOCK_ROWS x BLOCK_P tile: each loaded input row
+// segment serves up to KSIZE output rows).
+layout(constant_id = 6) const int BLOCK_ROWS = 1;
 
 const int SEGMENT = (BLOCK_P - 1) * STRIDE + KSIZE;
 
@@ -238,11 +242,81 @@ void spatial_cpu(int c0) {
     }
 }
 
+// The CPU path for stride 1 with a BLOCK_ROWS x BLOCK_P tile of output pixels per lane: per input channel
+// it loads (BLOCK_ROWS + KSIZE - 1) row segments instead of BLOCK_ROWS * KSIZE.
+void patch_cpu(int c0) {
+    const int in_hw = pc.in_h * pc.in_w;
+    const int x_blocks = (pc.out_w + BLOCK_P - 1) / BLOCK_P;
+    const int y_blocks = (pc.out_h + BLOCK_ROWS - 1) / BLOCK_ROWS;
+    const int tiles = pc.frames * y_blocks * x_blocks;
+    const int tile = min(int(gl_GlobalInvocationID.x), tiles - 1);
+    const int xb = tile % x_blocks;
+    const int yb_t = tile / x_blocks;
+    const int t = yb_t / y_blocks;
+    const int oy0 = (yb_t - t * y_blocks) * BLOCK_ROWS;
+    const int ox0 = xb * BLOCK_P;
+    const int iy0 = oy0 - pc.pad, ix0 = ox0 - pc.pad;
+    const int in_frame = t * pc.in_c * in_hw;
+    const int reduce_len = pc.in_c * KSIZE * KSIZE;
+    const int lane = int(gl_SubgroupInvocationID);
+    int my_row[CPU_WVEC];
+    [[unroll]] for (int v = 0; v < CPU_WVEC; ++v) my_row[v] = weight_row(lane + 8 * v, c0, reduce_len);
+
+    float acc[BLOCK_C * BLOCK_ROWS * BLOCK_P];
+    [[unroll]] for (int i = 0; i < BLOCK_C; ++i)
+        [[unroll]] for (int r = 0; r < BLOCK_ROWS; ++r)
+            [[unroll]] for (int j = 0; j < BLOCK_P; ++j) acc[(i * BLOCK_ROWS + r) * BLOCK_P + j] = 0.0;
+
+    for (int ci = 0; ci < pc.in_c; ++ci) {
+        const int ci_off = in_frame + ci * in_hw;
+        [[unroll]] for (int yy = 0; yy < BLOCK_ROWS + KSIZE - 1; ++yy) {
+            const int iy = iy0 + yy;
+            const bool row_inside = uint(iy) < uint(pc.in_h);
+            const int row_off = ci_off + iy * pc.in_w;
+            float x[SEGMENT];
+            [[unroll]] for (int m = 0; m < SEGMENT; ++m) {
+                int ix = ix0 + m;
+                bool inside = row_inside && uint(ix) < uint(pc.in_w);
+                x[m] = inside ? float(in_data[inside ? row_off + ix : 0]) : 0.0;
+            }
+            [[unroll]] for (int r = 0; r < BLOCK_ROWS; ++r) {
+                const int ky = yy - r; // this input row is tap row ky of output row r
+                if (ky < 0 || ky >= KSIZE) continue;
+                const int kk = (ci * KSIZE + ky) * KSIZE;
+                [[unroll]] for (int kx = 0; kx < KSIZE; ++kx) {
+                    float my_w[CPU_WVEC];
+                    [[unroll]] for (int v = 0; v < CPU_WVEC; ++v) my_w[v] = float(weight[my_row[v] + kk + kx]);
+                    [[unroll]] for (int i = 0; i < BLOCK_C; ++i) {
+                        float w = subgroupShuffle(my_w[i >> 3], i & 7);
+                        [[unroll]] for (int j = 0; j < BLOCK_P; ++j)
+                            acc[(i * BLOCK_ROWS + r) * BLOCK_P + j] += w * x[j + kx];
+                    }
+                }
+            }
+        }
+    }
+
+    const int out_hw = pc.out_h * pc.out_w;
+    const bool lane_valid = int(gl_GlobalInvocationID.x) < tiles;
+    [[unroll]] for (int r = 0; r < BLOCK_ROWS; ++r) {
+        const int oy = oy0 + r;
+        [[unroll]] for (int i = 0; i < BLOCK_C; ++i) {
+            if (c0 + i >= pc.out_c) break;
+            [[unroll]] for (int j = 0; j < BLOCK_P; ++j) {
+                if (lane_valid && oy < pc.out_h && ox0 + j < pc.out_w)
+                    store_output(c0 + i, t * pc.out_c * out_hw + oy * pc.out_w + ox0 + j, acc[(i * BLOCK_ROWS + r) * BLOCK_P + j]);
+            }
+        }
+    }
+}
+
 void main() {
     const int c0 = int(gl_WorkGroupID.y) * BLOCK_C;
     if (CPU_PATH != 0) {
         if (KSIZE == 1 && STRIDE == 1 && pc.pad == 0) {
             pointwise_cpu(c0);
+        } else if (BLOCK_ROWS > 1) {
+            patch_cpu(c0);
         } else {
             spatial_cpu(c0);
         }
