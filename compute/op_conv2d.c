@@ -20,11 +20,21 @@ typedef struct {
 /* Blocks of the CPU path (channels x rows x columns), measured on lavapipe in ms of CPU time for 4
  * frames, fp32, 3x3 stride 1: at 64x64x48 8x1x4 68, 8x2x2 65, 16x2x2 50, 16x2x3 43, 8x4x4 40 (16x4x4 43,
  * 8x8x8 47); at 16x16x192 8x4x4 37, 16x2x4 40; at 8x8x384 8x4x4 50, 16x2x4 39 (and 16x2x4 still fills a
- * subgroup at one frame). 7x7 and stride 2 ran as fast at 16x1x2 as at anything else tried. */
+ * subgroup at one frame). 7x7 and stride 2 ran as fast at 16x1x2 as at anything else tried. Pointwise
+ * (1 x pixels): at 64x64 48->384 16x2 114, 16x8 92, 16x16 81, 32x8 81, 48x4 91, 48x6 79 (48x8 is faster
+ * still but takes 8 s to compile); at 64x64 128->48 16x2 34, 16x16 25, 48x4 21. */
 static dfv_conv2d_blocks dfv_conv2d_cpu_blocks(dfv_tensor out, int k, int stride)
 {
     if (k == 3 && stride == 1)
         return out.w >= 16 ? (dfv_conv2d_blocks){8, 4, 4} : (dfv_conv2d_blocks){16, 4, 2};
+    if (k == 1 && stride == 1) {
+        dfv_conv2d_blocks b = out.c % 32 == 0 ? (dfv_conv2d_blocks){32, 8, 1}
+                              : out.c % 48 == 0 ? (dfv_conv2d_blocks){48, 4, 1}
+                                                : (dfv_conv2d_blocks){16, 16, 1};
+        if ((size_t)out.t * out.h * out.w < 8u * b.pixels)
+            b.pixels = 2; /* small maps: keep the 8 lanes of a subgroup busy */
+        return b;
+    }
     return (dfv_conv2d_blocks){16, 2, 1};
 }
 

@@ -50,6 +50,13 @@ void store_output(int co, int out_offset, float value) {
     out_data[out_offset + co * out_hw] = dfv_dst_t(value + b);
 }
 
+// CPU path: the bias of channel c0 + i without a load per output element: lane l loads that of
+// c0 + l + 8 v once and the others take it by shuffle (a macro: local arrays cannot be passed, see above).
+#define DFV_CPU_LOAD_BIAS(my_bias, c0) \
+    float my_bias[CPU_WVEC]; \
+    [[unroll]] for (int v = 0; v < CPU_WVEC; ++v) \
+        my_bias[v] = pc.has_bias != 0 ? float(bias[min(c0 + int(gl_SubgroupInvocationID) + 8 * v, pc.out_c - 1)]) : 0.0;
+
 void pointwise(int c0) {
     const int hw = pc.in_h * pc.in_w;
     const int pixel_count = pc.frames * hw;
@@ -153,7 +160,7 @@ void pointwise_cpu(int c0) {
     const int lane = int(gl_SubgroupInvocationID);
     int in_off[BLOCK_P], out_off[BLOCK_P];
     bool valid[BLOCK_P];
-    for (int j = 0; j < BLOCK_P; ++j) {
+    [[unroll]] for (int j = 0; j < BLOCK_P; ++j) {
         int p = min(p0 + j, pixel_count - 1);
         int t = p / hw;
         in_off[j] = t * pc.in_c * hw + (p - t * hw);
@@ -161,24 +168,27 @@ void pointwise_cpu(int c0) {
         valid[j] = p0 + j < pixel_count;
     }
     int my_row[CPU_WVEC];
-    for (int v = 0; v < CPU_WVEC; ++v) my_row[v] = weight_row(lane + 8 * v, c0, pc.in_c);
+    [[unroll]] for (int v = 0; v < CPU_WVEC; ++v) my_row[v] = weight_row(lane + 8 * v, c0, pc.in_c);
     float acc[BLOCK_C * BLOCK_P];
-    for (int i = 0; i < BLOCK_C; ++i)
-        for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] = 0.0; // nested: NIR unrolls loops of <= 32 trips only
+    [[unroll]] for (int i = 0; i < BLOCK_C; ++i)
+        [[unroll]] for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] = 0.0; // nested: NIR unrolls loops of <= 32 trips only
     for (int ci = 0; ci < pc.in_c; ++ci) {
         float x[BLOCK_P];
-        for (int j = 0; j < BLOCK_P; ++j) x[j] = float(in_data[in_off[j] + ci * hw]);
+        [[unroll]] for (int j = 0; j < BLOCK_P; ++j) x[j] = float(in_data[in_off[j] + ci * hw]);
         float my_w[CPU_WVEC];
-        for (int v = 0; v < CPU_WVEC; ++v) my_w[v] = float(weight[my_row[v] + ci]);
-        for (int i = 0; i < BLOCK_C; ++i) {
+        [[unroll]] for (int v = 0; v < CPU_WVEC; ++v) my_w[v] = float(weight[my_row[v] + ci]);
+        [[unroll]] for (int i = 0; i < BLOCK_C; ++i) {
             float w = subgroupShuffle(my_w[i >> 3], i & 7);
-            for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] += w * x[j];
+            [[unroll]] for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] += w * x[j];
         }
     }
-    for (int i = 0; i < BLOCK_C; ++i) {
+    DFV_CPU_LOAD_BIAS(my_bias, c0)
+    [[unroll]] for (int i = 0; i < BLOCK_C; ++i) {
         if (c0 + i >= pc.out_c) break;
-        for (int j = 0; j < BLOCK_P; ++j) {
-            if (valid[j]) store_output(c0 + i, out_off[j], acc[i * BLOCK_P + j]);
+        const float b = subgroupShuffle(my_bias[i >> 3], i & 7);
+        const int channel_off = (c0 + i) * pc.out_h * pc.out_w;
+        [[unroll]] for (int j = 0; j < BLOCK_P; ++j) {
+            if (valid[j]) out_data[out_off[j] + channel_off] = dfv_dst_t(acc[i * BLOCK_P + j] + b);
         }
     }
 }
@@ -234,10 +244,13 @@ void spatial_cpu(int c0) {
         out_off[j] = t * pc.out_c * out_hw + oy * pc.out_w + ox0 + j;
         valid[j] = int(gl_GlobalInvocationID.x) < segments && ox0 + j < pc.out_w;
     }
+    DFV_CPU_LOAD_BIAS(my_bias, c0)
     for (int i = 0; i < BLOCK_C; ++i) {
         if (c0 + i >= pc.out_c) break;
+        const float b = subgroupShuffle(my_bias[i >> 3], i & 7);
+        const int channel_off = (c0 + i) * out_hw;
         for (int j = 0; j < BLOCK_P; ++j) {
-            if (valid[j]) store_output(c0 + i, out_off[j], acc[i * BLOCK_P + j]);
+            if (valid[j]) out_data[out_off[j] + channel_off] = dfv_dst_t(acc[i * BLOCK_P + j] + b);
         }
     }
 }
@@ -298,13 +311,16 @@ void patch_cpu(int c0) {
 
     const int out_hw = pc.out_h * pc.out_w;
     const bool lane_valid = int(gl_GlobalInvocationID.x) < tiles;
+    DFV_CPU_LOAD_BIAS(my_bias, c0)
     [[unroll]] for (int r = 0; r < BLOCK_ROWS; ++r) {
         const int oy = oy0 + r;
         [[unroll]] for (int i = 0; i < BLOCK_C; ++i) {
             if (c0 + i >= pc.out_c) break;
+            const float b = subgroupShuffle(my_bias[i >> 3], i & 7);
+            const int row_off = (t * pc.out_c + c0 + i) * out_hw + oy * pc.out_w + ox0;
             [[unroll]] for (int j = 0; j < BLOCK_P; ++j) {
                 if (lane_valid && oy < pc.out_h && ox0 + j < pc.out_w)
-                    store_output(c0 + i, t * pc.out_c * out_hw + oy * pc.out_w + ox0 + j, acc[(i * BLOCK_ROWS + r) * BLOCK_P + j]);
+                    out_data[row_off + j] = dfv_dst_t(acc[(i * BLOCK_ROWS + r) * BLOCK_P + j] + b);
             }
         }
     }

@@ -1,5 +1,6 @@
 /* dfv_op_conv2d against a double-accumulating direct convolution: kernels 1, 3, 7, strides 1 and 2,
- * padding 0..k/2, with and without bias, odd sizes, T = 1 and 16, channel counts off the block sizes. */
+ * padding 0..k/2, with and without bias, odd sizes, T = 1 and 16, channel counts off the block sizes
+ * (and on them: the lavapipe path picks its blocks by channel count and map size). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -109,6 +110,9 @@ int main(void)
         {3, 9, 5, 7, 17, 1, 1, 0, false},   {2, 6, 7, 9, 4, 1, 2, 0, true},  {1, 5, 11, 9, 6, 3, 2, 0, false},
         {2, 21, 12, 19, 10, 3, 1, 1, true}, {1, 40, 8, 8, 37, 3, 1, 1, true}, {16, 12, 6, 6, 9, 1, 1, 0, true},
         {1, 2, 9, 9, 3, 7, 2, 3, false},
+        /* Pointwise with out_c a multiple of 32 (two blocks of 32 channels x 8 pixels on lavapipe) and of 48
+         * (48 x 4, pixel count not a multiple of 4). */
+        {2, 20, 8, 10, 64, 1, 1, 0, true},  {1, 13, 6, 9, 48, 1, 1, 0, true},
     };
     for (int d = 0; d < 2; d++) {
         dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
