@@ -48,8 +48,9 @@ dfv_status dfv_op_group_norm(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_te
         return s;
     dfv_ctx *ctx = dfv_seq_ctx(seq);
     const dfv_device_caps *caps = dfv_ctx_caps(ctx);
-    /* The shader's tree reduction halves the workgroup each step: a power of two. */
-    uint32_t local = 256;
+    /* The shader's tree reduction halves the workgroup each step: a power of two. A CPU runs a workgroup
+     * on one thread whatever its size; 64 keeps every lane busy down to 8x8 maps. */
+    uint32_t local = caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 64 : 256;
     while (local > caps->max_workgroup_invocations)
         local /= 2;
     uint32_t gy = desc->per_frame ? (uint32_t)in.t : 1;

@@ -1,9 +1,10 @@
 #version 450
 // GroupNorm, one workgroup per (statistics unit, group): the unit is one frame (per-frame mode) or the
 // whole window (the official joint mode, where a group's statistics span (C/G)·T·H·W values). The
-// workgroup reduces the mean, then the squared deviations from it (two-pass variance), then applies
-// affine, the optional per-frame ·(1+scale)+shift and SiLU. One dispatch, no scratch buffer; each element
-// is read and written by the same invocation, so running in place is safe.
+// workgroup reduces the sum and the sum of squares of the values minus the group's first value in one
+// pass (the shift keeps the variance exact when the mean is far from zero), then applies affine, the
+// optional per-frame ·(1+scale)+shift and SiLU. One dispatch, no scratch buffer; each element is read
+// and written by the same invocation, so running in place is safe.
 #extension GL_GOOGLE_include_directive : require
 #include "dfv_storage.glsl"
 
@@ -21,10 +22,10 @@ layout(push_constant) uniform Push {
     int per_frame, silu, has_mod;
 } pc;
 
-shared float partial[gl_WorkGroupSize.x];
+shared vec2 partial[gl_WorkGroupSize.x];
 
 // Sum of every lane's value, returned to all lanes.
-float workgroup_sum(float v) {
+vec2 workgroup_sum(vec2 v) {
     const uint lane = gl_LocalInvocationID.x;
     partial[lane] = v;
     barrier();
@@ -32,9 +33,14 @@ float workgroup_sum(float v) {
         if (lane < half_n) partial[lane] += partial[lane + half_n];
         barrier();
     }
-    float total = partial[0];
+    vec2 total = partial[0];
     barrier(); // partial[] is reused by the next call
     return total;
+}
+
+float apply(float x, float a, float b) {
+    float y = x * a + b;
+    return pc.silu != 0 ? y / (1.0 + exp(-y)) : y;
 }
 
 void main() {
@@ -47,34 +53,48 @@ void main() {
     const int t_end = pc.per_frame != 0 ? t_begin + 1 : pc.frames;
     const float count = float(t_end - t_begin) * float(block);
 
-    float s = 0.0;
-    for (int t = t_begin; t < t_end; ++t) {
-        int base = (t * pc.channels + group * cpg) * pc.hw;
-        for (int i = lane; i < block; i += wg) s += float(in_data[base + i]);
-    }
-    const float mean = workgroup_sum(s) / count;
-
-    float sq = 0.0;
+    const float shift = float(in_data[(t_begin * pc.channels + group * cpg) * pc.hw]);
+    float s = 0.0, sq = 0.0;
     for (int t = t_begin; t < t_end; ++t) {
         int base = (t * pc.channels + group * cpg) * pc.hw;
         for (int i = lane; i < block; i += wg) {
-            float d = float(in_data[base + i]) - mean;
+            float d = float(in_data[base + i]) - shift;
+            s += d;
             sq += d * d;
         }
     }
-    const float rstd = inversesqrt(workgroup_sum(sq) / count + pc.eps);
+    const vec2 total = workgroup_sum(vec2(s, sq));
+    const float mean_shifted = total.x / count;
+    const float mean = shift + mean_shifted;
+    const float rstd = inversesqrt(max(total.y / count - mean_shifted * mean_shifted, 0.0) + pc.eps);
 
     for (int t = t_begin; t < t_end; ++t) {
-        int base = (t * pc.channels + group * cpg) * pc.hw;
-        for (int i = lane; i < block; i += wg) {
-            int c = group * cpg + i / pc.hw;
-            float y = (float(in_data[base + i]) - mean) * rstd * float(gamma[c]) + float(beta[c]);
-            if (pc.has_mod != 0) {
-                y = y * (1.0 + float(scale_shift[t * 2 * pc.channels + c])) +
-                    float(scale_shift[t * 2 * pc.channels + pc.channels + c]);
+        if (pc.hw >= wg) {
+            // Channel by channel: the affine and the modulation fold into one multiply-add whose
+            // parameters load once per channel, and no lane divides to find its channel.
+            for (int cc = 0; cc < cpg; ++cc) {
+                const int c = group * cpg + cc;
+                float a = rstd * float(gamma[c]), b = float(beta[c]) - mean * a;
+                if (pc.has_mod != 0) {
+                    const float m = 1.0 + float(scale_shift[t * 2 * pc.channels + c]);
+                    a *= m;
+                    b = b * m + float(scale_shift[t * 2 * pc.channels + pc.channels + c]);
+                }
+                const int base = (t * pc.channels + c) * pc.hw;
+                for (int i = lane; i < pc.hw; i += wg) out_data[base + i] = dfv_dst_t(apply(float(in_data[base + i]), a, b));
             }
-            if (pc.silu != 0) y = y / (1.0 + exp(-y));
-            out_data[base + i] = dfv_dst_t(y);
+        } else {
+            const int base = (t * pc.channels + group * cpg) * pc.hw;
+            for (int i = lane; i < block; i += wg) {
+                const int c = group * cpg + i / pc.hw;
+                float a = rstd * float(gamma[c]), b = float(beta[c]) - mean * a;
+                if (pc.has_mod != 0) {
+                    const float m = 1.0 + float(scale_shift[t * 2 * pc.channels + c]);
+                    a *= m;
+                    b = b * m + float(scale_shift[t * 2 * pc.channels + pc.channels + c]);
+                }
+                out_data[base + i] = dfv_dst_t(apply(float(in_data[base + i]), a, b));
+            }
         }
     }
 }
