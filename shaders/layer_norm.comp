@@ -2,9 +2,12 @@
 // LayerNorm over the channels of every (frame, pixel): one invocation per pixel, so neighbouring lanes
 // read neighbouring pixels of the same channel plane. Two-pass variance.
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_shuffle : require
 #include "dfv_storage.glsl"
 
 layout(local_size_x_id = 0) in;
+// 1: the CPU (lavapipe, subgroups of 8) path, normalize_cpu().
+layout(constant_id = 1) const int CPU_PATH = 0;
 
 layout(std430, binding = 0) readonly buffer InBuf { dfv_src_t in_data[]; };
 layout(std430, binding = 1) readonly buffer GammaBuf { dfv_src_t gamma[]; };
@@ -16,7 +19,46 @@ layout(push_constant) uniform Push {
     float eps;
 } pc;
 
+// On lavapipe every element a lane loads costs a loop over the lanes, and gamma[c] / beta[c] are the same
+// for every lane: here lane l loads those of channel c0 + l and the others take them by shuffle, and the
+// statistics take one pass (sums shifted by the pixel's first channel, exact enough for any mean).
+void normalize_cpu() {
+    const int pixels = pc.frames * pc.hw;
+    const int p = min(int(gl_GlobalInvocationID.x), pixels - 1); // every lane stays for the shuffles
+    const int lane = int(gl_SubgroupInvocationID);
+    const int t = p / pc.hw;
+    const int base = t * pc.channels * pc.hw + (p - t * pc.hw);
+
+    const float shift = float(in_data[base]);
+    float s = 0.0, sq = 0.0;
+    for (int c = 0; c < pc.channels; ++c) {
+        float d = float(in_data[base + c * pc.hw]) - shift;
+        s += d;
+        sq += d * d;
+    }
+    const float mean_shifted = s / float(pc.channels);
+    const float mean = shift + mean_shifted;
+    const float rstd = inversesqrt(max(sq / float(pc.channels) - mean_shifted * mean_shifted, 0.0) + pc.eps);
+    const bool valid = int(gl_GlobalInvocationID.x) < pixels;
+    for (int c0 = 0; c0 < pc.channels; c0 += 8) {
+        const int mine = min(c0 + lane, pc.channels - 1);
+        const float my_gamma = float(gamma[mine]), my_beta = float(beta[mine]);
+        for (int j = 0; j < 8; ++j) {
+            const float a = subgroupShuffle(my_gamma, j) * rstd, b = subgroupShuffle(my_beta, j);
+            const int c = c0 + j;
+            if (valid && c < pc.channels) {
+                const int off = base + c * pc.hw;
+                out_data[off] = dfv_dst_t((float(in_data[off]) - mean) * a + b);
+            }
+        }
+    }
+}
+
 void main() {
+    if (CPU_PATH != 0) {
+        normalize_cpu();
+        return;
+    }
     const int p = int(gl_GlobalInvocationID.x);
     if (p >= pc.frames * pc.hw) return;
     const int t = p / pc.hw;
