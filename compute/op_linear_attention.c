@@ -11,10 +11,10 @@ typedef struct {
     float scale;
 } dfv_linear_attention_push;
 
-/* Shared memory of the shader: a reduction slot per lane, k statistics and ctx. */
+/* Shared memory of the shader: two reduction slots per lane, k statistics and ctx. */
 static size_t dfv_linear_attention_shared_bytes(uint32_t local, int dim_head)
 {
-    return sizeof(float) * ((size_t)local + 2 * (size_t)dim_head + (size_t)dim_head * dim_head);
+    return sizeof(float) * (2 * (size_t)local + 2 * (size_t)dim_head + (size_t)dim_head * dim_head);
 }
 
 dfv_status dfv_op_linear_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor qkv, int heads, int dim_head)

@@ -28,36 +28,33 @@ layout(push_constant) uniform Push {
     float scale;
 } pc;
 
-shared float red[gl_WorkGroupSize.x];
+shared float red[gl_WorkGroupSize.x], red_sum[gl_WorkGroupSize.x];
 shared float k_max[DIM_HEAD];
 shared float k_inv_sum[DIM_HEAD];
 shared float ctx[DIM_HEAD * DIM_HEAD];
 
 void k_statistics(int lane, int k_base) {
     // Lanes split as (d, part), parts along the pixels so that neighbouring lanes read neighbouring pixels.
+    // One pass: each lane keeps a running max and the sum of exp relative to it (rescaled when the max
+    // grows), the parts are merged the same way.
     const int parts = max(WG / DIM_HEAD, 1);
     const int d = lane / parts, part = lane - d * parts;
-    float m = -1e30;
+    float m = -1e30, s = 0.0;
     if (d < DIM_HEAD)
-        for (int n = part; n < pc.hw; n += parts) m = max(m, float(qkv[k_base + d * pc.hw + n]));
+        for (int n = part; n < pc.hw; n += parts) {
+            const float x = float(qkv[k_base + d * pc.hw + n]), m_new = max(m, x);
+            s = s * exp(m - m_new) + exp(x - m_new);
+            m = m_new;
+        }
     red[lane] = m;
+    red_sum[lane] = s;
     barrier();
     for (int dd = lane; dd < DIM_HEAD; dd += WG) {
         float mm = -1e30;
         for (int p = 0; p < parts; ++p) mm = max(mm, red[dd * parts + p]);
-        k_max[dd] = mm;
-    }
-    barrier();
-    float s = 0.0;
-    if (d < DIM_HEAD) {
-        const float dm = k_max[d];
-        for (int n = part; n < pc.hw; n += parts) s += exp(float(qkv[k_base + d * pc.hw + n]) - dm);
-    }
-    red[lane] = s;
-    barrier();
-    for (int dd = lane; dd < DIM_HEAD; dd += WG) {
         float ss = 0.0;
-        for (int p = 0; p < parts; ++p) ss += red[dd * parts + p];
+        for (int p = 0; p < parts; ++p) ss += red_sum[dd * parts + p] * exp(red[dd * parts + p] - mm);
+        k_max[dd] = mm;
         k_inv_sum[dd] = 1.0 / ss;
     }
     barrier();
