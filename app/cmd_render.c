@@ -338,6 +338,7 @@ int dfv_cmd_render(int argc, char **argv)
 {
     render_args a;
     cJSON *replay_doc = NULL;
+    dfv_render_block_signals();
     if (parse_args(argc, argv, &a)) return 2;
     if (a.replay && load_replay(&a, &replay_doc)) return cJSON_Delete(replay_doc), 1;
     if (!a.out || !a.frames) {

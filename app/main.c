@@ -35,7 +35,7 @@ static void print_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    av_log_set_level(AV_LOG_ERROR); /* encoder banners are noise on a command line */
+    av_log_set_level(AV_LOG_FATAL); /* dfview reports failures itself, in one line; FFmpeg's own logs are noise */
     if (argc < 2 || argv[1][0] == '-') {
         if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
             print_usage(stdout);

@@ -16,8 +16,9 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* SIGINT is blocked for the render and polled between frames, so a Ctrl-C never interrupts a write
- * half-way and no global flag is needed. */
+/* The caller blocks SIGINT and SIGTERM before the device opens (dfv_render_block_signals), so every
+ * thread, the driver's too, inherits the mask; the render polls for them between frames. A Ctrl-C then
+ * never interrupts a write half-way, and no global flag is needed. */
 static bool interrupt_pending(const sigset_t *set)
 {
     struct timespec zero = {0, 0};
@@ -137,6 +138,15 @@ static int open_export(render_state *st, const dfv_render_job *job)
     return 0;
 }
 
+void dfv_render_block_signals(void)
+{
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+}
+
 int dfv_render_run(dfv_session *s, const uint8_t *seed_rgb, const dfv_render_job *job, dfv_render_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -149,12 +159,11 @@ int dfv_render_run(dfv_session *s, const uint8_t *seed_rgb, const dfv_render_job
         free(st.ring), free(st.actions);
         return -1;
     }
-    sigset_t sigint, old;
-    sigemptyset(&sigint);
-    sigaddset(&sigint, SIGINT);
-    sigaddset(&sigint, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigint, &old);
-    int rc = generate(&st, seed_rgb, &sigint, r);
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    int rc = generate(&st, seed_rgb, &stop, r);
     if (st.exporter) {
         char err[512];
         if (!dfv_export_close(st.exporter, &r->frames_in_file, err)) {
@@ -162,7 +171,6 @@ int dfv_render_run(dfv_session *s, const uint8_t *seed_rgb, const dfv_render_job
             rc = -1;
         }
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (r->interrupted)
         fprintf(stderr, "\ndfview render: interrupted; %s holds %lld frames\n", job->out_path ? job->out_path : "(no file)",
                 (long long)r->frames_in_file);

@@ -33,6 +33,10 @@ typedef struct {
     int64_t network_calls;
 } dfv_render_result;
 
+/* Call first thing, before any thread exists (the Vulkan driver starts some): makes Ctrl-C and SIGTERM
+ * stop a render cleanly between frames instead of killing it. Without it a render runs to the end. */
+void dfv_render_block_signals(void);
+
 /* Returns 0 when all frames were made and written; -1 on failure or interruption (reported on stderr;
  * the clip, if any, is finalised either way and the result says what it holds). */
 int dfv_render_run(dfv_session *s, const uint8_t *seed_rgb, const dfv_render_job *job, dfv_render_result *result);

@@ -89,7 +89,7 @@ cmp -s "$work/model/eval.csv" "$work/again/eval.csv" || fail "two identical eval
 pid=$!
 tries=0
 until grep -q "episode 3/200" "$work/stopped.err" 2>/dev/null; do
-  tries=$((tries + 1)); [ $tries -lt 600 ] || { kill $pid; fail "eval never reached episode 3"; }
+  tries=$((tries + 1)); [ $tries -lt 3000 ] || { kill $pid; fail "eval never reached episode 3"; }
   sleep 0.1
 done
 kill -TERM $pid; wait $pid; rc=$?
