@@ -41,7 +41,7 @@ static dfv_conv2d_blocks dfv_conv2d_cpu_blocks(dfv_tensor out, int k, int stride
 typedef struct {
     int32_t frames, in_c, in_h, in_w;
     int32_t out_c, out_h, out_w;
-    int32_t pad, has_bias;
+    int32_t pad, has_bias, has_residual;
 } dfv_conv2d_push;
 
 static dfv_status dfv_conv2d_check(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor weight, const dfv_tensor *bias,
@@ -76,12 +76,25 @@ static dfv_status dfv_conv2d_check(dfv_seq *seq, dfv_tensor out, dfv_tensor in, 
 dfv_status dfv_op_conv2d(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor weight, const dfv_tensor *bias,
                          int stride, int pad)
 {
+    return dfv_op_conv2d_add(seq, out, in, weight, bias, stride, pad, NULL);
+}
+
+dfv_status dfv_op_conv2d_add(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor weight, const dfv_tensor *bias,
+                             int stride, int pad, const dfv_tensor *residual)
+{
     dfv_status s = dfv_conv2d_check(seq, out, in, weight, bias, stride, pad);
     if (s)
         return s;
+    if (residual) {
+        if ((s = dfv_op_check_tensor(seq, "conv2d", "residual", *residual)) ||
+            (s = dfv_op_check_same_shape(seq, "conv2d", "residual", *residual, "out", out)))
+            return s;
+        if (residual->dtype != out.dtype)
+            return dfv_op_fail(seq, DFV_ERR_ARGUMENT, "conv2d: residual and out must share one dtype");
+    }
     dfv_ctx *ctx = dfv_seq_ctx(seq);
     int k = weight.h;
-    dfv_conv2d_push push = {in.t, in.c, in.h, in.w, out.c, out.h, out.w, pad, bias != NULL};
+    dfv_conv2d_push push = {in.t, in.c, in.h, in.w, out.c, out.h, out.w, pad, bias != NULL, residual != NULL};
     bool pointwise = k == 1 && stride == 1 && pad == 0;
     const dfv_device_caps *caps = dfv_ctx_caps(ctx);
     bool cpu = dfv_conv2d_cpu_path(caps);
@@ -100,16 +113,16 @@ dfv_status dfv_op_conv2d(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor
     size_t gx = (units + local - 1) / local, gy = ((size_t)out.c + block_c - 1) / block_c;
     if (gx > caps->max_workgroup_count[0] || gy > caps->max_workgroup_count[1])
         return dfv_op_fail(seq, DFV_ERR_UNSUPPORTED, "conv2d: %zux%zu workgroups exceed the device limit", gx, gy);
-    dfv_shader shader = DFV_OP_SHADER_FOR(conv2d, out.dtype, 4, sizeof push);
+    dfv_shader shader = DFV_OP_SHADER_FOR(conv2d, out.dtype, 5, sizeof push);
     dfv_pipeline *pipe;
     if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 7, &pipe)))
         return s;
-    /* Without a bias the weight stands in for binding 2; the shader never reads it (has_bias = 0). */
-    dfv_binding bindings[4] = {dfv_bind_in(in), dfv_bind_in(weight), dfv_bind_in(bias ? *bias : weight),
-                               dfv_bind_out(out)};
+    /* Without a bias (residual) the weight stands in for binding 2 (4); the shader never reads it. */
+    dfv_binding bindings[5] = {dfv_bind_in(in), dfv_bind_in(weight), dfv_bind_in(bias ? *bias : weight),
+                               dfv_bind_out(out), dfv_bind_in(residual ? *residual : weight)};
     double flops = 2.0 * (double)dfv_tensor_count(out) * in.c * k * k;
     dfv_dispatch_info info = {"conv2d", flops, false};
-    return dfv_seq_dispatch(seq, pipe, bindings, 4, &push, sizeof push, (uint32_t)gx, (uint32_t)gy, 1, &info);
+    return dfv_seq_dispatch(seq, pipe, bindings, 5, &push, sizeof push, (uint32_t)gx, (uint32_t)gy, 1, &info);
 }
 
 /* ---- bench ------------------------------------------------------------------------------------------ */

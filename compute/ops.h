@@ -14,6 +14,10 @@
  * zero padding. out {T, c_out, (H + 2 pad - k)/stride + 1, ...}. */
 dfv_status dfv_op_conv2d(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor weight, const dfv_tensor *bias,
                          int stride, int pad);
+/* The same plus a residual of out's shape and dtype, added in the same dispatch (out = conv + bias +
+ * residual: the residual add of ResBlocks and attention blocks). NULL: plain dfv_op_conv2d. */
+dfv_status dfv_op_conv2d_add(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor weight, const dfv_tensor *bias,
+                             int stride, int pad, const dfv_tensor *residual);
 
 /* Rows times weightᵀ plus bias: in is (rows = t*c*h) x (k = w), weight {1, n, 1, k}, bias {1, 1, 1, n} or
  * NULL, out (rows) x (n). Used for the noise-level and action MLPs. */

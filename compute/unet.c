@@ -256,6 +256,20 @@ static act_id conv(builder *b, act_id in, int c_out, int k, int stride, bool bia
     return out;
 }
 
+/* conv(in) + bias + residual in one dispatch (stride 1, same size): the residual adds of ResBlocks and
+ * attention blocks, without a separate add over the activation. */
+static act_id conv_add(builder *b, act_id in, act_id residual, int c_out, int k, const char *prefix)
+{
+    dfv_tensor x = use(b, in), r = use(b, residual);
+    act_id out = new_act(b, x.t, c_out, x.h, x.w);
+    if (op_begin(b)) {
+        dfv_tensor wt = weight(b, c_out, x.c, k, k, "%s.weight", prefix);
+        dfv_tensor bt = weight(b, 1, c_out, 1, 1, "%s.bias", prefix);
+        check(b, dfv_op_conv2d_add(b->plan->seq, use(b, out), x, wt, &bt, 1, k / 2, &r));
+    }
+    return out;
+}
+
 static act_id linear(builder *b, act_id in, int n_out, const char *prefix)
 {
     dfv_tensor x = use(b, in);
@@ -325,14 +339,13 @@ static act_id resblock(builder *b, act_id x, act_id emb_silu, bool has_emb, int 
     }
     snprintf(name, sizeof name, "%s.out_layers.0", prefix);
     h = group_norm(b, h, has_emb ? &ss : NULL, name);
-    snprintf(name, sizeof name, "%s.out_layers.2", prefix);
-    h = conv(b, h, c_out, 3, 1, true, name);
     act_id skip = x;
     if (c_in != c_out) {
         snprintf(name, sizeof name, "%s.skip_conv", prefix);
         skip = conv(b, x, c_out, 1, 1, true, name);
     }
-    return add(b, skip, h);
+    snprintf(name, sizeof name, "%s.out_layers.2", prefix);
+    return conv_add(b, h, skip, c_out, 3, name);
 }
 
 static act_id layer_norm(builder *b, act_id in, const char *prefix)
@@ -395,8 +408,7 @@ static act_id attention_block(builder *b, act_id x, attn_kind kind, const char *
     h = conv(b, h, 3 * hd, 1, 1, false, name);
     h = attend(b, h, kind);
     snprintf(name, sizeof name, "%s.attn.to_out", prefix);
-    h = conv(b, h, c, 1, 1, true, name);
-    return add(b, x, h);
+    return conv_add(b, h, x, c, 1, name);
 }
 
 static act_id spatial_attention(builder *b, act_id x, char where, int index, const char *prefix)

@@ -34,12 +34,19 @@ layout(std430, binding = 0) readonly buffer InBuf { dfv_src_t in_data[]; };
 layout(std430, binding = 1) readonly buffer WeightBuf { dfv_src_t weight[]; };
 layout(std430, binding = 2) readonly buffer BiasBuf { dfv_src_t bias[]; };
 layout(std430, binding = 3) writeonly buffer OutBuf { dfv_dst_t out_data[]; };
+layout(std430, binding = 4) readonly buffer ResidualBuf { dfv_src_t residual[]; }; // read when has_residual
 
 layout(push_constant) uniform Push {
     int frames, in_c, in_h, in_w;
     int out_c, out_h, out_w;
-    int pad, has_bias;
+    int pad, has_bias, has_residual;
 } pc;
+
+// Writes one output element: the value plus, for a fused residual add, the residual at the same place.
+void write_output(int offset, float value) {
+    if (pc.has_residual != 0) value += float(residual[offset]);
+    out_data[offset] = dfv_dst_t(value);
+}
 
 int weight_row(int i, int c0, int reduce_len) { return min(c0 + i, pc.out_c - 1) * reduce_len; }
 
@@ -47,7 +54,7 @@ int weight_row(int i, int c0, int reduce_len) { return min(c0 + i, pc.out_c - 1)
 void store_output(int co, int out_offset, float value) {
     const int out_hw = pc.out_h * pc.out_w;
     float b = pc.has_bias != 0 ? float(bias[co]) : 0.0;
-    out_data[out_offset + co * out_hw] = dfv_dst_t(value + b);
+    write_output(out_offset + co * out_hw, value + b);
 }
 
 // CPU path: the bias of channel c0 + i without a load per output element: lane l loads that of
@@ -188,7 +195,7 @@ void pointwise_cpu(int c0) {
         const float b = subgroupShuffle(my_bias[i >> 3], i & 7);
         const int channel_off = (c0 + i) * pc.out_h * pc.out_w;
         [[unroll]] for (int j = 0; j < BLOCK_P; ++j) {
-            if (valid[j]) out_data[out_off[j] + channel_off] = dfv_dst_t(acc[i * BLOCK_P + j] + b);
+            if (valid[j]) write_output(out_off[j] + channel_off, acc[i * BLOCK_P + j] + b);
         }
     }
 }
@@ -250,7 +257,7 @@ void spatial_cpu(int c0) {
         const float b = subgroupShuffle(my_bias[i >> 3], i & 7);
         const int channel_off = (c0 + i) * out_hw;
         for (int j = 0; j < BLOCK_P; ++j) {
-            if (valid[j]) out_data[out_off[j] + channel_off] = dfv_dst_t(acc[i * BLOCK_P + j] + b);
+            if (valid[j]) write_output(out_off[j] + channel_off, acc[i * BLOCK_P + j] + b);
         }
     }
 }
@@ -320,7 +327,7 @@ void patch_cpu(int c0) {
             const int row_off = (t * pc.out_c + c0 + i) * out_hw + oy * pc.out_w + ox0;
             [[unroll]] for (int j = 0; j < BLOCK_P; ++j) {
                 if (lane_valid && oy < pc.out_h && ox0 + j < pc.out_w)
-                    out_data[row_off + j] = dfv_dst_t(acc[(i * BLOCK_ROWS + r) * BLOCK_P + j] + b);
+                    write_output(row_off + j, acc[(i * BLOCK_ROWS + r) * BLOCK_P + j] + b);
             }
         }
     }

@@ -8,7 +8,7 @@
 
 typedef struct {
     int t, in_c, h, w, out_c, k, stride, pad;
-    bool bias;
+    bool bias, residual; /* residual: through dfv_op_conv2d_add */
 } conv_case;
 
 static void conv2d_reference(const float *in, const float *weight, const float *bias, double *out, const conv_case *c,
@@ -38,20 +38,26 @@ static void test_case(dfv_test *t, dfv_dtype dtype, const conv_case *c)
     size_t n_in = (size_t)c->t * c->in_c * c->h * c->w, n_w = (size_t)c->out_c * c->in_c * c->k * c->k;
     size_t n_out = (size_t)c->t * c->out_c * oh * ow;
     float *in = dfv_test_random(t, n_in, -1, 1), *weight = dfv_test_random(t, n_w, -1, 1);
-    float *bias = dfv_test_random(t, (size_t)c->out_c, -1, 1);
+    float *bias = dfv_test_random(t, (size_t)c->out_c, -1, 1), *res = dfv_test_random(t, n_out, -4, 4);
     double *ref = malloc(n_out * sizeof *ref);
-    dfv_test_tensor tin = {0}, tw = {0}, tb = {0}, tout = {0};
+    dfv_test_tensor tin = {0}, tw = {0}, tb = {0}, tres = {0}, tout = {0};
     dfv_seq *seq = NULL;
-    if (!in || !weight || !bias || !ref || !dfv_test_input(t, dtype, c->t, c->in_c, c->h, c->w, in, &tin) ||
+    if (!in || !weight || !bias || !res || !ref || !dfv_test_input(t, dtype, c->t, c->in_c, c->h, c->w, in, &tin) ||
         !dfv_test_input(t, dtype, c->out_c, c->in_c, c->k, c->k, weight, &tw) ||
         !dfv_test_input(t, dtype, 1, c->out_c, 1, 1, bias, &tb) ||
+        !dfv_test_input(t, dtype, c->t, c->out_c, oh, ow, res, &tres) ||
         !dfv_test_output(t, dtype, c->t, c->out_c, oh, ow, &tout) || !(seq = dfv_test_seq(t)))
         goto done;
     conv2d_reference(in, weight, c->bias ? bias : NULL, ref, c, oh, ow);
+    if (c->residual)
+        for (size_t i = 0; i < n_out; i++)
+            ref[i] += res[i];
     char label[160];
-    snprintf(label, sizeof label, "conv2d %s T%d %dx%dx%d -> %d k%d s%d p%d%s", dtype == DFV_F16 ? "f16" : "f32",
-             c->t, c->in_c, c->h, c->w, c->out_c, c->k, c->stride, c->pad, c->bias ? " bias" : "");
-    if (dfv_test_ok(t, dfv_op_conv2d(seq, tout.view, tin.view, tw.view, c->bias ? &tb.view : NULL, c->stride, c->pad),
+    snprintf(label, sizeof label, "conv2d %s T%d %dx%dx%d -> %d k%d s%d p%d%s%s", dtype == DFV_F16 ? "f16" : "f32",
+             c->t, c->in_c, c->h, c->w, c->out_c, c->k, c->stride, c->pad, c->bias ? " bias" : "",
+             c->residual ? " + residual" : "");
+    if (dfv_test_ok(t, dfv_op_conv2d_add(seq, tout.view, tin.view, tw.view, c->bias ? &tb.view : NULL, c->stride, c->pad,
+                                         c->residual ? &tres.view : NULL),
                     label) &&
         dfv_test_ok(t, dfv_seq_submit(seq), label))
         dfv_test_check(t, label, &tout, ref, dfv_test_tol(dtype, DFV_TOL_REDUCTION));
@@ -60,10 +66,12 @@ done:
     dfv_test_tensor_free(t, &tin);
     dfv_test_tensor_free(t, &tw);
     dfv_test_tensor_free(t, &tb);
+    dfv_test_tensor_free(t, &tres);
     dfv_test_tensor_free(t, &tout);
     free(in);
     free(weight);
     free(bias);
+    free(res);
     free(ref);
 }
 
@@ -92,6 +100,10 @@ static void test_bad_arguments(dfv_test *t)
         dfv_tensor half = w.view;
         half.dtype = DFV_F16;
         expect_rejected(t, seq, out.view, in.view, half, 1, 1, "mixed dtypes");
+        dfv_tensor small = out.view; /* in's buffer, one frame: a residual of the wrong shape */
+        small.buf = in.view.buf, small.t = 1;
+        dfv_status s = dfv_op_conv2d_add(seq, out.view, in.view, w.view, NULL, 1, 1, &small);
+        dfv_test_expect(t, s == DFV_ERR_ARGUMENT, "conv2d rejects a residual of another shape: %s", dfv_ctx_error(t->ctx));
     }
     dfv_seq_destroy(seq);
     dfv_test_tensor_free(t, &in);
@@ -113,6 +125,10 @@ int main(void)
         /* Pointwise with out_c a multiple of 32 (two blocks of 32 channels x 8 pixels on lavapipe) and of 48
          * (48 x 4, pixel count not a multiple of 4). */
         {2, 20, 8, 10, 64, 1, 1, 0, true},  {1, 13, 6, 9, 48, 1, 1, 0, true},
+        /* The fused residual add on every path: 3x3 wide and narrow, pointwise, stride 2, 7x7, no bias. */
+        {2, 6, 9, 17, 10, 3, 1, 1, true, true}, {1, 9, 5, 7, 12, 3, 1, 1, false, true},
+        {2, 7, 6, 9, 33, 1, 1, 0, true, true},  {1, 5, 9, 8, 6, 3, 2, 1, true, true},
+        {1, 3, 10, 6, 11, 7, 1, 3, true, true},
     };
     for (int d = 0; d < 2; d++) {
         dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
