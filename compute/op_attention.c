@@ -7,7 +7,7 @@
 
 /* q and the output accumulator live in registers sized by dim_head (a spec constant); keys stream
  * through an online softmax in blocks of this many. */
-enum { dfv_attention_max_dim_head = 128, dfv_attention_key_block = 8, dfv_attention_max_query_block = 8 };
+enum { dfv_attention_max_dim_head = 128, dfv_attention_key_block = 8, dfv_attention_max_query_block = 16 };
 
 typedef struct {
     int32_t seq_count, q_count, k_count, lanes_are_sequences;
@@ -103,8 +103,9 @@ dfv_status dfv_op_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor q_src, dfv_
     uint32_t local = dfv_op_workgroup_size(ctx, 64);
     const dfv_device_caps *caps = dfv_ctx_caps(ctx);
     /* On CPUs every loaded element is expensive: temporal attention reads each key once per block of
-     * queries (shaders/attention.comp, attend_query_block). Measured on lavapipe, 16 queries at 64x64:
-     * one per invocation 800 ms, blocks of 2 / 4 / 8 / 16: 304 / 144 / 106 / 193 ms (16 spills). */
+     * queries (shaders/attention.comp, attend_query_block). Measured on lavapipe, 16 queries at 64x64 fp32:
+     * one per invocation 800 ms wall, blocks of 2 / 4 / 8: 304 / 144 / 106 ms; later in CPU time blocks of
+     * 4 / 8 / 16: 385 / 255 / 194 ms (the spilled registers cost less than reading the keys twice). */
     bool blocked = t && caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU;
     uint32_t query_block = 1;
     while (blocked && query_block < dfv_attention_max_query_block && (int)query_block < q_src.t)
