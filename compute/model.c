@@ -397,12 +397,22 @@ static dfv_status model_from_file(dfv_st_file *file, dfv_model **out, char err[D
     return DFV_OK;
 }
 
+/* Names and strings in an error come from the file; a newline or control byte in them must not break the
+ * promise of one line. */
+static dfv_status one_line(dfv_status st, char err[DFV_ERR_LEN])
+{
+    for (char *c = err; st != DFV_OK && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    return st;
+}
+
 dfv_status dfv_model_open(const char *path, dfv_model **out, char err[DFV_ERR_LEN])
 {
     *out = NULL;
     dfv_st_file *file;
     dfv_status st = dfv_st_open(path, &file, err);
-    return st != DFV_OK ? st : model_from_file(file, out, err);
+    return one_line(st != DFV_OK ? st : model_from_file(file, out, err), err);
 }
 
 dfv_status dfv_model_parse(const void *bytes, size_t size, const char *label, dfv_model **out, char err[DFV_ERR_LEN])
@@ -410,7 +420,7 @@ dfv_status dfv_model_parse(const void *bytes, size_t size, const char *label, df
     *out = NULL;
     dfv_st_file *file;
     dfv_status st = dfv_st_parse(bytes, size, label, &file, err);
-    return st != DFV_OK ? st : model_from_file(file, out, err);
+    return one_line(st != DFV_OK ? st : model_from_file(file, out, err), err);
 }
 
 void dfv_model_close(dfv_model *m)
