@@ -100,16 +100,17 @@ static int parse_args(int argc, char **argv, render_args *a)
 
 /* ---- replay: a sidecar fills in everything the original command line said ------------------------ */
 
-static char *read_text(const char *path, char *err, size_t err_len)
+/* A whole file, NUL-terminated, at most `max` bytes; its length in *size. */
+static char *read_file(const char *path, long max, size_t *size, char *err, size_t err_len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return snprintf(err, err_len, "%s: %s", path, strerror(errno)), NULL;
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    char *text = n >= 0 && n < (64 << 20) ? malloc((size_t)n + 1) : NULL;
-    if (text && fread(text, 1, (size_t)n, f) == (size_t)n) text[n] = 0;
-    else free(text), text = NULL, snprintf(err, err_len, "%s: unreadable", path);
+    char *text = n >= 0 && n <= max ? malloc((size_t)n + 1) : NULL;
+    if (text && fread(text, 1, (size_t)n, f) == (size_t)n) text[n] = 0, *size = (size_t)n;
+    else free(text), text = NULL, snprintf(err, err_len, "%s: unreadable or larger than %ld bytes", path, max);
     fclose(f);
     return text;
 }
@@ -126,11 +127,14 @@ static double json_num(const cJSON *o, const char *key, double fallback)
     return cJSON_IsNumber(v) ? v->valuedouble : fallback;
 }
 
+static void file_sha256(const char *path, char hex[65]);
+
 /* Keeps the parsed document alive in *doc: the args point into it. */
 static int load_replay(render_args *a, cJSON **doc)
 {
     char err[600];
-    char *text = read_text(a->replay, err, sizeof err);
+    size_t size;
+    char *text = read_file(a->replay, 64 << 20, &size, err, sizeof err);
     if (!text) return fprintf(stderr, "dfview render: %s\n", err), -1;
     *doc = cJSON_Parse(text);
     free(text);
@@ -151,6 +155,12 @@ static int load_replay(render_args *a, cJSON **doc)
     d->no_cache = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(settings, "no_cache"));
     const char *rng = json_str(settings, "seed_rng");
     d->rng_seed = rng ? strtoull(rng, NULL, 10) : 0;
+    const char *want = json_str(*doc, "model_sha256");
+    char have[65];
+    file_sha256(d->engine.model_path, have);
+    if (want && strcmp(want, have))
+        fprintf(stderr, "dfview render: warning: %s changed since %s was made; the replay will differ\n",
+                d->engine.model_path, a->replay);
     a->frames = (int64_t)json_num(*doc, "frames", 0);
     a->fps = json_num(settings, "fps", 10);
     a->scale = (int)json_num(settings, "scale", 1);
@@ -176,17 +186,13 @@ static void next_action(void *user, int64_t index, float *out)
 static int open_actions(const render_args *a, dfv_session *s, action_source *src)
 {
     const dfv_model_config *c = dfv_session_config(s);
-    static const char *const none[1] = {"none"};
-    const char *names[DFV_MODEL_MAX_ACTIONS];
-    for (int i = 0; i < c->actions.dim; i++) names[i] = c->actions.actions[i].name;
-    (void)none;
     memset(src, 0, sizeof *src);
     src->context = dfv_session_context_frames(s);
     if (!c->actions.dim) return 0; /* an unconditioned model takes no actions */
     src->space = (dfv_action_space){.dim = c->actions.dim, .kind = (dfv_action_space_kind)c->actions.kind};
-    const char **copy = malloc(sizeof(char *) * c->actions.dim);
-    memcpy(copy, names, sizeof(char *) * c->actions.dim);
-    src->space.names = copy;
+    const char **names = malloc(sizeof(char *) * c->actions.dim);
+    for (int i = 0; i < c->actions.dim; i++) names[i] = c->actions.actions[i].name;
+    src->space.names = names;
     char err[DFV_ACTION_ERR_LEN];
     bool ok;
     if (a->replay_script) ok = dfv_action_script_parse(a->replay_script, strlen(a->replay_script), a->replay, &src->space, &src->script, err);
@@ -211,22 +217,15 @@ static void close_actions(action_source *src)
 
 /* ---- sidecar ------------------------------------------------------------------------------------ */
 
+/* SHA-256 of a whole file as hex, or "" when it cannot be read (a world seed is not a file). */
 static void file_sha256(const char *path, char hex[65])
 {
     char err[600];
-    strcpy(hex, "");
-    FILE *f = fopen(path, "rb");
-    if (!f) return;
-    fclose(f);
-    char *bytes = NULL;
-    f = fopen(path, "rb");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    if (n >= 0 && (bytes = malloc((size_t)n + 1)) && fread(bytes, 1, (size_t)n, f) == (size_t)n) dfv_st_sha256_hex(bytes, (size_t)n, hex);
+    size_t size;
+    hex[0] = 0;
+    char *bytes = read_file(path, 1l << 30, &size, err, sizeof err);
+    if (bytes) dfv_st_sha256_hex(bytes, size, hex);
     free(bytes);
-    fclose(f);
-    (void)err;
 }
 
 static cJSON *make_sidecar(const render_args *a, dfv_session *s, bool with_actions, int64_t frames, action_source *src)
