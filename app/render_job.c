@@ -25,10 +25,11 @@ static bool interrupt_pending(const sigset_t *set)
     return sigtimedwait(set, NULL, &zero) > 0;
 }
 
-static void progress(const dfv_render_job *job, int64_t done, double t0)
+/* Rates count generated frames only: the seed's frames cost nothing. */
+static void progress(const dfv_render_job *job, int64_t done, int64_t generated, double t0)
 {
     if (job->quiet) return;
-    double el = now_s() - t0, fps = el > 0 ? done / el : 0;
+    double el = now_s() - t0, fps = el > 0 && generated > 0 ? generated / el : 0;
     int width = 30, filled = (int)(width * done / (job->frames ? job->frames : 1));
     char bar[64];
     for (int i = 0; i < width; i++) bar[i] = i < filled ? '#' : '.';
@@ -115,7 +116,8 @@ static int generate(render_state *st, const uint8_t *seed_rgb, const sigset_t *s
             push(st, frame, action_copy);
         }
         rc = emit(st, i, frame, r);
-        progress(job, i + 1, t0);
+        if (i + 1 == ctx) t0 = now_s();
+        progress(job, i + 1, i + 1 > ctx ? i + 1 - ctx : 0, t0);
     }
     r->seconds = now_s() - t0;
     free(frame);
