@@ -5,7 +5,7 @@
 
 #include "commands.h"
 #include "engine.h"
-#include "npy.h"
+#include "npy_io.h"
 
 typedef struct {
     dfv_engine_desc engine;

@@ -1,7 +1,7 @@
 /* NumPy .npy files (format 1.0/2.0, C order, little endian) for float32 and int64 arrays; anything else is
  * refused with a message that says what the file holds. */
-#ifndef DFV_NPY_H
-#define DFV_NPY_H
+#ifndef DFV_NPY_IO_H
+#define DFV_NPY_IO_H
 
 #include <stddef.h>
 #include <stdint.h>

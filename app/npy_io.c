@@ -1,4 +1,6 @@
-#include "npy.h"
+#include "npy_io.h"
+
+#include "npy.h" /* worlds/: the header writer the dataset files use */
 
 #include <errno.h>
 #include <stdio.h>
@@ -79,27 +81,20 @@ int dfv_npy_read(const char *path, dfv_npy_dtype want, dfv_npy *out, char *err, 
 
 int dfv_npy_write_f32(const char *path, const float *data, int ndim, const int64_t *shape, char *err, size_t err_len)
 {
-    char dict[256], shape_text[160] = "";
-    size_t count = 1, used = 0;
-    for (int i = 0; i < ndim; i++) {
-        used += (size_t)snprintf(shape_text + used, sizeof shape_text - used, "%lld,%s", (long long)shape[i],
-                                 i + 1 < ndim ? " " : "");
-        count *= (size_t)shape[i];
+    char header[DFV_NPY_MAX_HEADER];
+    int header_len = dfv_npy_header(header, "<f4", shape, ndim);
+    size_t count = 1;
+    for (int i = 0; i < ndim; i++) count *= (size_t)shape[i];
+    if (header_len < 0) {
+        snprintf(err, err_len, "%s: shape too long for a .npy header", path);
+        return -1;
     }
-    if (ndim > 1) shape_text[used - 1] = 0; /* "(2, 3)" not "(2, 3,)"; a 1-d shape keeps its comma */
-    int n = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", shape_text);
-    int total = 10 + n + 1, pad = (64 - total % 64) % 64; /* header padded to a multiple of 64, ends in \n */
     FILE *f = fopen(path, "wb");
     if (!f) {
         snprintf(err, err_len, "%s: %s", path, strerror(errno));
         return -1;
     }
-    unsigned short header_len = (unsigned short)(n + pad + 1);
-    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(header_len & 0xff),
-                             (unsigned char)(header_len >> 8)};
-    int ok = fwrite(pre, 1, 10, f) == 10 && fwrite(dict, 1, (size_t)n, f) == (size_t)n;
-    for (int i = 0; ok && i < pad; i++) ok = fputc(' ', f) != EOF;
-    ok = ok && fputc('\n', f) != EOF && fwrite(data, sizeof(float), count, f) == count;
+    int ok = fwrite(header, 1, (size_t)header_len, f) == (size_t)header_len && fwrite(data, sizeof(float), count, f) == count;
     if (fclose(f) != 0) ok = 0;
     if (!ok) {
         snprintf(err, err_len, "%s: write failed: %s", path, strerror(errno));
