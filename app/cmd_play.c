@@ -5,9 +5,7 @@
  * becomes the viewer's frame source; this file adds what the viewer asks of a source beyond frames: live
  * knobs, a HUD line of the settings, the settings for recordings' sidecars, and reseeding from a dropped
  * file.
- *
- * The session's functions are referenced weakly, so this command builds (and says "not built yet") in a
- * tree where the session has not landed. */
+ */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,32 +16,8 @@
 #include "ground_truth.h"
 #include "viewer.h"
 #include "viewer_options.h"
-#include "window.h"
-
-#if defined(__has_include)
-#if __has_include("session.h")
-#define DFV_PLAY_HAS_SESSION 1
-#endif
-#endif
-
-#ifdef DFV_PLAY_HAS_SESSION
 #include "session.h"
-
-#pragma weak dfv_session_desc_default
-#pragma weak dfv_session_parse_option
-#pragma weak dfv_session_options_help
-#pragma weak dfv_session_open
-#pragma weak dfv_session_close
-#pragma weak dfv_session_source
-#pragma weak dfv_session_settings
-#pragma weak dfv_session_config
-#pragma weak dfv_session_update
-#pragma weak dfv_session_model_path
-#pragma weak dfv_session_resolution
-#pragma weak dfv_session_context_frames
-#pragma weak dfv_session_load_seed
-#pragma weak dfv_session_device_name
-#endif
+#include "window.h"
 
 static void usage(FILE *out)
 {
@@ -52,13 +26,9 @@ static void usage(FILE *out)
                  "  --ground-truth           with a world:KIND:SEED seed, show the simulator beside the model,\n"
                  "                           stepped with the same actions\n\n%s",
             dfv_viewer_options_help);
-#ifdef DFV_PLAY_HAS_SESSION
-    if (dfv_session_options_help) fprintf(out, "\nmodel options:\n%s", dfv_session_options_help());
-#endif
+    fprintf(out, "\nmodel options:\n%s", dfv_session_options_help());
     fprintf(out, "\nKeys, bindings and the script format: docs/viewer.md.\n");
 }
-
-#ifdef DFV_PLAY_HAS_SESSION
 
 enum { PLAY_MAX_RESEEDS = 64 };
 
@@ -203,7 +173,7 @@ static char *play_sidecar(void *user, const dfv_timeline *tl, const int *ids, in
     cJSON_AddStringToObject(doc, "model", dfv_session_model_path(p->session));
     const char *seed = count ? seed_of_root(p, ids[0]) : NULL;
     if (seed) cJSON_AddStringToObject(doc, "seed", seed);
-    if (dfv_session_device_name) cJSON_AddStringToObject(doc, "device", dfv_session_device_name(p->session));
+    cJSON_AddStringToObject(doc, "device", dfv_session_device_name(p->session));
     cJSON_AddNumberToObject(doc, "frames", count);
     cJSON_AddNumberToObject(doc, "context_frames", context);
     cJSON_AddStringToObject(doc, "recorded_by", "dfview play (F9)");
@@ -232,13 +202,6 @@ static char *play_sidecar(void *user, const dfv_timeline *tl, const int *ids, in
     char *text = cJSON_Print(doc);
     cJSON_Delete(doc);
     return text;
-}
-
-static bool session_linked(void)
-{
-    return dfv_session_desc_default && dfv_session_parse_option && dfv_session_open && dfv_session_close &&
-           dfv_session_source && dfv_session_settings && dfv_session_config && dfv_session_update && dfv_session_resolution &&
-           dfv_session_context_frames && dfv_session_load_seed;
 }
 
 static const uint8_t *play_truth(void *user, const dfv_timeline *tl, int id)
@@ -330,19 +293,7 @@ static int play(int argc, char **argv)
     return dfv_viewer_exit_code("play", status, summary, err);
 }
 
-#endif
-
 int dfv_cmd_play(int argc, char **argv)
 {
-#ifdef DFV_PLAY_HAS_SESSION
-    if (session_linked()) return play(argc, argv);
-#endif
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        }
-    fprintf(stderr, "dfview play: the model session is not built into this binary yet; "
-                    "`dfview world --world maze` plays the simulator in the same viewer\n");
-    return 1;
+    return play(argc, argv);
 }

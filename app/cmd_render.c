@@ -238,11 +238,9 @@ static cJSON *make_sidecar(const render_args *a, dfv_session *s, bool with_actio
     cJSON_AddStringToObject(doc, "model", dfv_session_model_path(s));
     file_sha256(dfv_session_model_path(s), hex);
     cJSON_AddStringToObject(doc, "model_sha256", hex);
-    cJSON_AddStringToObject(doc, "seed", a->session.seed ? a->session.seed : "world:maze:1");
-    if (a->session.seed) {
-        file_sha256(a->session.seed, hex);
-        if (hex[0]) cJSON_AddStringToObject(doc, "seed_sha256", hex);
-    }
+    cJSON_AddStringToObject(doc, "seed", dfv_session_seed_spec(s));
+    file_sha256(dfv_session_seed_spec(s), hex);
+    if (hex[0]) cJSON_AddStringToObject(doc, "seed_sha256", hex);
     cJSON_AddStringToObject(doc, "device", dfv_session_device_name(s));
     cJSON_AddNumberToObject(doc, "frames", (double)frames);
     cJSON_AddNumberToObject(doc, "context_frames", dfv_session_context_frames(s));
@@ -306,7 +304,7 @@ static int run(render_args *a, dfv_session *s)
     }
     uint8_t *seed = malloc((size_t)res * res * 3 * ctx);
     char err[600];
-    if (dfv_session_load_seed(s, a->session.seed, seed, err, sizeof err)) {
+    if (dfv_session_load_seed(s, dfv_session_seed_spec(s), seed, err, sizeof err)) {
         fprintf(stderr, "dfview render: %s\n", err);
         return free(seed), close_actions(&src), 1;
     }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "seed.h"
 #include "world.h"
@@ -21,7 +22,39 @@ struct dfv_session {
     int calls_last;
     const char *action_names[DFV_MODEL_MAX_ACTIONS];
     char model_name[64];
+    char bundled_model[4096], bundled_seed[4096];
 };
+
+/* Finds a file shipped with dfview: under $DFVIEW_DATA_DIR, beside the binary's folder (build/dfview →
+ * the source tree), the binary's own folder, then the working directory. */
+static bool find_bundled(const char *relative, char *out, size_t size)
+{
+    char exe[4096], dir[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    memcpy(dir, exe, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = 0;
+    const char *data = getenv("DFVIEW_DATA_DIR");
+    const char *roots[] = {data ? data : "", dir[0] ? dir : "", dir[0] ? dir : "", "."};
+    const char *fmt[] = {"%s/%s", "%s/../%s", "%s/%s", "%s/%s"};
+    for (int i = 0; i < 4; i++) {
+        if (!roots[i][0]) continue;
+        int n = snprintf(out, size, fmt[i], roots[i], relative);
+        if (n > 0 && (size_t)n < size && access(out, R_OK) == 0) return true;
+    }
+    return false;
+}
+
+/* No --model: the bundled maze model, on its bundled seed unless one was given. */
+static void apply_bundled_defaults(dfv_session *s)
+{
+    if (s->desc.engine.model_path) return;
+    if (find_bundled("models/maze.safetensors", s->bundled_model, sizeof s->bundled_model))
+        s->desc.engine.model_path = s->bundled_model;
+    if (!s->desc.seed && find_bundled("assets/seeds/maze-0.png", s->bundled_seed, sizeof s->bundled_seed))
+        s->desc.seed = s->bundled_seed;
+}
 
 void dfv_session_desc_default(dfv_session_desc *desc)
 {
@@ -157,7 +190,8 @@ int dfv_session_open(const char *command, const dfv_session_desc *desc, dfv_sess
     dfv_session *s = calloc(1, sizeof *s);
     if (!s) return -1;
     s->desc = *desc;
-    if (dfv_engine_open(command, &desc->engine, &s->engine)) {
+    apply_bundled_defaults(s);
+    if (dfv_engine_open(command, &s->desc.engine, &s->engine)) {
         free(s);
         return -1;
     }
@@ -199,6 +233,7 @@ const dfv_model_config *dfv_session_config(const dfv_session *s) { return s->eng
 const dfv_sampler_settings *dfv_session_settings(const dfv_session *s) { return &s->settings; }
 const char *dfv_session_device_name(const dfv_session *s) { return dfv_ctx_caps(s->engine.ctx)->name; }
 const char *dfv_session_model_path(const dfv_session *s) { return s->desc.engine.model_path; }
+const char *dfv_session_seed_spec(const dfv_session *s) { return s->desc.seed ? s->desc.seed : "world:maze:1"; }
 int dfv_session_resolution(const dfv_session *s) { return s->res; }
 int dfv_session_context_frames(const dfv_session *s) { return s->context_frames; }
 int dfv_session_calls_last(const dfv_session *s) { return s->calls_last; }
@@ -218,7 +253,7 @@ int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *
 {
     dfv_world_kind kind;
     uint64_t world_seed;
-    if (!spec) spec = "world:maze:1";
+    if (!spec) spec = dfv_session_seed_spec(s);
     if (dfv_world_parse_seed_spec(spec, &kind, &world_seed) == 0) {
         char e[DFV_WORLD_ERR_LEN];
         if (dfv_world_render_seed(kind, world_seed, s->res, s->context_frames, rgb, e)) {

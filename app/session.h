@@ -14,7 +14,7 @@
 
 typedef struct {
     dfv_engine_desc engine;
-    const char *seed;     /* image, video@time, video#frame, world:KIND:SEED; NULL: the model's own seed */
+    const char *seed;     /* image, video@time, video#frame, world:KIND:SEED; NULL: see dfv_session_seed_spec */
     int steps;            /* 0: the model's default */
     int stabilization;    /* 0: the model's default */
     int window;           /* 0: the model's window */
@@ -32,7 +32,9 @@ void dfv_session_desc_default(dfv_session_desc *desc);
 int dfv_session_parse_option(const char *command, int argc, char **argv, int i, dfv_session_desc *desc);
 const char *dfv_session_options_help(void);
 
-/* Opens model, device and network and checks the settings; errors are printed as one line. */
+/* Opens model, device and network and checks the settings; errors are printed as one line. Without a
+ * model path it opens the bundled maze model (models/maze.safetensors beside the binary's folder, or under
+ * $DFVIEW_DATA_DIR). */
 int dfv_session_open(const char *command, const dfv_session_desc *desc, dfv_session **out);
 void dfv_session_close(dfv_session *s);
 
@@ -40,6 +42,8 @@ const dfv_model_config *dfv_session_config(const dfv_session *s);
 const dfv_sampler_settings *dfv_session_settings(const dfv_session *s);
 const char *dfv_session_device_name(const dfv_session *s);
 const char *dfv_session_model_path(const dfv_session *s);
+/* The seed in use: the one given, the bundled one when the model was defaulted, else world:maze:1. */
+const char *dfv_session_seed_spec(const dfv_session *s);
 int dfv_session_resolution(const dfv_session *s);
 int dfv_session_context_frames(const dfv_session *s);
 /* Changes live knobs (steps, stabilization, schedule, window, rng seed); the next step uses them. */
