@@ -228,7 +228,8 @@ static void file_sha256(const char *path, char hex[65])
     free(bytes);
 }
 
-static cJSON *make_sidecar(const render_args *a, dfv_session *s, bool with_actions, int64_t frames, action_source *src)
+/* What the clip's container carries: everything but the per-frame actions. */
+static cJSON *make_summary(const render_args *a, dfv_session *s, int64_t frames)
 {
     const dfv_sampler_settings *st = dfv_session_settings(s);
     cJSON *doc = cJSON_CreateObject(), *set = cJSON_CreateObject();
@@ -257,15 +258,21 @@ static cJSON *make_sidecar(const render_args *a, dfv_session *s, bool with_actio
     cJSON_AddNumberToObject(set, "scale", a->scale > 0 ? a->scale : 1);
     cJSON_AddStringToObject(set, "filter", a->filter == DFV_SCALE_BILINEAR ? "bilinear" : "nearest");
     cJSON_AddItemToObject(doc, "settings", set);
-    if (with_actions) {
-        cJSON *list = cJSON_AddArrayToObject(doc, "actions");
-        float v[DFV_MODEL_MAX_ACTIONS];
-        char line[512];
-        for (int64_t i = src->context; i < frames; i++) {
-            if (src->space.dim) next_action(src, i, v), dfv_action_format(&src->space, v, line, sizeof line);
-            else strcpy(line, "");
-            cJSON_AddItemToArray(list, cJSON_CreateString(line));
-        }
+    return doc;
+}
+
+/* The sidecar: the summary (hashed once) with the frame count written and the actions of those frames. */
+static cJSON *make_sidecar(const cJSON *summary, int64_t frames, action_source *src)
+{
+    cJSON *doc = cJSON_Duplicate(summary, true);
+    cJSON_ReplaceItemInObjectCaseSensitive(doc, "frames", cJSON_CreateNumber((double)frames));
+    cJSON *list = cJSON_AddArrayToObject(doc, "actions");
+    float v[DFV_MODEL_MAX_ACTIONS];
+    char line[512];
+    for (int64_t i = src->context; i < frames; i++) {
+        if (src->space.dim) next_action(src, i, v), dfv_action_format(&src->space, v, line, sizeof line);
+        else strcpy(line, "");
+        cJSON_AddItemToArray(list, cJSON_CreateString(line));
     }
     return doc;
 }
@@ -308,7 +315,7 @@ static int run(render_args *a, dfv_session *s)
         fprintf(stderr, "dfview render: %s\n", err);
         return free(seed), close_actions(&src), 1;
     }
-    cJSON *summary = make_sidecar(a, s, false, a->frames, &src);
+    cJSON *summary = make_summary(a, s, a->frames);
     char *comment = cJSON_PrintUnformatted(summary);
     dfv_render_job job = {.out_path = a->out, .frames = a->frames, .fps = a->fps, .scale = a->scale, .filter = a->filter,
                           .comment = comment, .quiet = a->quiet, .action = next_action, .user = &src};
@@ -317,7 +324,7 @@ static int run(render_args *a, dfv_session *s)
     char side[4096];
     sidecar_path(a->out, side, sizeof side);
     if (r.frames_in_file > 0) {
-        cJSON *doc = make_sidecar(a, s, true, r.frames_in_file, &src);
+        cJSON *doc = make_sidecar(summary, r.frames_in_file, &src);
         if (write_sidecar(side, doc)) rc = 1;
         cJSON_Delete(doc);
     }
