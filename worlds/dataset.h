@@ -37,4 +37,12 @@ int dfv_dataset_episode(dfv_world_kind kind, uint64_t seed, int frames, int size
 
 int dfv_dataset_write(const dfv_dataset_desc *desc, dfv_dataset_stats *stats, char err[DFV_WORLD_ERR_LEN]);
 
+/* The same episodes as a byte stream on fd (out_dir and shard_episodes are ignored; episodes 0: until the
+ * reader closes the pipe, which ends the stream without an error):
+ *   one line of JSON  {"format": "dfview-dataset-stream", "version": 1, "world", "size", "frames_per_episode",
+ *                      "action_count", "action_names", "action_kind", "seed"}
+ *   then per episode, in seed order: uint8 frames (frames, size, size, 3), float32 little-endian actions
+ *   (frames, action_count). */
+int dfv_dataset_stream(const dfv_dataset_desc *desc, int fd, dfv_dataset_stats *stats, char err[DFV_WORLD_ERR_LEN]);
+
 #endif

@@ -76,6 +76,35 @@ with tempfile.TemporaryDirectory() as tmp:
     check(fv[0].shape == (2, 6, 16, 16, 3) and av[0].shape == (2, 6, 9), f'voxel shapes {fv[0].shape} {av[0].shape}')
     check(np.all(av[0][:, 0] == 0) and np.all((av[0] == 0) | (av[0] == 1)), 'voxel actions not multi-hot / idle first')
 
+    # The stream carries the same episodes, in seed order, whatever the thread count (rounds of 2, 2, 1).
+    r = subprocess.run([exe, '--world', 'maze', '--episodes', '5', '--frames', '9', '--size', '24', '--seed', '40',
+                        '--out', '-', '--threads', '2', '--quiet'], capture_output=True)
+    check(r.returncode == 0, f'stream failed: {r.stderr!r}')
+    header, _, payload = r.stdout.partition(b'\n')
+    head = json.loads(header)
+    check(head['format'] == 'dfview-dataset-stream' and head['action_count'] == 7 and head['seed'] == 40
+          and head['action_names'] == manifest['action_names'], f'stream header {head}')
+    frame_bytes, action_bytes = 9 * 24 * 24 * 3, 9 * 7 * 4
+    check(len(payload) == 5 * (frame_bytes + action_bytes), f'stream payload {len(payload)} bytes')
+    for e in range(5):
+        at = e * (frame_bytes + action_bytes)
+        f = np.frombuffer(payload[at:at + frame_bytes], np.uint8).reshape(9, 24, 24, 3)
+        a = np.frombuffer(payload[at + frame_bytes:at + frame_bytes + action_bytes], '<f4').reshape(9, 7)
+        check(np.array_equal(f, frames[0][e]) and np.array_equal(a, actions[0][e]), f'stream episode {e} differs')
+
+    # An endless stream ends cleanly when its reader goes away.
+    p = subprocess.Popen([exe, '--world', 'maze', '--episodes', '0', '--frames', '4', '--size', '16', '--seed', '1',
+                          '--out', '-', '--quiet'], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.readline()
+    got = p.stdout.read(3 * (4 * 16 * 16 * 3 + 4 * 7 * 4))
+    p.stdout.close()
+    try:
+        rc = p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = 'hung'
+    check(len(got) == 3 * (4 * 16 * 16 * 3 + 4 * 7 * 4) and rc == 0, f'endless stream: {len(got)} bytes, rc {rc}')
+
     for bad in (['--world', 'nowhere'], ['--episodes', '0'], ['--size', 'abc'], ['--bogus', '1']):
         args = {'--world': 'maze', '--episodes': '1', '--frames': '2', '--size': '16', '--seed': '0',
                 '--out': os.path.join(tmp, 'bad')}
