@@ -149,9 +149,12 @@ class WindowSampler:
     torch device, so a GPU trainer never waits for a data loader.
 
     With frame_skip k, the action for a sampled frame is the mean of the k actions that led to it from
-    the previous sampled frame (for one-hot actions: how often each key was held)."""
+    the previous sampled frame (for one-hot actions: how often each key was held).
 
-    def __init__(self, dataset, window, frame_skip=1, device="cpu"):
+    A streamed dataset (data_stream.StreamingDataset) swaps up to `refresh` newly arrived episodes into the
+    pool before each batch, oldest slot first."""
+
+    def __init__(self, dataset, window, frame_skip=1, device="cpu", refresh=0):
         span = (window - 1) * frame_skip + 1
         if span > dataset.length:
             raise DatasetError(f"{dataset.directory}: episodes have {dataset.length} frames, a window of "
@@ -161,6 +164,7 @@ class WindowSampler:
         self.device = torch.device(device)
         self.frames = torch.from_numpy(dataset.frames).to(self.device)
         self.actions = torch.from_numpy(dataset.actions).to(self.device)
+        self.dataset, self.refresh, self.next_slot = dataset, refresh, 0
         # A window may start at frame 0; the earliest action averaged then reaches before the episode,
         # so start at frame_skip-1 at least to keep every averaged action inside it (k=1: from 0).
         self.first_start = frame_skip - 1
@@ -170,6 +174,8 @@ class WindowSampler:
 
     def sample(self, batch, generator=None):
         """Returns frames float32 (B, T, 3, R, R) in [-1, 1] and actions float32 (B, T, A)."""
+        if self.refresh:
+            self._swap_in_fresh_episodes()
         device = self.device
         episodes = torch.randint(0, self.frames.shape[0], (batch,), device=device, generator=generator)
         starts = torch.randint(self.first_start, self.last_start + 1, (batch,), device=device,
@@ -180,6 +186,13 @@ class WindowSampler:
         actions = self._actions_for(episodes, index)
         frames = frames.permute(0, 1, 4, 2, 3).float().div_(127.5).sub_(1.0)
         return frames, actions
+
+    def _swap_in_fresh_episodes(self):
+        for frames, actions in self.dataset.fresh(self.refresh):
+            slot = self.next_slot
+            self.frames[slot].copy_(torch.from_numpy(frames), non_blocking=True)
+            self.actions[slot].copy_(torch.from_numpy(actions), non_blocking=True)
+            self.next_slot = (slot + 1) % self.frames.shape[0]
 
     def _actions_for(self, episodes, index):
         if self.frame_skip == 1:

@@ -1,6 +1,8 @@
 """Diffusion Forcing trainer for dfview's own action-conditioned video models (spec §5).
 
     /usr/bin/python3 models/train.py --data DIR --out OUTDIR [--preset maze] [--minutes M] [...]
+    /usr/bin/python3 models/train.py --stream maze --out OUTDIR ...   (worlds streamed from dfview-dataset)
+    PROCESSES=N scripts/train ...                                     (N processes under torchrun, DDP)
 
 Every frame of a training window gets its own uniformly random noise level (0..999); the network
 predicts v; the per-frame MSE is weighted with the fused-SNR weights of the official code; AdamW with a
@@ -35,6 +37,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model_file  # noqa: E402
 import schedule  # noqa: E402
 from data import DatasetError, WindowSampler, load_dataset  # noqa: E402
+from data_stream import StreamingDataset  # noqa: E402
+from distributed import Distributed  # noqa: E402
 from dfv_unet import Unet3D, complete_arch, count_parameters, gflop_per_frame  # noqa: E402
 
 PRESETS = {
@@ -56,6 +60,8 @@ SNR_CLIP = 5.0
 CUM_SNR_DECAY = 0.96
 CLIP_NOISE = 6.0
 TIMESTEPS = 1000
+# torchrun processes stream disjoint worlds: process r starts at --stream-seed + r * this.
+STREAM_SEEDS_PER_PROCESS = 1 << 32
 
 
 class TrainError(Exception):
@@ -373,7 +379,18 @@ class TrainState:
 
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="scripts/train", description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", required=True, help="dataset directory (manifest.json + shards)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", help="dataset directory (manifest.json + shards)")
+    source.add_argument("--stream", choices=["maze", "voxel"],
+                        help="train on episodes streamed from dfview-dataset as it renders them (no files)")
+    p.add_argument("--stream-seed", type=int, default=1000000, help="first world seed of the stream")
+    p.add_argument("--stream-frames", type=int, default=100, help="frames per streamed episode")
+    p.add_argument("--stream-size", type=int, default=64, help="streamed frame size (pixels per side)")
+    p.add_argument("--stream-pool", type=int, default=1024, help="episodes held for sampling")
+    p.add_argument("--stream-refresh", type=int, default=0,
+                   help="new episodes swapped into the pool per step at most (0: a quarter of --batch)")
+    p.add_argument("--stream-threads", type=int, default=0, help="dfview-dataset threads (0: every CPU)")
+    p.add_argument("--dataset-tool", help="the dfview-dataset executable (default: build/worlds/, PATH)")
     p.add_argument("--out", required=True, help="output directory (export, checkpoints, log, previews)")
     p.add_argument("--name", default="maze", help="model name (file NAME.safetensors)")
     p.add_argument("--preset", choices=sorted(PRESETS), default="maze")
@@ -580,16 +597,16 @@ def measure_speed(state, sampler, args, autocast, network=None, steps=6, warmup=
     return elapsed
 
 
-def compiled_network(state, sampler, args, autocast, log):
-    """torch.compile'd model, or the eager one when compiling fails (logged, never fatal)."""
+def compiled_network(state, sampler, args, autocast, log, eager):
+    """torch.compile'd `eager` network, or `eager` itself when compiling fails (logged, never fatal)."""
     begin = time.monotonic()
     try:
-        network = torch.compile(state.model)
+        network = torch.compile(eager)
         seconds = measure_speed(state, sampler, args, autocast, network, steps=4, warmup=1)
     except Exception as e:  # noqa: BLE001 - any compiler failure means: train eagerly
         log(f"torch.compile failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
             f"training eagerly")
-        return state.model
+        return eager
     log(f"torch.compile: ready in {time.monotonic() - begin:.0f}s, "
         f"{args.batch * state.config['window'] / seconds:.0f} frames/s")
     return network
@@ -622,12 +639,13 @@ def fastest_layout(state, sampler, args, autocast, candidates, log):
     return min(timings, key=timings.get)
 
 
-def choose_layout(state, sampler, args, autocast, device, log):
-    """Applies --frame-conv / --channels-last; 'auto' on CUDA measures the candidates briefly."""
+def choose_layout(state, sampler, args, autocast, device, log, dist):
+    """Applies --frame-conv / --channels-last; 'auto' on CUDA measures the candidates briefly (every
+    process measures; the main process's choice is taken by all)."""
     candidates = layout_candidates(args, device)
     best = candidates[0]
     if len(candidates) > 1:
-        best = fastest_layout(state, sampler, args, autocast, candidates, log)
+        best = dist.from_main(fastest_layout(state, sampler, args, autocast, candidates, log))
     apply_layout(state.model, best)
     log(f"using {best[0]}{', channels-last' if best[1] else ''}")
 
@@ -656,52 +674,105 @@ def budget_progress(state, args, run_start):
     return max(fractions) if fractions else 0.0
 
 
+def open_dataset(args, dist):
+    """The dataset directory, or a stream (each process of a torchrun job streams its own worlds)."""
+    if args.data:
+        return load_dataset(args.data, args.max_episodes)
+    seed = args.stream_seed + dist.rank * STREAM_SEEDS_PER_PROCESS
+    return StreamingDataset(args.stream, pool=args.stream_pool, frames=args.stream_frames, size=args.stream_size,
+                            seed=seed, tool=args.dataset_tool, threads=args.stream_threads)
+
+
+def open_log(args, dist):
+    """train.log in --out, written by the main process only (the others log nowhere)."""
+    if not dist.main:
+        return None
+    try:
+        os.makedirs(args.out, exist_ok=True)
+        return open(os.path.join(args.out, "train.log"), "a", encoding="utf-8")
+    except OSError as e:
+        raise TrainError(f"{args.out}: cannot write the output directory: {e}") from None
+
+
 def run(args):
     run_start = time.monotonic()
     torch.manual_seed(args.seed)
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = pick_device(args)
+    dist = Distributed()
+    device = dist.start(pick_device(args))
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
-    dataset = load_dataset(args.data, args.max_episodes)
+    log_file, dataset = open_log(args, dist), None
     try:
-        os.makedirs(args.out, exist_ok=True)
-        log_file = open(os.path.join(args.out, "train.log"), "a", encoding="utf-8")
-    except OSError as e:
-        raise TrainError(f"{args.out}: cannot write the output directory: {e}") from None
-    with log_file:
-        return train_and_export(args, dataset, device, run_start, log_file)
+        dataset = open_dataset(args, dist)
+        return train_and_export(args, dataset, device, dist, run_start, log_file)
+    finally:
+        if log_file:
+            log_file.close()
+        if hasattr(dataset, "close"):
+            dataset.close()
+        dist.close()
 
 
-def train_and_export(args, dataset, device, run_start, log_file):
+def make_logger(log_file):
     def log(line, record=None):
+        if log_file is None:
+            return
         print(line, flush=True)
         log_file.write(json.dumps(record or {"message": line}) + "\n")
         log_file.flush()
+    return log
 
+
+def seed_process(args, state, dist):
+    """Each torchrun process draws its own batches and noise (the weights are the same everywhere: DDP
+    starts from the main process's). The main process keeps the single-process stream, so resuming a
+    one-process run stays exact."""
+    if dist.rank:
+        torch.manual_seed(args.seed + 7919 * dist.rank + state.step)
+
+
+def train_and_export(args, dataset, device, dist, run_start, log_file):
+    log = make_logger(log_file)
     state = build_state(args, dataset, device)
+    seed_process(args, state, dist)
     cfg = state.config
-    sampler = WindowSampler(dataset, cfg["window"], cfg["frame_skip"], device)
+    refresh = (args.stream_refresh or max(1, args.batch // 4)) if args.stream else 0
+    sampler = WindowSampler(dataset, cfg["window"], cfg["frame_skip"], device, refresh=refresh)
     arch = cfg["architecture"]
     log(f"data: {dataset.describe()}")
     log(f"model: {count_parameters(state.model) / 1e6:.2f} M parameters, "
         f"{gflop_per_frame(arch, cfg['window'], cfg['actions']['dim']):.2f} GFLOP per frame "
-        f"(window {cfg['window']}), dims {arch['dim']}x{arch['dim_mults']}, on {cfg['hardware']}")
+        f"(window {cfg['window']}), dims {arch['dim']}x{arch['dim_mults']}, on {cfg['hardware']}"
+        f"{f' x {dist.world} processes' if dist.active else ''}")
     autocast = autocast_for(device, args.precision)
-    choose_layout(state, sampler, args, autocast, device, log)
-    use_compile = args.compile and not args.safe
-    network = compiled_network(state, sampler, args, autocast, log) if use_compile else state.model
+    choose_layout(state, sampler, args, autocast, device, log, dist)
+    network = dist.wrap(state.model)
+    if args.compile and not args.safe:
+        network = compiled_network(state, sampler, args, autocast, log, network)
     train_step = make_train_step(state, args, autocast, network)
     stop = StopFlag()
     stop.install()
     steps_before, loop_start = state.step, time.monotonic()
-    result = train_loop(state, sampler, args, train_step, stop, log, run_start)
+    result = train_loop(state, sampler, args, train_step, stop, log, run_start, dist)
     done, seconds = state.step - steps_before, time.monotonic() - loop_start
-    log(f"trained {done} steps in {seconds:.0f}s: {done * args.batch * cfg['window'] / max(seconds, 1e-9):.0f} "
-        f"frames/s on average, final loss {result if result is None else round(result, 5)}")
+    if not dist.parameters_agree(state.model):
+        raise TrainError(f"step {state.step}: the {dist.world} processes ended with different weights")
+    log(f"trained {done} steps in {seconds:.0f}s: "
+        f"{done * args.batch * cfg['window'] * dist.world / max(seconds, 1e-9):.0f} frames/s on average"
+        f"{f' ({dist.world} processes, weights agree)' if dist.active else ''}, final loss "
+        f"{result if result is None else round(result, 5)}")
+    if dist.main:
+        finish(state, sampler, args, result, stop, log)
+    return 0
+
+
+def finish(state, sampler, args, result, stop, log):
+    """Final export, checkpoint and preview (main process)."""
+    cfg = state.config
     path = export(state, args.out, result)
     save_checkpoint(checkpoint_tensors(state), args.out, cfg["name"], int(args.checkpoint_part_mb * 2**20))
     log(f"exported {path} after {state.step} steps ({stop.reason or 'budget reached'})")
@@ -711,24 +782,40 @@ def train_and_export(args, dataset, device, run_start, log_file):
         save_rollout_png(state, sampler, os.path.join(args.out, "rollout.png"), args.rollout_frames,
                          generator)
         log(f"wrote {os.path.join(args.out, 'rollout.png')} (EMA weights, context then rollout)")
-    return 0
 
 
-def train_loop(state, sampler, args, train_step, stop, log, run_start):
+def should_stop(state, args, stop, deadline, dist):
+    over = stop.reason is not None
+    over = over or bool(args.steps and state.step - state.warmup_origin >= args.steps)
+    over = over or (deadline is not None and time.monotonic() >= deadline)
+    return dist.any(over)
+
+
+def report(state, args, log, dist, loss_sum, window_steps, window_start, run_start, lr):
+    """Logs the mean loss over the last steps (of every process); returns it."""
+    loss = dist.mean(float(loss_sum) / window_steps)
+    if not math.isfinite(loss):
+        raise TrainError(f"step {state.step}: loss is {loss} (lower --lr or check the data)")
+    elapsed = time.monotonic() - window_start
+    rate = window_steps * args.batch * state.config["window"] * dist.world / elapsed
+    log(f"step {state.step} loss {loss:.5f} lr {lr:.2e} {rate:.0f} frames/s "
+        f"{window_steps / elapsed:.1f} steps/s elapsed {time.monotonic() - run_start:.0f}s",
+        {"step": state.step, "loss": loss, "lr": lr, "frames_per_s": rate,
+         "elapsed_s": time.monotonic() - run_start})
+    return loss
+
+
+def train_loop(state, sampler, args, train_step, stop, log, run_start, dist):
     cfg = state.config
-    frames_per_step = args.batch * cfg["window"]
+    frames_per_step = args.batch * cfg["window"] * dist.world
     last_ckpt = last_rollout = time.monotonic()
     window_start, window_steps = time.monotonic(), 0
-    loss_sum, final_loss = None, None
+    loss_sum, final_loss, lr = None, None, 0.0
     generator = torch.Generator(device=sampler.device)
     generator.manual_seed(args.seed + 1)
     # Reserve time for the final export and checkpoint so a --minutes run ends inside its budget.
     deadline = run_start + args.minutes * 60.0 - 5.0 if args.minutes else None
-    while stop.reason is None:
-        if args.steps and state.step - state.warmup_origin >= args.steps:
-            break
-        if deadline is not None and time.monotonic() >= deadline:
-            break
+    while not should_stop(state, args, stop, deadline, dist):
         lr = learning_rate(args, state.step - state.warmup_origin, budget_progress(state, args, run_start))
         x0, actions = sampler.sample(args.batch)
         loss = train_step(x0, actions, lr)
@@ -737,16 +824,10 @@ def train_loop(state, sampler, args, train_step, stop, log, run_start):
         state.frames_seen += frames_per_step
         window_steps += 1
         if window_steps == args.log_every or (args.steps and state.step - state.warmup_origin >= args.steps):
-            final_loss = float(loss_sum) / window_steps
-            if not math.isfinite(final_loss):
-                raise TrainError(f"step {state.step}: loss is {final_loss} (lower --lr or check the data)")
-            elapsed = time.monotonic() - window_start
-            rate = window_steps * frames_per_step / elapsed
-            log(f"step {state.step} loss {final_loss:.5f} lr {lr:.2e} {rate:.0f} frames/s "
-                f"{window_steps / elapsed:.1f} steps/s elapsed {time.monotonic() - run_start:.0f}s",
-                {"step": state.step, "loss": final_loss, "lr": lr, "frames_per_s": rate,
-                 "elapsed_s": time.monotonic() - run_start})
+            final_loss = report(state, args, log, dist, loss_sum, window_steps, window_start, run_start, lr)
             loss_sum, window_steps, window_start = None, 0, time.monotonic()
+        if not dist.main:
+            continue
         now = time.monotonic()
         if args.checkpoint_minutes and now - last_ckpt >= args.checkpoint_minutes * 60.0:
             export(state, args.out, final_loss)
@@ -758,7 +839,7 @@ def train_loop(state, sampler, args, train_step, stop, log, run_start):
                              generator)
             last_rollout = time.monotonic()
     if window_steps:
-        final_loss = float(loss_sum) / window_steps
+        final_loss = dist.mean(float(loss_sum) / window_steps)
     return final_loss
 
 

@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
-# Trains the bundled maze model on a GPU machine in one run (the device tool's `run`), e.g.
+# Trains a bundled model (maze by default) on a GPU machine in one run (the device tool's `run`), e.g.
 #   MINUTES=8.5 scripts/train-device.sh          (timeout_s 600; carry build/ or let it compile the writer)
-# 1. makes the maze dataset with build/worlds/dfview-dataset (compiled here with cc if that one won't run),
+# 1. makes the dataset with build/worlds/dfview-dataset (compiled here with cc if that one won't run), or
+#    with STREAM=1 streams fresh worlds from it for the whole run instead (EPISODES is then the pool size),
 # 2. trains with models/train.py for $MINUTES minutes of wall clock (setup included), writing the fp16
 #    export, split checkpoints, train.log and rollout.png into $OUT as it goes (a run killed at a time
 #    limit still leaves the last minute's model), and prints frames/s.
-# Knobs (environment): MINUTES (8.5), OUT ($OUT or out/train), EPISODES (2000), FRAMES (100), SEED
-# (1000000: far from the small seeds eval and the bundled seeds use), BATCH (64), LR (3e-4), WARMUP (500),
+# Knobs (environment): WORLD (maze or voxel), MINUTES (8.5), OUT ($OUT or out/train), EPISODES (2000),
+# FRAMES (100), SEED (1000000 for the maze, 2000000 for voxel: far from the small seeds eval and the
+# bundled seeds use), STREAM (0/1), GPUS (1; more runs one process per GPU under torchrun), BATCH (64), LR (3e-4), WARMUP (500),
 # COMPILE (0/1), INIT (a .safetensors to continue from), RESUME (a checkpoint), EXTRA (more trainer flags),
-# DATA_DIR (/tmp/dfview-maze), PYTHON (python3). CPU check: MINUTES=0.5 EPISODES=8 FRAMES=24 BATCH=2 ...
+# DATA_DIR (/tmp/dfview-$WORLD), PYTHON (python3). CPU check: MINUTES=0.5 EPISODES=8 FRAMES=24 BATCH=2 ...
 set -euo pipefail
 cd "$(dirname "$0")/.."
+WORLD=${WORLD:-maze}
+case "$WORLD" in maze) default_seed=1000000 ;; voxel) default_seed=2000000 ;;
+  *) echo "train-device: WORLD must be maze or voxel" >&2; exit 2 ;; esac
 MINUTES=${MINUTES:-8.5}
 OUT=${OUT:-out/train}
 EPISODES=${EPISODES:-2000}
 FRAMES=${FRAMES:-100}
-SEED=${SEED:-1000000}
+SEED=${SEED:-$default_seed}
 BATCH=${BATCH:-64}
 LR=${LR:-3e-4}
 WARMUP=${WARMUP:-500}
-DATA_DIR=${DATA_DIR:-/tmp/dfview-maze}
+DATA_DIR=${DATA_DIR:-/tmp/dfview-$WORLD}
 PYTHON=${PYTHON:-python3}
 mkdir -p "$OUT"
 started=$(date +%s)
@@ -33,14 +38,20 @@ fi
 
 echo "train-device: $(nproc) cores; $("$PYTHON" -c 'import torch; print("torch", torch.__version__,
   torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA")')"
-rm -rf "$DATA_DIR"
-"$writer" --world maze --episodes "$EPISODES" --frames "$FRAMES" --size 64 --seed "$SEED" \
-  --out "$DATA_DIR" --quiet
-echo "train-device: dataset $EPISODES x $FRAMES frames in $(( $(date +%s) - started )) s"
+if [ "${STREAM:-0}" = 1 ]; then
+  data=(--stream "$WORLD" --stream-seed "$SEED" --stream-frames "$FRAMES" --stream-size 64
+        --stream-pool "$EPISODES" --dataset-tool "$writer")
+else
+  rm -rf "$DATA_DIR"
+  "$writer" --world "$WORLD" --episodes "$EPISODES" --frames "$FRAMES" --size 64 --seed "$SEED" \
+    --out "$DATA_DIR" --quiet
+  echo "train-device: dataset $EPISODES x $FRAMES frames in $(( $(date +%s) - started )) s"
+  data=(--data "$DATA_DIR")
+fi
 
 # The trainer's --minutes budget starts when it does: give it what is left of MINUTES.
 left=$("$PYTHON" -c "print(max(0.2, $MINUTES - ($(date +%s) - $started) / 60.0))")
-args=(--data "$DATA_DIR" --out "$OUT" --name maze --preset maze --window 8 --context-frames 2
+args=("${data[@]}" --out "$OUT" --name "$WORLD" --preset maze --window 8 --context-frames 2
       --batch "$BATCH" --lr "$LR" --warmup "$WARMUP" --minutes "$left" --log-every 100
       --checkpoint-minutes 1 --rollout-minutes 3 --rollout-frames 14 --sampling-steps 20)
 [ "${COMPILE:-0}" = 1 ] && args+=(--compile)
@@ -48,7 +59,8 @@ args=(--data "$DATA_DIR" --out "$OUT" --name maze --preset maze --window 8 --con
 [ -n "${RESUME:-}" ] && args+=(--resume "$RESUME")
 # shellcheck disable=SC2206
 [ -n "${EXTRA:-}" ] && args+=($EXTRA)
-if ! PYTHONUNBUFFERED=1 "$PYTHON" models/train.py "${args[@]}"; then
+train() { PYTHONUNBUFFERED=1 PYTHON="$PYTHON" PROCESSES="${GPUS:-1}" scripts/train "$@"; }
+if ! train "${args[@]}"; then
   # One retry without the optional speed paths, resuming from the last checkpoint if there is one, so a
   # failure in an untested GPU-only path does not cost the whole run.
   left=$("$PYTHON" -c "print($MINUTES - ($(date +%s) - $started) / 60.0)")
@@ -57,10 +69,10 @@ if ! PYTHONUNBUFFERED=1 "$PYTHON" models/train.py "${args[@]}"; then
     retry=()
     for a in "${args[@]}"; do [ "$a" = --compile ] || retry+=("$a"); done
     retry+=(--safe --minutes "$left")
-    if [ -f "$OUT/maze-ckpt-00.pt" ] && [ -z "${RESUME:-}" ] && [ -z "${INIT:-}" ]; then
-      retry+=(--resume "$OUT/maze-ckpt-00.pt")
+    if [ -f "$OUT/$WORLD-ckpt-00.pt" ] && [ -z "${RESUME:-}" ] && [ -z "${INIT:-}" ]; then
+      retry+=(--resume "$OUT/$WORLD-ckpt-00.pt")
     fi
-    PYTHONUNBUFFERED=1 "$PYTHON" models/train.py "${retry[@]}"
+    train "${retry[@]}"
   else
     exit 1
   fi

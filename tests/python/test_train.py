@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import numpy as np
@@ -19,6 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "models"))
 
 import data  # noqa: E402
+import data_stream  # noqa: E402
 import model_file  # noqa: E402
 import safetensors_io  # noqa: E402
 import schedule  # noqa: E402
@@ -362,6 +364,54 @@ class TrainerTests(unittest.TestCase):
         self.assertIn("maze world, 4 episodes x 12 frames", config["provenance"]["training_data"])
         self.assertTrue(os.path.exists(os.path.join(out, "maze-ckpt-00.pt")))
 
+    def test_streamed_training_draws_the_worlds_the_dataset_tool_writes(self):
+        tool = os.path.join(ROOT, "build", "worlds", "dfview-dataset")
+        if not os.access(tool, os.X_OK):
+            self.skipTest("build/worlds/dfview-dataset not built")
+        disk = os.path.join(self.tmp.name, "maze-disk")
+        subprocess.run([tool, "--world", "maze", "--episodes", "7", "--frames", "6", "--size", "16", "--seed", "50",
+                        "--out", disk, "--quiet"], check=True)
+        truth = data.load_dataset(disk)
+        stream = data_stream.StreamingDataset("maze", pool=3, frames=6, size=16, seed=50, tool=tool, threads=2)
+        try:
+            np.testing.assert_array_equal(stream.frames, truth.frames[:3])
+            np.testing.assert_array_equal(stream.actions, truth.actions[:3])
+            sampler = data.WindowSampler(stream, 4, device="cpu", refresh=2)
+            deadline = time.monotonic() + 30
+            while stream.queue.qsize() < 4 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            sampler.sample(2)   # swaps seeds 53 and 54 into slots 0 and 1
+            sampler.sample(2)   # and 55, 56 into slots 2 and 0
+            np.testing.assert_array_equal(sampler.frames[1].numpy(), truth.frames[4])
+            np.testing.assert_array_equal(sampler.frames[2].numpy(), truth.frames[5])
+            np.testing.assert_array_equal(sampler.frames[0].numpy(), truth.frames[6])
+            np.testing.assert_array_equal(sampler.actions[0].numpy(), truth.actions[6])
+        finally:
+            stream.close()
+        out = os.path.join(self.tmp.name, "streamed")
+        code, stdout, err = run_trainer(["--stream", "maze", "--stream-size", "16", "--stream-frames", "8",
+                                         "--stream-pool", "4", "--out", out, "--steps", "4"] + TINY)
+        self.assertEqual(code, 0, err)
+        _, config = model_file.load_model(os.path.join(out, "tiny.safetensors"))
+        self.assertIn("maze world streamed from dfview-dataset", config["provenance"]["training_data"])
+        self.assertEqual(config["actions"]["names"][:2], ["none", "forward"])
+
+    def test_torchrun_processes_average_their_gradients_and_export_once(self):
+        out = os.path.join(self.tmp.name, "torchrun")
+        env = dict(os.environ, PROCESSES="2", PYTHON=sys.executable, OMP_NUM_THREADS="1")
+        result = subprocess.run([os.path.join(ROOT, "scripts", "train"), "--data", self.data_dir, "--out", out,
+                                 "--steps", "6", "--log-every", "3", "--device", "cpu"] + TINY,
+                                env=env, capture_output=True, text=True, timeout=300)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("2 processes, weights agree", result.stdout)
+        with open(os.path.join(out, "train.log"), encoding="utf-8") as f:
+            exports = [line for line in f if "exported" in line]
+        self.assertEqual(len(exports), 1, "only the main process writes the log and the files")
+        _, config = model_file.load_model(os.path.join(out, "tiny.safetensors"))
+        batch, window = int(TINY[TINY.index("--batch") + 1]), int(TINY[TINY.index("--window") + 1])
+        self.assertEqual(config["provenance"]["steps"], 6)
+        self.assertEqual(config["provenance"]["frames_seen"], 6 * batch * window * 2)
+
     def test_bad_input_exits_with_one_line(self):
         code, _, err = run_trainer(["--data", os.path.join(self.tmp.name, "missing"),
                                     "--out", os.path.join(self.tmp.name, "x")] + TINY)
@@ -372,6 +422,15 @@ class TrainerTests(unittest.TestCase):
                                     "--window", "40"] + TINY[:2])
         self.assertEqual(code, 1)
         self.assertIn("needs 40", err)
+        code, _, err = run_trainer(["--stream", "maze", "--dataset-tool", self.data_dir,
+                                    "--out", os.path.join(self.tmp.name, "z")] + TINY)
+        self.assertEqual((code, len(err.strip().splitlines())), (1, 1), err)
+        self.assertIn("is not an executable file", err)
+        if os.access(os.path.join(ROOT, "build", "worlds", "dfview-dataset"), os.X_OK):
+            code, _, err = run_trainer(["--stream", "maze", "--stream-size", "4",
+                                        "--out", os.path.join(self.tmp.name, "z")] + TINY)
+            self.assertEqual((code, len(err.strip().splitlines())), (1, 1), err)
+            self.assertIn("dfview-dataset failed: dataset: --size expects an integer in 8..1024", err)
 
 
 if __name__ == "__main__":
