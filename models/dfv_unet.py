@@ -119,12 +119,7 @@ def apply_rotary(x):
     return rotated.reshape(x.shape).to(x.dtype)
 
 
-def softmax_attention(q, k, v, causal):
-    """q, k, v (b, heads, n, d) → (b, heads, n, d); scale 1/sqrt(d)."""
-    # The fused CUDA kernels fail on very large batches (temporal attention has one sequence per pixel:
-    # batch·H·W of them, e.g. 262,144 at batch 64 and 64×64); short sequences lose nothing on the plain path.
-    if _HAS_SDPA and q.shape[0] < _SDPA_MAX_BATCH:
-        return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+def _plain_attention(q, k, v, causal):
     scores = torch.matmul(q, k.transpose(-1, -2)) * (q.shape[-1] ** -0.5)
     if causal:
         n = q.shape[-2]
@@ -133,11 +128,35 @@ def softmax_attention(q, k, v, causal):
     return torch.matmul(scores.softmax(dim=-1), v)
 
 
+def softmax_attention(q, k, v, causal, fused_chunk=0):
+    """q, k, v (b, heads, n, d) → (b, heads, n, d); scale 1/sqrt(d).
+
+    The fused CUDA kernels fail on very large batches (temporal attention has one sequence per pixel:
+    batch·H·W of them, e.g. 262,144 at batch 64 and 64×64). Above _SDPA_MAX_BATCH sequences the batch runs
+    as fused calls of `fused_chunk` sequences each, or (fused_chunk 0) as plain matmuls."""
+    if not _HAS_SDPA:
+        return _plain_attention(q, k, v, causal)
+    if q.shape[0] < _SDPA_MAX_BATCH:
+        return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+    if fused_chunk <= 0:
+        return _plain_attention(q, k, v, causal)
+    parts = zip(q.split(fused_chunk), k.split(fused_chunk), v.split(fused_chunk))
+    return torch.cat([F.scaled_dot_product_attention(qc, kc, vc, is_causal=causal) for qc, kc, vc in parts])
+
+
+def set_fused_attention_chunk(model, sequences):
+    """Sequences per fused call for the model's large attention batches (0: plain matmuls there)."""
+    for module in model.modules():
+        if isinstance(module, Attention):
+            module.fused_chunk = sequences
+
+
 class Attention(nn.Module):
     def __init__(self, dim, heads, dim_head, rotary=False, causal=False):
         super().__init__()
         self.heads, self.dim_head = heads, dim_head
         self.rotary, self.causal = rotary, causal
+        self.fused_chunk = 0
         self.to_qkv = nn.Linear(dim, 3 * heads * dim_head, bias=False)
         self.to_out = nn.Linear(heads * dim_head, dim)
 
@@ -149,7 +168,7 @@ class Attention(nn.Module):
         q, k, v = (self.split_heads(t) for t in self.to_qkv(x).chunk(3, dim=-1))
         if self.rotary:
             q, k = apply_rotary(q), apply_rotary(k)
-        out = softmax_attention(q, k, v, self.causal)
+        out = softmax_attention(q, k, v, self.causal, self.fused_chunk)
         b, _, n, _ = out.shape
         return self.to_out(out.transpose(1, 2).reshape(b, n, self.heads * self.dim_head))
 

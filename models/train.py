@@ -39,7 +39,8 @@ import schedule  # noqa: E402
 from data import DatasetError, WindowSampler, load_dataset  # noqa: E402
 from data_stream import StreamingDataset  # noqa: E402
 from distributed import Distributed  # noqa: E402
-from dfv_unet import Unet3D, complete_arch, count_parameters, gflop_per_frame  # noqa: E402
+from dfv_unet import (Unet3D, complete_arch, count_parameters, gflop_per_frame,  # noqa: E402
+                      set_fused_attention_chunk)
 
 PRESETS = {
     # Bundled maze model: 16/32/64/128 channels at 64/32/16/8 px; 1.48 GFLOP per frame (window 8),
@@ -424,6 +425,11 @@ def parse_args(argv):
     p.add_argument("--safe", action="store_true",
                    help="plain paths only: Conv3d, no channels-last, no fused AdamW, no torch.compile")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
+    p.add_argument("--attention-chunk", type=int, default=8192,
+                   help="sequences per fused attention call for huge temporal batches on CUDA (0: plain "
+                        "matmuls; --safe sets 0)")
+    p.add_argument("--profile-steps", type=int, default=0,
+                   help="before training, profile this many steps and write OUT/profile.txt (0: off)")
     p.add_argument("--resume", help="checkpoint NAME-ckpt-NN.pt: model, EMA, optimizer, step")
     p.add_argument("--init", help="a dfview .safetensors to start from (its architecture wins)")
     p.add_argument("--max-episodes", type=int)
@@ -612,6 +618,36 @@ def compiled_network(state, sampler, args, autocast, log, eager):
     return network
 
 
+def write_profile(state, sampler, args, autocast, network, path, log):
+    """Where a training step's time goes: torch.profiler over --profile-steps steps (after one warm-up
+    step), the operators sorted by their own time; the training state is put back afterwards."""
+    from torch.profiler import ProfilerActivity, profile
+    device = sampler.device
+    on_gpu = device.type == "cuda"
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if on_gpu else [])
+    saved = SavedTraining(state)
+    step_fn = make_train_step(state, args, autocast, network)
+    step_fn(*sampler.sample(args.batch), 0.0)
+    _synchronize(device)
+    with profile(activities=activities) as prof:
+        for _ in range(args.profile_steps):
+            step_fn(*sampler.sample(args.batch), 0.0)
+        _synchronize(device)
+    saved.restore()
+    averages = prof.key_averages()
+    keys = ["self_device_time_total", "self_cuda_time_total"] if on_gpu else ["self_cpu_time_total"]
+    for key in keys:  # torch renamed the CUDA column to "device" in 2.4
+        try:
+            table = averages.table(sort_by=key, row_limit=40)
+            break
+        except (AttributeError, KeyError, ValueError):
+            table = averages.table(row_limit=40)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"{args.profile_steps} training steps of {args.batch} x {state.config['window']} frames on "
+                f"{state.config['hardware']}\n{table}\n")
+    log(f"profile of {args.profile_steps} steps written to {path}")
+
+
 def layout_candidates(args, device):
     """(conv, channels_last) pairs to try; on a CPU 'auto' means the plain layout, unmeasured."""
     if args.safe:
@@ -705,6 +741,10 @@ def run(args):
         torch.backends.cudnn.benchmark = True
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
+        if hasattr(torch.backends.cuda, "enable_cudnn_sdp"):
+            # cuDNN's fused attention backward failed on this network's temporal batches (H100, torch
+            # 2.11); the flash and memory-efficient kernels take them.
+            torch.backends.cuda.enable_cudnn_sdp(False)
     log_file, dataset = open_log(args, dist), None
     try:
         dataset = open_dataset(args, dist)
@@ -749,10 +789,13 @@ def train_and_export(args, dataset, device, dist, run_start, log_file):
         f"(window {cfg['window']}), dims {arch['dim']}x{arch['dim_mults']}, on {cfg['hardware']}"
         f"{f' x {dist.world} processes' if dist.active else ''}")
     autocast = autocast_for(device, args.precision)
+    set_fused_attention_chunk(state.model, 0 if args.safe else args.attention_chunk)
     choose_layout(state, sampler, args, autocast, device, log, dist)
     network = dist.wrap(state.model)
     if args.compile and not args.safe:
         network = compiled_network(state, sampler, args, autocast, log, network)
+    if args.profile_steps and dist.main:
+        write_profile(state, sampler, args, autocast, network, os.path.join(args.out, "profile.txt"), log)
     train_step = make_train_step(state, args, autocast, network)
     stop = StopFlag()
     stop.install()

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import unittest
+from unittest import mock
 
 import numpy as np
 import torch
@@ -139,6 +140,30 @@ class SpeedOptionTests(unittest.TestCase):
             for key, value in before.items():
                 if not key.startswith("meta.wall") and not key.startswith("meta.rng"):
                     self.assertTrue(torch.equal(after[key], value), key)
+
+
+    def test_large_attention_batches_split_into_fused_calls_give_plain_attention(self):
+        import dfv_unet
+        calls = []
+
+        def fused(q, k, v, is_causal):
+            calls.append(q.shape[0])
+            return dfv_unet._plain_attention(q, k, v, is_causal)
+
+        torch.manual_seed(3)
+        q, k, v = (torch.randn(20, 2, 5, 4, dtype=torch.float64) for _ in range(3))
+        with mock.patch.object(dfv_unet, "_HAS_SDPA", True), mock.patch.object(dfv_unet, "_SDPA_MAX_BATCH", 8), \
+                mock.patch.object(dfv_unet.F, "scaled_dot_product_attention", fused, create=True):
+            got = dfv_unet.softmax_attention(q, k, v, True, fused_chunk=6)
+        self.assertEqual(calls, [6, 6, 6, 2])
+        qn, kn, vn = q.numpy(), k.numpy(), v.numpy()
+        want = np.zeros_like(qn)
+        for b in range(20):
+            for h in range(2):
+                for i in range(5):   # causal: query i sees keys 0..i
+                    w = np.exp(qn[b, h, i] @ kn[b, h, :i + 1].T / 2.0)
+                    want[b, h, i] = (w / w.sum()) @ vn[b, h, :i + 1]
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-10, atol=1e-12)
 
 
 class PreviewTests(unittest.TestCase):
@@ -395,6 +420,18 @@ class TrainerTests(unittest.TestCase):
         _, config = model_file.load_model(os.path.join(out, "tiny.safetensors"))
         self.assertIn("maze world streamed from dfview-dataset", config["provenance"]["training_data"])
         self.assertEqual(config["actions"]["names"][:2], ["none", "forward"])
+
+    def test_profile_names_the_operators_and_leaves_the_step_count(self):
+        out = os.path.join(self.tmp.name, "profiled")
+        code, stdout, err = run_trainer(["--data", self.data_dir, "--out", out, "--steps", "2",
+                                         "--profile-steps", "1"] + TINY)
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(out, "profile.txt"), encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("aten::", text)
+        self.assertIn("1 training steps of 4 x 4 frames", text)
+        _, config = model_file.load_model(os.path.join(out, "tiny.safetensors"))
+        self.assertEqual(config["provenance"]["steps"], 2)
 
     def test_torchrun_processes_average_their_gradients_and_export_once(self):
         out = os.path.join(self.tmp.name, "torchrun")
