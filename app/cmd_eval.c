@@ -16,6 +16,7 @@
 #include "eval.h"
 #include "eval_plot.h"
 #include "eval_report.h"
+#include "png.h"
 #include "session.h"
 
 typedef enum { ORACLE_NONE = 0, ORACLE_TRUTH, ORACLE_STILL } oracle_mode;
@@ -258,6 +259,11 @@ static int write_results(const eval_args *a, const dfv_eval *eval, const dfv_eva
     if (dfv_eval_write_csv(eval, csv, err, sizeof err) || dfv_eval_write_json(&summary, info, json, err, sizeof err))
         return fprintf(stderr, "dfview eval: %s\n", err), -1;
     dfv_eval_print_summary(stdout, &summary, info);
+    if (!dfv_png_available()) {
+        printf("  wrote %s and %s (draw eval.png with dfview eval --replot %s where the full dfview runs)\n", csv,
+               json, a->out);
+        return 0;
+    }
     if (dfv_eval_plot_write(eval, png, err, sizeof err)) {
         printf("  wrote %s and %s\n", csv, json);
         fprintf(stderr, "dfview eval: %s (redraw it with dfview eval --replot %s)\n", err, a->out);

@@ -21,3 +21,8 @@ bool dfv_png_write(const char *path, const uint8_t *rgb, int width, int height, 
     snprintf(err, DFV_MEDIA_ERR_LEN, "%s: dfview-engine has no PNG encoder", path);
     return false;
 }
+
+bool dfv_png_available(void)
+{
+    return false;
+}

@@ -1,8 +1,8 @@
 #!/bin/sh
 # dfview eval end to end: the oracle modes checked against numpy on the dataset writer's frames, a tiny
 # random model on lavapipe (files and rows), and bad command lines (one line, exit 2).
-# usage: test_eval.sh DFVIEW PYTHON MODELS_DIR MODEL_FIXTURES_DIR WORK_DIR
-dfview=$1 python=$2 models=$3 fixtures=$4 work=$5
+# usage: test_eval.sh DFVIEW PYTHON MODELS_DIR MODEL_FIXTURES_DIR WORK_DIR DFVIEW_ENGINE
+dfview=$1 python=$2 models=$3 fixtures=$4 work=$5 engine=$6
 fail() { echo "FAIL: $*"; exit 1; }
 rm -rf "$work" && mkdir -p "$work" || fail "cannot make $work"
 
@@ -122,3 +122,12 @@ expect_usage_error "action 'a0' is not an action of the maze world" \
   --model "$fixtures/tiny_actions.safetensors" --frames 2 --episodes 1 --out "$work/x"
 [ ! -e "$work/x" ] || fail "a refused command wrote $work/x"
 echo "dfview eval: ok"
+
+# dfview-engine (no FFmpeg, no SDL) evaluates the same way: the same rows; the plot is left to --replot.
+"$engine" eval --model "$work/tiny.safetensors" --episodes 1 --frames 6 --steps 2 --out "$work/engine" \
+  >"$work/engine.txt" 2>"$work/engine.err" || fail "dfview-engine eval failed: $(cat "$work/engine.err")"
+cmp -s "$work/engine/eval.csv" "$work/model/eval.csv" || fail "dfview-engine's eval.csv differs from dfview's"
+[ ! -e "$work/engine/eval.png" ] || fail "dfview-engine wrote a plot it cannot encode"
+grep -q -- "--replot $work/engine" "$work/engine.txt" || fail "no --replot hint: $(cat "$work/engine.txt")"
+"$dfview" eval --replot "$work/engine" >/dev/null || fail "--replot of the engine's run failed"
+cmp -s "$work/engine/eval.png" "$work/model/eval.png" || fail "the engine's run replots differently"
