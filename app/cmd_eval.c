@@ -16,6 +16,7 @@
 #include "eval.h"
 #include "eval_plot.h"
 #include "eval_report.h"
+#include "npy_io.h"
 #include "png.h"
 #include "session.h"
 
@@ -23,8 +24,8 @@ typedef enum { ORACLE_NONE = 0, ORACLE_TRUTH, ORACLE_STILL } oracle_mode;
 
 typedef struct {
     dfv_session_desc session;
-    const char *world, *out, *replot;
-    int episodes, frames;
+    const char *world, *out, *replot, *rollouts;
+    int episodes, frames; /* 0 until resolved: 16 × 300, or what a --rollouts file holds */
     uint64_t first_seed;
     oracle_mode oracle;
     int oracle_context, oracle_size;
@@ -38,6 +39,7 @@ typedef struct {
     dfv_world_kind kind;
     int size, context, window, world_actions, model_actions;
     int action_map[DFV_MODEL_MAX_ACTIONS]; /* model action i = world action action_map[i] */
+    dfv_npy rollouts;                      /* --rollouts: (episodes, context + frames, size, size, 3) uint8 */
     sigset_t stop_signals;
     double t0, last_progress;
     int64_t frames_done, frames_total;
@@ -56,6 +58,10 @@ static void print_usage(FILE *out)
             "  --first-seed S       first world seed (default 0; the bundled models train on seeds >= 1000000)\n"
             "  --out DIR            where the results go (created if missing)\n"
             "  --replot DIR         only redraw DIR/eval.png from DIR/eval.csv (e.g. after a run in dfview-engine)\n"
+            "  --rollouts FILE      score frames made elsewhere instead of running a model: a uint8 .npy\n"
+            "                       (episodes, context + frames, size, size, 3) rolled out from world seeds S.. with\n"
+            "                       the agent's actions (models/eval_rollouts.py makes one on a GPU); --context C\n"
+            "                       (default 2) says how many of its frames are context\n"
             "  --quiet              no progress on stderr\n%s",
             dfv_session_options_help());
 }
@@ -86,6 +92,7 @@ static int parse_value(eval_args *a, const char *o, const char *v)
     if (!strcmp(o, "--world")) a->world = v;
     else if (!strcmp(o, "--out")) a->out = v;
     else if (!strcmp(o, "--replot")) a->replot = v;
+    else if (!strcmp(o, "--rollouts")) a->rollouts = v;
     else if (!strcmp(o, "--episodes")) return parse_count(o, v, 1, 1000000, &n) ? -1 : (a->episodes = (int)n, 0);
     else if (!strcmp(o, "--frames")) return parse_count(o, v, 1, 1000000, &n) ? -1 : (a->frames = (int)n, 0);
     else if (!strcmp(o, "--first-seed")) return parse_count(o, v, 0, (long long)1 << 62, &n) ? -1 : (a->first_seed = (uint64_t)n, 0);
@@ -105,7 +112,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
 {
     memset(a, 0, sizeof *a);
     dfv_session_desc_default(&a->session);
-    a->world = "maze", a->episodes = 16, a->frames = 300, a->oracle_context = 2, a->oracle_size = 64;
+    a->world = "maze", a->oracle_context = 2, a->oracle_size = 64;
     for (int i = 1; i < argc; i++) {
         int used = dfv_session_parse_option("eval", argc, argv, i, &a->session);
         if (used < 0) return -1;
@@ -126,8 +133,14 @@ static int parse_args(int argc, char **argv, eval_args *a)
     if (!a->out) return fprintf(stderr, "dfview eval: --out DIR is required (see --help)\n"), -1;
     if (a->session.seed)
         return fprintf(stderr, "dfview eval: --seed does not apply: episodes are seeded from the world (--first-seed)\n"), -1;
-    if (!a->oracle && !a->session.engine.model_path)
+    if (a->rollouts && (a->oracle || a->session.engine.model_path))
+        return fprintf(stderr, "dfview eval: --rollouts replaces the model; give one or the other\n"), -1;
+    if (!a->oracle && !a->rollouts && !a->session.engine.model_path)
         return fprintf(stderr, "dfview eval: --model is required (see --help)\n"), -1;
+    if (!a->rollouts) {
+        if (!a->episodes) a->episodes = 16;
+        if (!a->frames) a->frames = 300;
+    }
     if (a->oracle && a->session.engine.model_path)
         return fprintf(stderr, "dfview eval: --oracle replaces the model; give one or the other\n"), -1;
     return 0;
@@ -188,6 +201,27 @@ static void progress(eval_run *r, int episode)
             (int)eta / 60 % 60, (int)eta % 60);
 }
 
+static const uint8_t *rollout_frame(const eval_run *r, int episode, int t)
+{
+    size_t fb = (size_t)r->size * r->size * 3;
+    return (const uint8_t *)r->rollouts.data + fb * ((size_t)episode * (size_t)r->rollouts.shape[1] + (size_t)t);
+}
+
+/* A rollouts file must start from the eval's own worlds: its context frames are the truth's. */
+static int check_rollout_context(const eval_run *r, int episode, const uint8_t *truth)
+{
+    size_t fb = (size_t)r->size * r->size * 3;
+    for (int t = 0; t < r->context; t++)
+        if (memcmp(rollout_frame(r, episode, t), truth + fb * (size_t)t, fb)) {
+            fprintf(stderr, "dfview eval: %s: episode %d's context frame %d is not world seed %llu's (the rollouts "
+                            "must start from --first-seed %llu of the %s world)\n",
+                    r->args->rollouts, episode, t, (unsigned long long)(r->args->first_seed + (uint64_t)episode),
+                    (unsigned long long)r->args->first_seed, r->args->world);
+            return -1;
+        }
+    return 0;
+}
+
 /* Fills frames (context + generated) from the truth's context and the episode's actions. Returns 0, 1 when
  * stopped by a signal, -1 on failure (reported). */
 static int roll_out(eval_run *r, int episode, const uint8_t *truth, const float *world_actions, uint8_t *frames,
@@ -195,6 +229,7 @@ static int roll_out(eval_run *r, int episode, const uint8_t *truth, const float 
 {
     size_t fb = (size_t)r->size * r->size * 3;
     int total = r->context + r->args->frames, A = r->model_actions;
+    if (r->args->rollouts && check_rollout_context(r, episode, truth)) return -1;
     memcpy(frames, truth, fb * (size_t)r->context);
     for (int t = 0; t < total; t++)
         for (int i = 0; i < A; i++)
@@ -202,7 +237,8 @@ static int roll_out(eval_run *r, int episode, const uint8_t *truth, const float 
     for (int t = r->context; t < total; t++) {
         if (stop_requested(r)) return 1;
         uint8_t *out = frames + fb * (size_t)t;
-        if (r->args->oracle == ORACLE_TRUTH) memcpy(out, truth + fb * (size_t)t, fb);
+        if (r->args->rollouts) memcpy(out, rollout_frame(r, episode, t), fb);
+        else if (r->args->oracle == ORACLE_TRUTH) memcpy(out, truth + fb * (size_t)t, fb);
         else if (r->args->oracle == ORACLE_STILL) memcpy(out, truth + fb * (size_t)(r->context - 1), fb);
         else {
             int n = t < r->window - 1 ? t : r->window - 1, first = t - n;
@@ -297,7 +333,10 @@ static int evaluate(const eval_args *a, eval_run *r)
     if (dfv_eval_create(&shape, &eval, err, sizeof err)) return fprintf(stderr, "dfview eval: %s\n", err), 1;
     char oracle_name[32];
     snprintf(oracle_name, sizeof oracle_name, "oracle:%s", a->oracle == ORACLE_TRUTH ? "truth" : "still");
-    dfv_eval_run_info info = {.model = r->session ? dfv_session_model_path(r->session) : oracle_name,
+    char rollouts_name[4200];
+    snprintf(rollouts_name, sizeof rollouts_name, "rollouts:%s", a->rollouts ? a->rollouts : "");
+    dfv_eval_run_info info = {.model = r->session ? dfv_session_model_path(r->session)
+                                       : a->rollouts ? rollouts_name : oracle_name,
                               .world = a->world,
                               .device = r->session ? dfv_session_device_name(r->session) : NULL,
                               .first_seed = a->first_seed,
@@ -311,6 +350,28 @@ static int evaluate(const eval_args *a, eval_run *r)
     if (rc >= 0 && dfv_eval_episodes(eval) > 0 && write_results(a, eval, &info)) rc = -1;
     dfv_eval_destroy(eval);
     return rc == 0 ? 0 : 1;
+}
+
+/* Reads --rollouts and settles the run's shape from it: size, context (--context), episodes and frames
+ * (all of the file's unless fewer were asked for). */
+static int open_rollouts(eval_args *a, eval_run *r)
+{
+    char err[1024];
+    if (dfv_npy_read(a->rollouts, DFV_NPY_U8, &r->rollouts, err, sizeof err))
+        return fprintf(stderr, "dfview eval: %s\n", err), -1;
+    const int64_t *s = r->rollouts.shape;
+    r->context = a->oracle_context;
+    if (r->rollouts.ndim != 5 || s[4] != 3 || s[2] != s[3] || s[2] < 8 || s[2] > 1024 || s[0] < 1 ||
+        s[1] <= r->context)
+        return fprintf(stderr, "dfview eval: %s: expected uint8 (episodes, %d context + frames, size, size, 3)\n",
+                       a->rollouts, r->context), -1;
+    if (a->episodes > s[0] || a->frames > s[1] - r->context)
+        return fprintf(stderr, "dfview eval: %s holds %lld episodes of %lld frames after the context; fewer than "
+                               "asked for\n", a->rollouts, (long long)s[0], (long long)(s[1] - r->context)), -1;
+    if (!a->episodes) a->episodes = (int)s[0];
+    if (!a->frames) a->frames = (int)(s[1] - r->context);
+    r->size = (int)s[2], r->window = r->context + 1;
+    return 0;
 }
 
 int dfv_cmd_eval(int argc, char **argv)
@@ -333,7 +394,10 @@ int dfv_cmd_eval(int argc, char **argv)
     sigset_t old;
     pthread_sigmask(SIG_BLOCK, &r.stop_signals, &old);
     int rc;
-    if (a.oracle) {
+    if (a.rollouts) {
+        rc = open_rollouts(&a, &r) ? 1 : evaluate(&a, &r);
+        dfv_npy_free(&r.rollouts);
+    } else if (a.oracle) {
         r.size = a.oracle_size, r.context = a.oracle_context, r.window = a.oracle_context + 1;
         rc = evaluate(&a, &r);
     } else if (dfv_session_open("eval", &a.session, &r.session)) {

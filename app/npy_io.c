@@ -52,6 +52,7 @@ static int read_header(FILE *f, const char *path, dfv_npy_dtype want, dfv_npy *o
     else if (strstr(header, "'fortran_order': True")) npy_fail(err, err_len, path, "Fortran-ordered arrays are not supported; save with np.ascontiguousarray");
     else if (want == DFV_NPY_F32 && !strstr(header, "'<f4'")) npy_fail(err, err_len, path, "expected float32 little-endian ('<f4') data");
     else if (want == DFV_NPY_I64 && !strstr(header, "'<i8'")) npy_fail(err, err_len, path, "expected int64 little-endian ('<i8') data");
+    else if (want == DFV_NPY_U8 && !strstr(header, "'|u1'")) npy_fail(err, err_len, path, "expected uint8 ('|u1') data");
     else if (!strstr(header, "'shape'") || parse_shape(strstr(header, "'shape'"), out)) npy_fail(err, err_len, path, "unreadable shape in .npy header");
     else rc = 0;
     free(header);
@@ -68,7 +69,7 @@ int dfv_npy_read(const char *path, dfv_npy_dtype want, dfv_npy *out, char *err, 
         return -1;
     }
     int rc = read_header(f, path, want, out, err, err_len);
-    size_t esize = want == DFV_NPY_F32 ? 4 : 8;
+    size_t esize = want == DFV_NPY_F32 ? 4 : want == DFV_NPY_I64 ? 8 : 1;
     if (!rc) {
         out->data = malloc(out->count ? out->count * esize : 1);
         if (!out->data) rc = npy_fail(err, err_len, path, "out of memory");

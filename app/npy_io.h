@@ -1,4 +1,4 @@
-/* NumPy .npy files (format 1.0/2.0, C order, little endian) for float32 and int64 arrays; anything else is
+/* NumPy .npy files (format 1.0/2.0, C order, little endian) for float32, int64 and uint8 arrays; anything else is
  * refused with a message that says what the file holds. */
 #ifndef DFV_NPY_IO_H
 #define DFV_NPY_IO_H
@@ -8,7 +8,7 @@
 
 #define DFV_NPY_MAX_DIMS 8
 
-typedef enum { DFV_NPY_F32, DFV_NPY_I64 } dfv_npy_dtype;
+typedef enum { DFV_NPY_F32, DFV_NPY_I64, DFV_NPY_U8 } dfv_npy_dtype;
 
 typedef struct {
     dfv_npy_dtype dtype;

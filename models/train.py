@@ -325,12 +325,14 @@ def preview_rollout(model, alphas_cumprod, context, actions, new_frames, samplin
         first = max(0, frames.shape[1] - window)
         act = actions[:, first:frames.shape[1]]
         for k in range(sampling_steps, 0, -1):
-            frames[:, -1] = _ddim_step(model, alphas_cumprod, frames[:, first:], act,
+            frames[:, -1] = ddim_step_last_frame(model, alphas_cumprod, frames[:, first:], act,
                                        int(levels[k]), int(levels[k - 1]), stabilization)
     return frames
 
 
-def _ddim_step(model, alphas_cumprod, window_frames, actions, t_from, t_to, stabilization):
+def ddim_step_last_frame(model, alphas_cumprod, window_frames, actions, t_from, t_to, stabilization):
+    """One deterministic DDIM step of the window's last frame from timestep t_from to t_to (-1: clean);
+    the earlier frames are clean context, fed at the stabilization level (spec §4)."""
     b, t = window_frames.shape[:2]
     context_level = stabilization - 1
     steps = torch.full((b, t), context_level, dtype=torch.long, device=window_frames.device)

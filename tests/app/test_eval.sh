@@ -1,8 +1,8 @@
 #!/bin/sh
 # dfview eval end to end: the oracle modes checked against numpy on the dataset writer's frames, a tiny
 # random model on lavapipe (files and rows), and bad command lines (one line, exit 2).
-# usage: test_eval.sh DFVIEW PYTHON MODELS_DIR MODEL_FIXTURES_DIR WORK_DIR DFVIEW_ENGINE
-dfview=$1 python=$2 models=$3 fixtures=$4 work=$5 engine=$6
+# usage: test_eval.sh DFVIEW PYTHON MODELS_DIR MODEL_FIXTURES_DIR WORK_DIR DFVIEW_ENGINE DFVIEW_DATASET
+dfview=$1 python=$2 models=$3 fixtures=$4 work=$5 engine=$6 dataset_tool=$7
 fail() { echo "FAIL: $*"; exit 1; }
 rm -rf "$work" && mkdir -p "$work" || fail "cannot make $work"
 
@@ -131,3 +131,41 @@ cmp -s "$work/engine/eval.csv" "$work/model/eval.csv" || fail "dfview-engine's e
 grep -q -- "--replot $work/engine" "$work/engine.txt" || fail "no --replot hint: $(cat "$work/engine.txt")"
 "$dfview" eval --replot "$work/engine" >/dev/null || fail "--replot of the engine's run failed"
 cmp -s "$work/engine/eval.png" "$work/model/eval.png" || fail "the engine's run replots differently"
+
+# --rollouts scores frames made elsewhere: the truth's own frames score as the truth oracle, the held context
+# frame as the still oracle (the same rows), and a file from other seeds is refused.
+"$python" - "$work" <<'PY' || fail "could not write rollouts files"
+import numpy as np, sys
+work = sys.argv[1]
+truth = np.load(f"{work}/data/shard_0000_frames.npy")   # seeds 40-42, 23 frames at 32x32
+still = truth.copy()
+still[:, 3:] = truth[:, 2:3]
+np.save(f"{work}/r-truth.npy", truth)
+np.save(f"{work}/r-still.npy", still)
+PY
+"$dfview" eval --rollouts "$work/r-still.npy" --context 3 --first-seed 40 --quiet --out "$work/r-still" >/dev/null ||
+  fail "--rollouts (still) failed"
+cmp -s "$work/r-still/eval.csv" "$work/still/eval.csv" || fail "--rollouts of held frames differs from --oracle still"
+"$dfview" eval --rollouts "$work/r-truth.npy" --context 3 --first-seed 40 --episodes 2 --frames 7 --quiet \
+  --out "$work/r-truth" >/dev/null || fail "--rollouts (truth) failed"
+"$python" - "$work/r-truth" <<'PY' || fail "--rollouts of the truth is not a perfect score"
+import csv, json, sys
+rows = list(csv.DictReader(open(f"{sys.argv[1]}/eval.csv")))
+assert len(rows) == 7 and all(float(r["psnr"]) == float("inf") and int(r["episodes"]) == 2 for r in rows), rows
+assert json.load(open(f"{sys.argv[1]}/summary.json"))["model"].startswith("rollouts:")
+PY
+"$dfview" eval --rollouts "$work/r-truth.npy" --context 3 --first-seed 41 --quiet --out "$work/r-bad" 2>"$work/r-bad.err" &&
+  fail "rollouts of other seeds were scored"
+[ "$(wc -l <"$work/r-bad.err")" = 1 ] && grep -q "is not world seed 41's" "$work/r-bad.err" ||
+  fail "wrong-seed rollouts: $(cat "$work/r-bad.err")"
+"$dfview" eval --rollouts "$work/r-truth.npy" --frames 100 --first-seed 40 --out "$work/r-bad" 2>/dev/null &&
+  fail "asking for more frames than the file holds succeeded"
+
+# models/eval_rollouts.py makes such a file from a model (batched, on the CPU here) and dfview eval scores it.
+"$python" "$models/eval_rollouts.py" --model "$work/tiny.safetensors" --episodes 2 --frames 3 --steps 2 \
+  --device cpu --dataset-tool "$dataset_tool" --out "$work/py.npy" >"$work/py.txt" ||
+  fail "eval_rollouts.py failed"
+grep -q -- "--rollouts $work/py.npy --context 2" "$work/py.txt" || fail "no scoring hint: $(cat "$work/py.txt")"
+"$dfview" eval --rollouts "$work/py.npy" --out "$work/py" --quiet >/dev/null || fail "scoring eval_rollouts.py's file failed"
+"$python" -c "import json, sys; s = json.load(open(sys.argv[1])); assert (s['frames'], s['episodes']) == (3, 2), s" \
+  "$work/py/summary.json" || fail "eval_rollouts.py's file scored the wrong shape"
