@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "action_script.h"
 #include "commands.h"
 #include "ground_truth.h"
 #include "viewer.h"
 #include "viewer_options.h"
 #include "session.h"
+#include "sidecar.h"
 #include "window.h"
 
 static void usage(FILE *out)
@@ -157,50 +157,32 @@ static const char *seed_of_root(const play_state *p, int root)
     return p->desc->seed;
 }
 
-/* The recording's sidecar in `dfview render`'s format (format dfview-render, version 1), so that
- * `dfview render --replay` re-renders the clip from its seed with the same settings and actions. It is
- * bit-exact when the settings did not change while the recorded branch was generated. */
+typedef struct {
+    const dfv_timeline *tl;
+    const int *ids;
+    int dim;
+} recorded_actions;
+
+static void recorded_action(void *user, int64_t index, float *out)
+{
+    const recorded_actions *r = user;
+    memcpy(out, dfv_timeline_get(r->tl, r->ids[index])->action, sizeof(float) * (size_t)r->dim);
+}
+
+/* The recording's sidecar in `dfview render`'s format, so that `dfview render --replay` re-renders the clip
+ * from its seed with the same settings and actions. It is bit-exact when the settings did not change while
+ * the recorded branch was generated. */
 static char *play_sidecar(void *user, const dfv_timeline *tl, const int *ids, int count, double fps, int scale)
 {
     play_state *p = user;
-    const dfv_sampler_settings *st = dfv_session_settings(p->session);
-    const dfv_model_config *config = dfv_session_config(p->session);
-    int context = dfv_session_context_frames(p->session);
-    cJSON *doc = cJSON_CreateObject(), *set = cJSON_CreateObject();
-    char schedule[64], rng[32];
-    cJSON_AddStringToObject(doc, "format", "dfview-render");
-    cJSON_AddNumberToObject(doc, "version", 1);
-    cJSON_AddStringToObject(doc, "model", dfv_session_model_path(p->session));
-    const char *seed = count ? seed_of_root(p, ids[0]) : NULL;
-    if (seed) cJSON_AddStringToObject(doc, "seed", seed);
-    cJSON_AddStringToObject(doc, "device", dfv_session_device_name(p->session));
-    cJSON_AddNumberToObject(doc, "frames", count);
-    cJSON_AddNumberToObject(doc, "context_frames", context);
-    cJSON_AddStringToObject(doc, "recorded_by", "dfview play (F9)");
-    cJSON_AddNumberToObject(set, "steps", st->steps);
-    cJSON_AddNumberToObject(set, "stabilization", st->stabilization_level);
-    cJSON_AddNumberToObject(set, "window", st->window);
-    dfv_schedule_format(&st->schedule, schedule, sizeof schedule);
-    cJSON_AddStringToObject(set, "schedule", schedule);
-    snprintf(rng, sizeof rng, "%llu", (unsigned long long)st->seed);
-    cJSON_AddStringToObject(set, "seed_rng", rng);
-    cJSON_AddBoolToObject(set, "fp16", p->desc->engine.fp16);
-    cJSON_AddBoolToObject(set, "no_cache", p->desc->no_cache);
-    cJSON_AddNumberToObject(set, "fps", fps);
-    cJSON_AddNumberToObject(set, "scale", scale);
-    cJSON_AddStringToObject(set, "filter", "nearest");
-    cJSON_AddItemToObject(doc, "settings", set);
-    const char *names[DFV_MODEL_MAX_ACTIONS];
-    for (int a = 0; a < config->actions.dim; a++) names[a] = config->actions.actions[a].name;
-    dfv_action_space space = {.dim = config->actions.dim, .kind = (dfv_action_space_kind)config->actions.kind, .names = names};
-    cJSON *actions = cJSON_AddArrayToObject(doc, "actions");
-    for (int k = context; k < count; k++) {
-        char line[512] = "";
-        if (space.dim) dfv_action_format(&space, dfv_timeline_get(tl, ids[k])->action, line, sizeof line);
-        cJSON_AddItemToArray(actions, cJSON_CreateString(line));
-    }
-    char *text = cJSON_Print(doc);
-    cJSON_Delete(doc);
+    /* No file hashes: each F9 would read the whole model on the window's thread, and a replay needs none.
+     * The recorder only scales by nearest. */
+    dfv_sidecar_desc desc = {.seed = count ? seed_of_root(p, ids[0]) : NULL, .opened = p->desc,
+                             .recorded_by = "dfview play (F9)", .fps = fps, .scale = scale, .filter = DFV_SCALE_NEAREST};
+    recorded_actions rec = {.tl = tl, .ids = ids, .dim = dfv_session_config(p->session)->actions.dim};
+    cJSON *summary = dfv_sidecar_summary(p->session, &desc, count);
+    char *text = dfv_sidecar_print(summary, p->session, count, recorded_action, &rec);
+    cJSON_Delete(summary);
     return text;
 }
 

@@ -8,7 +8,7 @@
 #include "action_script.h"
 #include "commands.h"
 #include "render_job.h"
-#include "safetensors.h"
+#include "sidecar.h"
 
 typedef struct {
     dfv_session_desc session;
@@ -18,7 +18,7 @@ typedef struct {
     int scale;
     dfv_scale_filter filter;
     bool quiet;
-    char *replay_script; /* actions read back from a sidecar */
+    const char *replay_script; /* actions read back from a sidecar */
 } render_args;
 
 typedef struct {
@@ -100,77 +100,20 @@ static int parse_args(int argc, char **argv, render_args *a)
 
 /* ---- replay: a sidecar fills in everything the original command line said ------------------------ */
 
-/* A whole file, NUL-terminated, at most `max` bytes; its length in *size. */
-static char *read_file(const char *path, long max, size_t *size, char *err, size_t err_len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return snprintf(err, err_len, "%s: %s", path, strerror(errno)), NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = n >= 0 && n <= max ? malloc((size_t)n + 1) : NULL;
-    if (text && fread(text, 1, (size_t)n, f) == (size_t)n) text[n] = 0, *size = (size_t)n;
-    else free(text), text = NULL, snprintf(err, err_len, "%s: unreadable or larger than %ld bytes", path, max);
-    fclose(f);
-    return text;
-}
-
-static const char *json_str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static double json_num(const cJSON *o, const char *key, double fallback)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : fallback;
-}
-
-static void file_sha256(const char *path, char hex[65]);
-
-/* Keeps the parsed document alive in *doc: the args point into it. */
-static int load_replay(render_args *a, cJSON **doc)
+/* The args point into *replay, so it outlives them. */
+static int load_replay(render_args *a, dfv_sidecar_replay *replay)
 {
     char err[600];
-    size_t size;
-    char *text = read_file(a->replay, 64 << 20, &size, err, sizeof err);
-    if (!text) return fprintf(stderr, "dfview render: %s\n", err), -1;
-    *doc = cJSON_Parse(text);
-    free(text);
-    const cJSON *settings = *doc ? cJSON_GetObjectItemCaseSensitive(*doc, "settings") : NULL;
-    const cJSON *actions = *doc ? cJSON_GetObjectItemCaseSensitive(*doc, "actions") : NULL;
-    if (!json_str(*doc, "model") || !cJSON_IsObject(settings) || !cJSON_IsArray(actions)) {
-        fprintf(stderr, "dfview render: %s is not a dfview render sidecar\n", a->replay);
-        return -1;
-    }
-    dfv_session_desc *d = &a->session;
-    d->engine.model_path = json_str(*doc, "model");
-    d->engine.fp16 = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(settings, "fp16"));
-    d->seed = json_str(*doc, "seed");
-    d->steps = (int)json_num(settings, "steps", 0);
-    d->stabilization = (int)json_num(settings, "stabilization", 0);
-    d->window = (int)json_num(settings, "window", 0);
-    d->schedule = json_str(settings, "schedule");
-    d->no_cache = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(settings, "no_cache"));
-    const char *rng = json_str(settings, "seed_rng");
-    d->rng_seed = rng ? strtoull(rng, NULL, 10) : 0;
-    const char *want = json_str(*doc, "model_sha256");
-    char have[65];
-    file_sha256(d->engine.model_path, have);
-    if (want && strcmp(want, have))
+    if (dfv_sidecar_read(a->replay, &a->session, replay, err, sizeof err))
+        return fprintf(stderr, "dfview render: %s\n", err), -1;
+    if (replay->model_changed)
         fprintf(stderr, "dfview render: warning: %s changed since %s was made; the replay will differ\n",
-                d->engine.model_path, a->replay);
-    a->frames = (int64_t)json_num(*doc, "frames", 0);
-    a->fps = json_num(settings, "fps", 10);
-    a->scale = (int)json_num(settings, "scale", 1);
-    const char *filter = json_str(settings, "filter");
-    a->filter = filter && !strcmp(filter, "bilinear") ? DFV_SCALE_BILINEAR : DFV_SCALE_NEAREST;
-    size_t len = 1;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, actions) len += cJSON_IsString(it) ? strlen(it->valuestring) + 1 : 0;
-    a->replay_script = calloc(1, len);
-    cJSON_ArrayForEach(it, actions) if (cJSON_IsString(it)) strcat(strcat(a->replay_script, it->valuestring), "\n");
+                a->session.engine.model_path, a->replay);
+    a->frames = replay->frames;
+    a->fps = replay->fps;
+    a->scale = replay->scale;
+    a->filter = replay->filter;
+    a->replay_script = replay->actions;
     return 0;
 }
 
@@ -217,64 +160,12 @@ static void close_actions(action_source *src)
 
 /* ---- sidecar ------------------------------------------------------------------------------------ */
 
-/* SHA-256 of a whole file as hex, or "" when it cannot be read (a world seed is not a file). */
-static void file_sha256(const char *path, char hex[65])
+/* Hashes the model and seed files: built once per render, it serves the clip's metadata and the sidecar. */
+static cJSON *make_summary(const render_args *a, dfv_session *s)
 {
-    char err[600];
-    size_t size;
-    hex[0] = 0;
-    char *bytes = read_file(path, 1l << 30, &size, err, sizeof err);
-    if (bytes) dfv_st_sha256_hex(bytes, size, hex);
-    free(bytes);
-}
-
-/* What the clip's container carries: everything but the per-frame actions. */
-static cJSON *make_summary(const render_args *a, dfv_session *s, int64_t frames)
-{
-    const dfv_sampler_settings *st = dfv_session_settings(s);
-    cJSON *doc = cJSON_CreateObject(), *set = cJSON_CreateObject();
-    char hex[65], sched[64], rng[32];
-    cJSON_AddStringToObject(doc, "format", "dfview-render");
-    cJSON_AddNumberToObject(doc, "version", 1);
-    cJSON_AddStringToObject(doc, "model", dfv_session_model_path(s));
-    file_sha256(dfv_session_model_path(s), hex);
-    cJSON_AddStringToObject(doc, "model_sha256", hex);
-    cJSON_AddStringToObject(doc, "seed", dfv_session_seed_spec(s));
-    file_sha256(dfv_session_seed_spec(s), hex);
-    if (hex[0]) cJSON_AddStringToObject(doc, "seed_sha256", hex);
-    cJSON_AddStringToObject(doc, "device", dfv_session_device_name(s));
-    cJSON_AddNumberToObject(doc, "frames", (double)frames);
-    cJSON_AddNumberToObject(doc, "context_frames", dfv_session_context_frames(s));
-    cJSON_AddNumberToObject(set, "steps", st->steps);
-    cJSON_AddNumberToObject(set, "stabilization", st->stabilization_level);
-    cJSON_AddNumberToObject(set, "window", st->window);
-    dfv_schedule_format(&st->schedule, sched, sizeof sched);
-    cJSON_AddStringToObject(set, "schedule", sched);
-    snprintf(rng, sizeof rng, "%llu", (unsigned long long)st->seed);
-    cJSON_AddStringToObject(set, "seed_rng", rng);
-    cJSON_AddBoolToObject(set, "fp16", a->session.engine.fp16);
-    cJSON_AddBoolToObject(set, "no_cache", a->session.no_cache);
-    cJSON_AddNumberToObject(set, "fps", a->fps > 0 ? a->fps : 10);
-    cJSON_AddNumberToObject(set, "scale", a->scale > 0 ? a->scale : 1);
-    cJSON_AddStringToObject(set, "filter", a->filter == DFV_SCALE_BILINEAR ? "bilinear" : "nearest");
-    cJSON_AddItemToObject(doc, "settings", set);
-    return doc;
-}
-
-/* The sidecar: the summary (hashed once) with the frame count written and the actions of those frames. */
-static cJSON *make_sidecar(const cJSON *summary, int64_t frames, action_source *src)
-{
-    cJSON *doc = cJSON_Duplicate(summary, true);
-    cJSON_ReplaceItemInObjectCaseSensitive(doc, "frames", cJSON_CreateNumber((double)frames));
-    cJSON *list = cJSON_AddArrayToObject(doc, "actions");
-    float v[DFV_MODEL_MAX_ACTIONS];
-    char line[512];
-    for (int64_t i = src->context; i < frames; i++) {
-        if (src->space.dim) next_action(src, i, v), dfv_action_format(&src->space, v, line, sizeof line);
-        else strcpy(line, "");
-        cJSON_AddItemToArray(list, cJSON_CreateString(line));
-    }
-    return doc;
+    dfv_sidecar_desc desc = {.seed = dfv_session_seed_spec(s), .opened = &a->session, .hash_files = true,
+                             .fps = a->fps, .scale = a->scale, .filter = a->filter};
+    return dfv_sidecar_summary(s, &desc, a->frames);
 }
 
 /* clip.mp4 → clip.json; frames/%05d.png → frames/render.json. */
@@ -287,13 +178,11 @@ static void sidecar_path(const char *out, char *path, size_t size)
     else strncat(path, ".json", size - strlen(path) - 1);
 }
 
-static int write_sidecar(const char *path, cJSON *doc)
+static int write_sidecar(const char *path, const char *text)
 {
-    char *text = cJSON_Print(doc);
     FILE *f = fopen(path, "wb");
     int ok = f && text && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
     if (f && fclose(f)) ok = 0;
-    free(text);
     if (!ok) fprintf(stderr, "dfview render: could not write %s: %s\n", path, strerror(errno));
     return ok ? 0 : -1;
 }
@@ -315,7 +204,7 @@ static int run(render_args *a, dfv_session *s)
         fprintf(stderr, "dfview render: %s\n", err);
         return free(seed), close_actions(&src), 1;
     }
-    cJSON *summary = make_summary(a, s, a->frames);
+    cJSON *summary = make_summary(a, s);
     char *comment = cJSON_PrintUnformatted(summary);
     dfv_render_job job = {.out_path = a->out, .frames = a->frames, .fps = a->fps, .scale = a->scale, .filter = a->filter,
                           .comment = comment, .quiet = a->quiet, .action = next_action, .user = &src};
@@ -324,9 +213,9 @@ static int run(render_args *a, dfv_session *s)
     char side[4096];
     sidecar_path(a->out, side, sizeof side);
     if (r.frames_in_file > 0) {
-        cJSON *doc = make_sidecar(summary, r.frames_in_file, &src);
-        if (write_sidecar(side, doc)) rc = 1;
-        cJSON_Delete(doc);
+        char *text = dfv_sidecar_print(summary, s, r.frames_in_file, next_action, &src);
+        if (write_sidecar(side, text)) rc = 1;
+        free(text);
     }
     if (!rc && !a->quiet)
         fprintf(stderr, "dfview render: wrote %s (%lld frames, %.2f frames/s, %lld network calls) and %s\n", a->out,
@@ -341,13 +230,13 @@ static int run(render_args *a, dfv_session *s)
 int dfv_cmd_render(int argc, char **argv)
 {
     render_args a;
-    cJSON *replay_doc = NULL;
+    dfv_sidecar_replay replay = {0};
     dfv_render_block_signals();
     if (parse_args(argc, argv, &a)) return 2;
-    if (a.replay && load_replay(&a, &replay_doc)) return cJSON_Delete(replay_doc), 1;
+    if (a.replay && load_replay(&a, &replay)) return 1;
     if (!a.out || !a.frames) {
         fprintf(stderr, "dfview render: --out and --frames are required (see --help)\n");
-        return cJSON_Delete(replay_doc), 2;
+        return dfv_sidecar_replay_free(&replay), 2;
     }
     dfv_session *s;
     int rc = 1;
@@ -355,7 +244,6 @@ int dfv_cmd_render(int argc, char **argv)
         rc = run(&a, s);
         dfv_session_close(s);
     }
-    free(a.replay_script);
-    cJSON_Delete(replay_doc);
+    dfv_sidecar_replay_free(&replay);
     return rc;
 }
