@@ -8,7 +8,9 @@
 #    limit still leaves the last minute's model), and prints frames/s.
 # Knobs (environment): WORLD (maze or voxel), MINUTES (8.5), OUT ($OUT or out/train), EPISODES (2000),
 # FRAMES (100), SEED (1000000 for the maze, 2000000 for voxel: far from the small seeds eval and the
-# bundled seeds use), STREAM (0/1), GPUS (1; more runs one process per GPU under torchrun), BATCH (64), LR (3e-4), WARMUP (500),
+# bundled seeds use), STREAM (0/1), GPUS (1; more runs one process per GPU under torchrun), EVAL (0/1:
+# afterwards the eval protocol, EVAL_EPISODES x EVAL_FRAMES (16 x 300), into OUT/eval; needs a runnable
+# dfview-engine, ENGINE=path, and adds minutes on top of MINUTES), BATCH (64), LR (3e-4), WARMUP (500),
 # COMPILE (0/1), INIT (a .safetensors to continue from), RESUME (a checkpoint), EXTRA (more trainer flags),
 # DATA_DIR (/tmp/dfview-$WORLD), PYTHON (python3). CPU check: MINUTES=0.5 EPISODES=8 FRAMES=24 BATCH=2 ...
 set -euo pipefail
@@ -77,5 +79,18 @@ if ! train "${args[@]}"; then
     exit 1
   fi
 fi
+echo "train-device: trained in $(( $(date +%s) - started )) s"
+
+# The evaluation protocol on the new model, batched on the GPU (models/eval_rollouts.py), scored by
+# dfview-engine on this machine's CPU: only eval.csv and summary.json come back (the rollouts are ~60 MB).
+if [ "${EVAL:-0}" = 1 ]; then
+  engine=${ENGINE:-build/dfview-engine}
+  rollouts=/tmp/dfview-$WORLD-rollouts.npy
+  PYTHONUNBUFFERED=1 "$PYTHON" models/eval_rollouts.py --model "$OUT/$WORLD.safetensors" --world "$WORLD" \
+    --episodes "${EVAL_EPISODES:-16}" --frames "${EVAL_FRAMES:-300}" --dataset-tool "$writer" --out "$rollouts"
+  context=$("$PYTHON" -c "import sys; sys.path.insert(0, 'models'); import model_file
+print(model_file.load_model(sys.argv[1])[1]['diffusion']['context_frames'])" "$OUT/$WORLD.safetensors")
+  "$engine" eval --rollouts "$rollouts" --context "$context" --world "$WORLD" --out "$OUT/eval" --quiet
+fi
 echo "train-device: done in $(( $(date +%s) - started )) s; files in $OUT:"
-ls -l "$OUT"
+ls -lR "$OUT"

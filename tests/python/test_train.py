@@ -378,9 +378,17 @@ class TrainerTests(unittest.TestCase):
         env = dict(os.environ, PYTHON=sys.executable, OUT=out, DATA_DIR=os.path.join(self.tmp.name, "maze"),
                    MINUTES="0.5", EPISODES="4", FRAMES="12", BATCH="1",
                    EXTRA="--preset tiny --window 4 --log-every 1 --rollout-frames 2 --sampling-steps 2")
+        engine = os.path.join(ROOT, "build", "dfview-engine")
+        if os.access(engine, os.X_OK):
+            env.update(EVAL="1", EVAL_EPISODES="2", EVAL_FRAMES="2", ENGINE=engine)
         result = subprocess.run([os.path.join(ROOT, "scripts", "train-device.sh")], env=env,
                                 capture_output=True, text=True, timeout=600)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        if "EVAL" in env:
+            with open(os.path.join(out, "eval", "summary.json"), encoding="utf-8") as f:
+                summary = json.load(f)
+            self.assertEqual((summary["episodes"], summary["frames"]), (2, 2))
+            self.assertTrue(summary["model"].startswith("rollouts:"))
         self.assertIn("frames/s", result.stdout)
         model, config = model_file.load_model(os.path.join(out, "maze.safetensors"))
         self.assertEqual(config["actions"]["names"], ["none", "forward", "backward", "turn_left",
