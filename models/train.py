@@ -39,6 +39,7 @@ import schedule  # noqa: E402
 from data import DatasetError, WindowSampler, load_dataset  # noqa: E402
 from data_stream import StreamingDataset  # noqa: E402
 from distributed import Distributed  # noqa: E402
+from progress import ProgressLine  # noqa: E402
 from dfv_unet import (Unet3D, complete_arch, count_parameters, gflop_per_frame,  # noqa: E402
                       set_fused_attention_chunk)
 
@@ -423,7 +424,9 @@ def parse_args(argv):
     p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto")
     p.add_argument("--channels-last", choices=["auto", "on", "off"], default="auto")
     p.add_argument("--frame-conv", choices=["auto", "conv3d", "conv2d"], default="auto")
-    p.add_argument("--compile", action="store_true", help="torch.compile the training network")
+    p.add_argument("--compile", nargs="?", const="on", default="auto", choices=["auto", "on", "off"],
+                   help="torch.compile the training network (auto: on CUDA for runs of 30 minutes or more; "
+                        "kept only when it measures faster than eager)")
     p.add_argument("--safe", action="store_true",
                    help="plain paths only: Conv3d, no channels-last, no fused AdamW, no torch.compile")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
@@ -615,9 +618,26 @@ def compiled_network(state, sampler, args, autocast, log, eager):
         log(f"torch.compile failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
             f"training eagerly")
         return eager
-    log(f"torch.compile: ready in {time.monotonic() - begin:.0f}s, "
-        f"{args.batch * state.config['window'] / seconds:.0f} frames/s")
-    return network
+    eager_seconds = measure_speed(state, sampler, args, autocast, eager, steps=4, warmup=1)
+    rate = args.batch * state.config["window"]
+    log(f"torch.compile: ready in {time.monotonic() - begin:.0f}s, {rate / seconds:.0f} frames/s "
+        f"(eager {rate / eager_seconds:.0f}): training {'compiled' if seconds < eager_seconds else 'eagerly'}")
+    return network if seconds < eager_seconds else eager
+
+
+# A compile takes a minute or two; below this budget it cannot pay back (the maze model on an H100 spent
+# 9 minutes in total, eager).
+COMPILE_AUTO_MINUTES = 30.0
+
+
+def wants_compile(args, device):
+    """--compile on/off as said; auto: on CUDA when the run is long enough to pay back a compile."""
+    if args.safe or args.compile == "off":
+        return False
+    if args.compile == "on":
+        return True
+    long_run = args.minutes >= COMPILE_AUTO_MINUTES if args.minutes else (args.steps == 0 or args.steps >= 20000)
+    return device.type == "cuda" and long_run
 
 
 def write_profile(state, sampler, args, autocast, network, path, log):
@@ -759,10 +779,11 @@ def run(args):
         dist.close()
 
 
-def make_logger(log_file):
+def make_logger(log_file, progress):
     def log(line, record=None):
         if log_file is None:
             return
+        progress.clear()
         print(line, flush=True)
         log_file.write(json.dumps(record or {"message": line}) + "\n")
         log_file.flush()
@@ -778,7 +799,8 @@ def seed_process(args, state, dist):
 
 
 def train_and_export(args, dataset, device, dist, run_start, log_file):
-    log = make_logger(log_file)
+    progress = ProgressLine(enabled=None if dist.main else False)
+    log = make_logger(log_file, progress)
     state = build_state(args, dataset, device)
     seed_process(args, state, dist)
     cfg = state.config
@@ -794,7 +816,7 @@ def train_and_export(args, dataset, device, dist, run_start, log_file):
     set_fused_attention_chunk(state.model, 0 if args.safe else args.attention_chunk)
     choose_layout(state, sampler, args, autocast, device, log, dist)
     network = dist.wrap(state.model)
-    if args.compile and not args.safe:
+    if wants_compile(args, device):
         network = compiled_network(state, sampler, args, autocast, log, network)
     if args.profile_steps and dist.main:
         write_profile(state, sampler, args, autocast, network, os.path.join(args.out, "profile.txt"), log)
@@ -802,7 +824,8 @@ def train_and_export(args, dataset, device, dist, run_start, log_file):
     stop = StopFlag()
     stop.install()
     steps_before, loop_start = state.step, time.monotonic()
-    result = train_loop(state, sampler, args, train_step, stop, log, run_start, dist)
+    result = train_loop(state, sampler, args, train_step, stop, log, run_start, dist, progress)
+    progress.clear()
     done, seconds = state.step - steps_before, time.monotonic() - loop_start
     if not dist.parameters_agree(state.model):
         raise TrainError(f"step {state.step}: the {dist.world} processes ended with different weights")
@@ -850,9 +873,19 @@ def report(state, args, log, dist, loss_sum, window_steps, window_start, run_sta
     return loss
 
 
-def train_loop(state, sampler, args, train_step, stop, log, run_start, dist):
+def show_progress(progress, state, args, run_start, loss, frames, loop_start):
+    """The status line; reads the loss (a GPU sync) only when the line is due."""
+    if not progress.due():
+        return
+    fraction = budget_progress(state, args, run_start) if (args.steps or args.minutes) else None
+    progress.update(fraction, state.step, float(loss), frames / max(time.monotonic() - loop_start, 1e-9),
+                    time.monotonic() - run_start)
+
+
+def train_loop(state, sampler, args, train_step, stop, log, run_start, dist, progress):
     cfg = state.config
     frames_per_step = args.batch * cfg["window"] * dist.world
+    steps_before, loop_start = state.step, time.monotonic()
     last_ckpt = last_rollout = time.monotonic()
     window_start, window_steps = time.monotonic(), 0
     loss_sum, final_loss, lr = None, None, 0.0
@@ -868,6 +901,8 @@ def train_loop(state, sampler, args, train_step, stop, log, run_start, dist):
         state.step += 1
         state.frames_seen += frames_per_step
         window_steps += 1
+        show_progress(progress, state, args, run_start, loss, (state.step - steps_before) * frames_per_step,
+                      loop_start)
         if window_steps == args.log_every or (args.steps and state.step - state.warmup_origin >= args.steps):
             final_loss = report(state, args, log, dist, loss_sum, window_steps, window_start, run_start, lr)
             loss_sum, window_steps, window_start = None, 0, time.monotonic()

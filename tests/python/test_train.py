@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.join(ROOT, "models"))
 import data  # noqa: E402
 import data_stream  # noqa: E402
 import model_file  # noqa: E402
+import progress  # noqa: E402
 import safetensors_io  # noqa: E402
 import schedule  # noqa: E402
 import train  # noqa: E402
@@ -142,6 +143,21 @@ class SpeedOptionTests(unittest.TestCase):
                     self.assertTrue(torch.equal(after[key], value), key)
 
 
+    def test_compile_auto_only_for_long_cuda_runs(self):
+        cuda, cpu = torch.device("cuda"), torch.device("cpu")
+
+        def wants(*extra, device=cuda):
+            return train.wants_compile(train.parse_args(["--data", "d", "--out", "o", *extra]), device)
+
+        self.assertFalse(wants("--minutes", "9"))
+        self.assertTrue(wants("--minutes", "45"))
+        self.assertFalse(wants("--minutes", "45", device=cpu))
+        self.assertFalse(wants("--minutes", "45", "--safe"))
+        self.assertTrue(wants("--minutes", "1", "--compile"))
+        self.assertFalse(wants("--compile", "off"))
+        self.assertTrue(wants())                                     # no budget: a long run
+        self.assertFalse(wants("--steps", "500"))
+
     def test_large_attention_batches_split_into_fused_calls_give_plain_attention(self):
         import dfv_unet
         calls = []
@@ -164,6 +180,26 @@ class SpeedOptionTests(unittest.TestCase):
                     w = np.exp(qn[b, h, i] @ kn[b, h, :i + 1].T / 2.0)
                     want[b, h, i] = (w / w.sum()) @ vn[b, h, :i + 1]
         np.testing.assert_allclose(got.numpy(), want, rtol=1e-10, atol=1e-12)
+
+
+class ProgressLineTests(unittest.TestCase):
+    def test_redraws_in_place_at_most_once_a_period_and_only_on_a_terminal(self):
+        now = [100.0]
+        out = io.StringIO()
+        line = progress.ProgressLine(out, period=0.5, enabled=True, clock=lambda: now[0])
+        line.update(0.25, 7, 0.123456, 1234.4, 30.0)
+        self.assertEqual(out.getvalue(), "\r[######..................]  25% step 7 loss 0.1235 1,234 frames/s "
+                                         "left 0:01:30\033[K")
+        now[0] += 0.2
+        line.update(0.5, 8, 0.1, 1000.0, 31.0)          # within the period: nothing
+        self.assertEqual(out.getvalue().count("\r"), 1)
+        line.clear()
+        self.assertTrue(out.getvalue().endswith("\r\033[K"))
+        line.update(None, 9, None, 10.0, 32.0)            # cleared lines redraw at once; no budget, no bar
+        self.assertTrue(out.getvalue().endswith("\rstep 9 loss ? 10 frames/s\033[K"))
+        quiet = io.StringIO()
+        progress.ProgressLine(quiet, enabled=False).update(0.5, 1, 0.1, 1.0, 1.0)
+        self.assertEqual(quiet.getvalue(), "")
 
 
 class PreviewTests(unittest.TestCase):
