@@ -47,7 +47,8 @@ class StreamingDataset:
         self.tool = find_dataset_tool(tool)
         cmd = [self.tool, "--world", world, "--episodes", "0", "--frames", str(frames), "--size", str(size),
                "--seed", str(seed), "--out", "-", "--quiet", "--threads", str(threads)]
-        self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # Its own session: a Ctrl-C meant for the trainer (which then exports) must not end the stream first.
+        self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         self.directory = f"stream:{world}"
         self.error = None
         self.received = 0

@@ -882,6 +882,16 @@ def show_progress(progress, state, args, run_start, loss, frames, loop_start):
                     time.monotonic() - run_start)
 
 
+def sample_batch(sampler, args, log):
+    """A batch; a data stream that stops mid-run is reported and training goes on with the pool it left."""
+    try:
+        return sampler.sample(args.batch)
+    except DatasetError as e:
+        sampler.refresh = 0
+        log(f"warning: {e}; training goes on with the {sampler.frames.shape[0]} episodes already held")
+        return sampler.sample(args.batch)
+
+
 def train_loop(state, sampler, args, train_step, stop, log, run_start, dist, progress):
     cfg = state.config
     frames_per_step = args.batch * cfg["window"] * dist.world
@@ -895,7 +905,7 @@ def train_loop(state, sampler, args, train_step, stop, log, run_start, dist, pro
     deadline = run_start + args.minutes * 60.0 - 5.0 if args.minutes else None
     while not should_stop(state, args, stop, deadline, dist):
         lr = learning_rate(args, state.step - state.warmup_origin, budget_progress(state, args, run_start))
-        x0, actions = sampler.sample(args.batch)
+        x0, actions = sample_batch(sampler, args, log)
         loss = train_step(x0, actions, lr)
         loss_sum = loss if loss_sum is None else loss_sum + loss
         state.step += 1

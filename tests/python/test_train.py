@@ -477,6 +477,25 @@ class TrainerTests(unittest.TestCase):
         _, config = model_file.load_model(os.path.join(out, "tiny.safetensors"))
         self.assertEqual(config["provenance"]["steps"], 2)
 
+    def test_a_stream_that_dies_mid_run_leaves_training_on_the_pool(self):
+        tool = os.path.join(ROOT, "build", "worlds", "dfview-dataset")
+        if not os.access(tool, os.X_OK):
+            self.skipTest("build/worlds/dfview-dataset not built")
+        dying = os.path.join(self.tmp.name, "dying-dataset-tool")
+        with open(dying, "w", encoding="utf-8") as f:   # six episodes, then an error
+            f.write(f"#!/bin/sh\n\"{tool}\" $(echo \"$@\" | sed 's/--episodes 0/--episodes 6/')\n"
+                    "echo 'dataset: boom' >&2\nexit 3\n")
+        os.chmod(dying, 0o755)
+        out = os.path.join(self.tmp.name, "dying")
+        code, stdout, err = run_trainer(["--stream", "maze", "--stream-size", "16", "--stream-frames", "8",
+                                         "--stream-pool", "4", "--stream-refresh", "2", "--dataset-tool", dying,
+                                         "--out", out, "--steps", "20"] + TINY)
+        self.assertEqual(code, 0, err)
+        self.assertIn("warning: stream: dying-dataset-tool failed: dataset: boom; training goes on with the 4 "
+                      "episodes already held", stdout)
+        _, config = model_file.load_model(os.path.join(out, "tiny.safetensors"))
+        self.assertEqual(config["provenance"]["steps"], 20)
+
     def test_torchrun_processes_average_their_gradients_and_export_once(self):
         out = os.path.join(self.tmp.name, "torchrun")
         env = dict(os.environ, PROCESSES="2", PYTHON=sys.executable, OMP_NUM_THREADS="1")
