@@ -16,7 +16,7 @@ import threading
 
 import numpy as np
 
-from data import ALIGN_BEFORE, DatasetError
+from data import ALIGN_BEFORE, DatasetError, EpisodeDataset
 
 STREAM_FORMAT = "dfview-dataset-stream"
 
@@ -37,11 +37,9 @@ def find_dataset_tool(explicit=None):
                        "--dataset-tool)")
 
 
-class StreamingDataset:
-    """A pool of `pool` episodes of WORLD that keeps being refreshed from a running dfview-dataset.
-
-    Has the attributes the trainer uses from data.EpisodeDataset (frames, actions, manifest, describe, ...)
-    plus fresh(limit), the episodes that arrived since the last call, and close()."""
+class StreamingDataset(EpisodeDataset):
+    """A pool of `pool` episodes of WORLD that keeps being refreshed from a running dfview-dataset: an
+    EpisodeDataset (the pool) plus fresh(limit), the episodes that arrived since the last call, and close()."""
 
     def __init__(self, world, *, pool, frames, size, seed, tool=None, threads=0):
         self.tool = find_dataset_tool(tool)
@@ -49,7 +47,6 @@ class StreamingDataset:
                "--seed", str(seed), "--out", "-", "--quiet", "--threads", str(threads)]
         # Its own session: a Ctrl-C meant for the trainer (which then exports) must not end the stream first.
         self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-        self.directory = f"stream:{world}"
         self.error = None
         self.received = 0
         try:
@@ -59,8 +56,8 @@ class StreamingDataset:
         except DatasetError:
             self.close()
             raise
-        self.frames = np.stack([f for f, _ in first])
-        self.actions = np.stack([a for _, a in first])
+        super().__init__(np.stack([f for f, _ in first]), np.stack([a for _, a in first]), self.manifest,
+                         f"stream:{world}")
         self.queue = queue.Queue(maxsize=max(8, pool))
         self.reader = threading.Thread(target=self._read_forever, name="dfview-dataset reader", daemon=True)
         self.reader.start()
@@ -90,10 +87,9 @@ class StreamingDataset:
 
     def _layout(self):
         m = self.manifest
-        self.length, self.resolution = int(m["frames_per_episode"]), int(m["size"])
-        self.action_dim = int(m["action_count"])
-        self.frame_bytes = self.length * self.resolution * self.resolution * 3
-        self.action_bytes = self.length * self.action_dim * 4
+        length, size = int(m["frames_per_episode"]), int(m["size"])
+        self.frame_shape = (length, size, size, 3)
+        self.action_shape = (length, int(m["action_count"]))
 
     def _read_into(self, array):
         view, done = memoryview(array).cast("B"), 0
@@ -105,8 +101,8 @@ class StreamingDataset:
         return array
 
     def _read_episode(self):
-        frames = self._read_into(np.empty((self.length, self.resolution, self.resolution, 3), np.uint8))
-        actions = self._read_into(np.empty((self.length, self.action_dim), "<f4"))
+        frames = self._read_into(np.empty(self.frame_shape, np.uint8))
+        actions = self._read_into(np.empty(self.action_shape, "<f4"))
         self.received += 1
         return frames, actions.astype(np.float32, copy=False)
 
@@ -120,18 +116,6 @@ class StreamingDataset:
             pass  # the pipe was closed by close()
 
     # --- what the trainer uses ----------------------------------------------------------------------
-
-    @property
-    def episodes(self):
-        return self.frames.shape[0]
-
-    @property
-    def action_names(self):
-        return list(self.manifest.get("action_names", []))
-
-    @property
-    def action_kind(self):
-        return self.manifest.get("action_kind", "one-hot")
 
     def describe(self):
         m = self.manifest

@@ -342,3 +342,147 @@ dfv_seq *dfv_test_seq(dfv_test *t)
         return NULL;
     return seq;
 }
+
+const char *dfv_test_dtype_name(dfv_dtype dtype) { return dtype == DFV_F16 ? "f16" : "f32"; }
+
+bool dfv_test_rejects(dfv_test *t, dfv_status status, const char *what)
+{
+    return dfv_test_expect(t, status == DFV_ERR_ARGUMENT, "%s: %s", what, dfv_ctx_error(t->ctx));
+}
+
+void dfv_test_each_case(dfv_test *t, dfv_test_case_fn *fn, const void *cases, size_t count, size_t size)
+{
+    static const dfv_dtype dtypes[] = {DFV_F32, DFV_F16};
+    for (size_t d = 0; d < sizeof dtypes / sizeof dtypes[0]; d++) {
+        if (!dfv_test_dtype_ok(t, dtypes[d]))
+            continue;
+        for (size_t i = 0; i < count; i++)
+            fn(t, dtypes[d], (const char *)cases + i * size);
+    }
+}
+
+dfv_test_scope dfv_test_scope_open(dfv_test *t)
+{
+    return (dfv_test_scope){.t = t, .ok = true};
+}
+
+void dfv_test_scope_close(dfv_test_scope *s)
+{
+    dfv_seq_destroy(s->seq);
+    for (int i = 0; i < s->n_tensors; i++)
+        dfv_test_tensor_free(s->t, &s->tensors[i]);
+    for (int i = 0; i < s->n_blocks; i++)
+        free(s->blocks[i]);
+    *s = dfv_test_scope_open(s->t);
+}
+
+/* Takes ownership of block (NULL: allocation failed, reported by the caller or here). */
+static void *dfv_test_scope_keep(dfv_test_scope *s, void *block, size_t bytes, bool reported)
+{
+    if (block && s->n_blocks < dfv_test_scope_blocks) {
+        s->blocks[s->n_blocks++] = block;
+        return block;
+    }
+    if (block)
+        dfv_test_fail(s->t, "a test scope holds at most %d host arrays", dfv_test_scope_blocks);
+    else if (!reported)
+        dfv_test_fail(s->t, "out of host memory for %zu bytes", bytes);
+    free(block);
+    s->ok = false;
+    return NULL;
+}
+
+void *dfv_test_scope_alloc(dfv_test_scope *s, size_t n, size_t size)
+{
+    return dfv_test_scope_keep(s, calloc(n ? n : 1, size), n * size, false);
+}
+
+float *dfv_test_scope_random(dfv_test_scope *s, size_t n, float lo, float hi)
+{
+    return dfv_test_scope_keep(s, dfv_test_random(s->t, n, lo, hi), n * sizeof(float), true);
+}
+
+static const dfv_test_tensor dfv_test_no_tensor;
+
+/* The next free tensor slot, or NULL (the scope no longer ok) after a failure or when all are taken. */
+static dfv_test_tensor *dfv_test_scope_slot(dfv_test_scope *s)
+{
+    if (!s->ok)
+        return NULL;
+    if (s->n_tensors == dfv_test_scope_tensors) {
+        dfv_test_fail(s->t, "a test scope holds at most %d tensors", dfv_test_scope_tensors);
+        s->ok = false;
+        return NULL;
+    }
+    return &s->tensors[s->n_tensors++];
+}
+
+/* x after dfv_test_input/output returned made; the empty tensor when there was no slot. */
+static const dfv_test_tensor *dfv_test_scope_made(dfv_test_scope *s, const dfv_test_tensor *x, bool made)
+{
+    if (!made)
+        s->ok = false;
+    return x ? x : &dfv_test_no_tensor;
+}
+
+const dfv_test_tensor *dfv_test_scope_input(dfv_test_scope *s, dfv_dtype dtype, int tn, int c, int h, int w,
+                                            float *host)
+{
+    if (!host && s->ok) /* a NULL from a failed dfv_test_scope_random was reported already */
+        dfv_test_fail(s->t, "a test input without host values");
+    dfv_test_tensor *x = host ? dfv_test_scope_slot(s) : NULL;
+    return dfv_test_scope_made(s, x, x && dfv_test_input(s->t, dtype, tn, c, h, w, host, x));
+}
+
+const dfv_test_tensor *dfv_test_scope_output(dfv_test_scope *s, dfv_dtype dtype, int tn, int c, int h, int w)
+{
+    dfv_test_tensor *x = dfv_test_scope_slot(s);
+    return dfv_test_scope_made(s, x, x && dfv_test_output(s->t, dtype, tn, c, h, w, x));
+}
+
+dfv_seq *dfv_test_scope_seq(dfv_test_scope *s)
+{
+    if (s->ok && !s->seq && !(s->seq = dfv_test_seq(s->t)))
+        s->ok = false;
+    return s->ok ? s->seq : NULL;
+}
+
+const char *dfv_test_scope_label(dfv_test_scope *s, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(s->label, sizeof s->label, fmt, args);
+    va_end(args);
+    return s->label;
+}
+
+bool dfv_test_scope_submit(dfv_test_scope *s, dfv_status recorded, const char *label)
+{
+    if (!s->seq) {
+        dfv_test_fail(s->t, "%s: no sequence to submit", label);
+        return false;
+    }
+    return dfv_test_ok(s->t, recorded, label) && dfv_test_ok(s->t, dfv_seq_submit(s->seq), label);
+}
+
+bool dfv_test_scope_check(dfv_test_scope *s, dfv_status recorded, const char *label, const dfv_test_tensor *result,
+                          const double *ref, dfv_tol tol)
+{
+    return dfv_test_scope_submit(s, recorded, label) && dfv_test_check(s->t, label, result, ref, tol);
+}
+
+void dfv_test_bad_arguments(dfv_test *t, dfv_test_reject_fn *fn, const dfv_test_shape *shapes, size_t count)
+{
+    dfv_tensor x[dfv_test_scope_tensors];
+    if (count > dfv_test_scope_tensors) {
+        dfv_test_fail(t, "bad-argument checks take at most %d tensors", dfv_test_scope_tensors);
+        return;
+    }
+    dfv_test_scope s = dfv_test_scope_open(t);
+    for (size_t i = 0; i < count; i++)
+        x[i] = dfv_test_scope_output(&s, DFV_F32, shapes[i].t, shapes[i].c, shapes[i].h, shapes[i].w)->view;
+    dfv_seq *seq = dfv_test_scope_seq(&s);
+    if (seq)
+        fn(t, seq, x);
+    dfv_test_scope_close(&s);
+}

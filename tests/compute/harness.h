@@ -1,27 +1,44 @@
 /* The op test harness: every op test checks the device against its own double-accumulating C reference.
  *
- * How an op test uses it (see tests/compute/test_add.c for a complete one):
+ * How an op test uses it (see tests/compute/test_add.c for a complete one): a scope owns everything one
+ * case makes (host arrays, guarded tensors, the sequence) and frees it all at the end; a failed allocation
+ * records a failure, and from then on the scope makes nothing more and dfv_test_scope_seq() returns NULL.
+ *
+ *     static void test_case(dfv_test *t, dfv_dtype dtype, const void *arg)
+ *     {
+ *         const conv_case *c = arg;
+ *         dfv_test_scope s = dfv_test_scope_open(t);
+ *         float *x = dfv_test_scope_random(&s, n, -1, 1);
+ *         double *ref = dfv_test_scope_alloc(&s, n_out, sizeof *ref);
+ *         const dfv_test_tensor *in = dfv_test_scope_input(&s, dtype, T, C, H, W, x);    // rounds x in place
+ *         const dfv_test_tensor *out = dfv_test_scope_output(&s, dtype, T, C2, H2, W2); // NaN; guarded
+ *         dfv_seq *seq = dfv_test_scope_seq(&s);
+ *         if (seq) {
+ *             conv2d_reference(x, ..., ref); // from the rounded host values
+ *             const char *label = dfv_test_scope_label(&s, "conv2d %s ...", dfv_test_dtype_name(dtype), ...);
+ *             dfv_test_scope_check(&s, dfv_op_conv2d(seq, out->view, in->view, ...), label, out, ref,
+ *                                  dfv_test_tol(dtype, DFV_TOL_REDUCTION)); // op ok, submit, compare
+ *         }
+ *         dfv_test_scope_close(&s);
+ *     }
+ *
+ * Bad arguments: a table of shapes, and a function of the fp32 tensors made with them in which every op
+ * call must return DFV_ERR_ARGUMENT:
+ *
+ *     static const dfv_test_shape bad_shapes[] = {{2, 4, 6, 6}, {3, 4, 3, 3}, {2, 3, 6, 6}}; // in, weight, out
+ *     static void bad_arguments(dfv_test *t, dfv_seq *seq, const dfv_tensor *x)
+ *     {
+ *         dfv_test_rejects(t, dfv_op_conv2d(seq, x[2], x[0], x[1], NULL, 0, 1), "conv2d rejects stride 0");
+ *     }
  *
  *     int main(void)
  *     {
  *         dfv_test t;
- *         if (!dfv_test_begin(&t, "conv2d"))          // no device / no validation layer: skip (exit 77)
+ *         if (!dfv_test_begin(&t, "conv2d"))   // no device / no validation layer: skip (exit 77)
  *             return dfv_test_end(&t);
- *         for (int d = 0; d < 2; d++) {
- *             dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
- *             if (!dfv_test_dtype_ok(&t, dtype))      // prints "SKIP ... (reason)"
- *                 continue;
- *             float *x = dfv_test_random(&t, n, -1, 1);
- *             dfv_test_tensor in, out;
- *             dfv_test_input(&t, dtype, T, C, H, W, x, &in);   // rounds x in place to what the device holds
- *             dfv_test_output(&t, dtype, T, C2, H2, W2, &out); // filled with NaN; guards around it
- *             dfv_seq *seq = dfv_test_seq(&t);
- *             if (dfv_test_ok(&t, dfv_op_conv2d(seq, out.view, in.view, ...), "conv2d") &&
- *                 dfv_test_ok(&t, dfv_seq_submit(seq), "submit"))
- *                 dfv_test_check(&t, label, &out, ref, dfv_test_tol(dtype, DFV_TOL_REDUCTION));
- *             ... free: dfv_seq_destroy, dfv_test_tensor_free, free()
- *         }
- *         return dfv_test_end(&t);                    // 0 pass, 1 fail, 77 when nothing could run
+ *         DFV_TEST_EACH_CASE(&t, test_case, cases); // each case in fp32, then in fp16 where the device has it
+ *         DFV_TEST_BAD_ARGUMENTS(&t, bad_arguments, bad_shapes);
+ *         return dfv_test_end(&t);             // 0 pass, 1 fail, 77 when nothing could run
  *     }
  *
  * The reference is computed from the (rounded) host values in double. dfv_test_check downloads the whole
@@ -108,5 +125,63 @@ bool dfv_test_check(dfv_test *t, const char *label, const dfv_test_tensor *x, co
 
 /* A new sequence on the test's context (NULL after recording a failure). */
 dfv_seq *dfv_test_seq(dfv_test *t);
+
+/* "f16" or "f32", for labels. */
+const char *dfv_test_dtype_name(dfv_dtype dtype);
+/* status == DFV_ERR_ARGUMENT, reported as "<what>: <the context's error>". */
+bool dfv_test_rejects(dfv_test *t, dfv_status status, const char *what);
+
+typedef struct {
+    int t, c, h, w;
+} dfv_test_shape;
+/* Records op calls on seq with (variants of) the tensors x, each checked with dfv_test_rejects. */
+typedef void dfv_test_reject_fn(dfv_test *t, dfv_seq *seq, const dfv_tensor *x);
+/* Bad arguments: makes a guarded fp32 tensor of each of the count shapes (x[i] has shapes[i]; NaN, as
+ * no call may run) and a sequence, calls fn, frees them all. */
+void dfv_test_bad_arguments(dfv_test *t, dfv_test_reject_fn *fn, const dfv_test_shape *shapes, size_t count);
+#define DFV_TEST_BAD_ARGUMENTS(t, fn, shapes) \
+    dfv_test_bad_arguments((t), (fn), (shapes), sizeof(shapes) / sizeof((shapes)[0]))
+
+/* One case of an op test, cases[i] of a table. */
+typedef void dfv_test_case_fn(dfv_test *t, dfv_dtype dtype, const void *test_case);
+/* Runs fn on each of count cases (size bytes apart) in fp32, then again in fp16 unless the device lacks it. */
+void dfv_test_each_case(dfv_test *t, dfv_test_case_fn *fn, const void *cases, size_t count, size_t size);
+#define DFV_TEST_EACH_CASE(t, fn, cases) \
+    dfv_test_each_case((t), (fn), (cases), sizeof(cases) / sizeof((cases)[0]), sizeof((cases)[0]))
+
+enum { dfv_test_scope_tensors = 8, dfv_test_scope_blocks = 8, dfv_test_label_len = 256 };
+
+/* Owns what one case makes; see the top of this file. */
+typedef struct {
+    dfv_test *t;
+    bool ok; /* everything made so far was made */
+    dfv_seq *seq;
+    int n_tensors, n_blocks;
+    dfv_test_tensor tensors[dfv_test_scope_tensors];
+    void *blocks[dfv_test_scope_blocks];
+    char label[dfv_test_label_len];
+} dfv_test_scope;
+
+dfv_test_scope dfv_test_scope_open(dfv_test *t);
+/* Destroys the sequence, the tensors and the host arrays. */
+void dfv_test_scope_close(dfv_test_scope *s);
+/* Zeroed host memory for n elements of size bytes; NULL (a failure recorded) when out of memory. */
+void *dfv_test_scope_alloc(dfv_test_scope *s, size_t n, size_t size);
+/* dfv_test_random, owned by the scope. */
+float *dfv_test_scope_random(dfv_test_scope *s, size_t n, float lo, float hi);
+/* dfv_test_input / dfv_test_output, owned by the scope. Never NULL: after a failure (or with host NULL) an
+ * empty tensor, and the scope is no longer ok. */
+const dfv_test_tensor *dfv_test_scope_input(dfv_test_scope *s, dfv_dtype dtype, int tn, int c, int h, int w,
+                                            float *host);
+const dfv_test_tensor *dfv_test_scope_output(dfv_test_scope *s, dfv_dtype dtype, int tn, int c, int h, int w);
+/* The scope's sequence, made on first use; NULL when anything in the scope failed. */
+dfv_seq *dfv_test_scope_seq(dfv_test_scope *s);
+/* printf into the scope's label buffer. */
+const char *dfv_test_scope_label(dfv_test_scope *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* recorded (the op's status) is DFV_OK and the scope's sequence submits; failures name label. */
+bool dfv_test_scope_submit(dfv_test_scope *s, dfv_status recorded, const char *label);
+/* dfv_test_scope_submit, then dfv_test_check of result against ref. */
+bool dfv_test_scope_check(dfv_test_scope *s, dfv_status recorded, const char *label, const dfv_test_tensor *result,
+                          const double *ref, dfv_tol tol);
 
 #endif

@@ -2,7 +2,6 @@
  * path) and temporal (T = 1 and 16, causal, interleaved rotary, a longer K/V source with q_pos0 > 0 as
  * in the cached-context path), q/k/v at arbitrary channel offsets, odd dim_head and sizes. */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "harness.h"
@@ -83,63 +82,46 @@ static void attention_reference(const float *q_src, const float *kv_src, double 
     free(score);
 }
 
-static void test_case(dfv_test *t, dfv_dtype dtype, const attn_case *k)
+static void test_case(dfv_test *t, dfv_dtype dtype, const void *arg)
 {
+    const attn_case *k = arg;
     const int hw = k->h * k->w, inner = k->d.heads * k->d.dim_head;
     size_t n_q = (size_t)k->tq * k->q_c * hw, n_kv = (size_t)k->tk * k->kv_c * hw, n_out = (size_t)k->tq * inner * hw;
-    float *q = dfv_test_random(t, n_q, -2, 2), *kv = k->same_source ? q : dfv_test_random(t, n_kv, -2, 2);
-    double *ref = malloc(n_out * sizeof *ref);
-    dfv_test_tensor tq = {0}, tkv = {0}, tout = {0};
-    dfv_seq *seq = NULL;
-    if (!q || !kv || !ref || !dfv_test_input(t, dtype, k->tq, k->q_c, k->h, k->w, q, &tq) ||
-        (!k->same_source && !dfv_test_input(t, dtype, k->tk, k->kv_c, k->h, k->w, kv, &tkv)) ||
-        !dfv_test_output(t, dtype, k->tq, inner, k->h, k->w, &tout) || !(seq = dfv_test_seq(t)))
-        goto done;
-    attention_reference(q, kv, ref, k);
-    char label[192];
-    snprintf(label, sizeof label, "attention %s %s tq%d tk%d %dx%d %dx%d%s%s pos0 %d",
-             dtype == DFV_F16 ? "f16" : "f32", k->d.temporal ? "temporal" : "spatial", k->tq, k->tk, k->h, k->w,
-             k->d.heads, k->d.dim_head, k->d.causal ? " causal" : "", k->d.rotary ? " rotary" : "", k->d.q_pos0);
-    dfv_tensor kv_view = k->same_source ? tq.view : tkv.view;
-    if (dfv_test_ok(t, dfv_op_attention(seq, tout.view, tq.view, kv_view, &k->d), label) &&
-        dfv_test_ok(t, dfv_seq_submit(seq), label))
-        dfv_test_check(t, label, &tout, ref, dfv_test_tol(dtype, DFV_TOL_REDUCTION));
-done:
-    dfv_seq_destroy(seq);
-    dfv_test_tensor_free(t, &tq);
-    dfv_test_tensor_free(t, &tkv);
-    dfv_test_tensor_free(t, &tout);
-    if (kv != q)
-        free(kv);
-    free(q);
-    free(ref);
+    dfv_test_scope s = dfv_test_scope_open(t);
+    float *q = dfv_test_scope_random(&s, n_q, -2, 2), *kv = k->same_source ? q : dfv_test_scope_random(&s, n_kv, -2, 2);
+    double *ref = dfv_test_scope_alloc(&s, n_out, sizeof *ref);
+    const dfv_test_tensor *tq = dfv_test_scope_input(&s, dtype, k->tq, k->q_c, k->h, k->w, q);
+    const dfv_test_tensor *tkv =
+        k->same_source ? tq : dfv_test_scope_input(&s, dtype, k->tk, k->kv_c, k->h, k->w, kv);
+    const dfv_test_tensor *tout = dfv_test_scope_output(&s, dtype, k->tq, inner, k->h, k->w);
+    dfv_seq *seq = dfv_test_scope_seq(&s);
+    if (seq) {
+        attention_reference(q, kv, ref, k);
+        const char *label = dfv_test_scope_label(
+            &s, "attention %s %s tq%d tk%d %dx%d %dx%d%s%s pos0 %d", dfv_test_dtype_name(dtype),
+            k->d.temporal ? "temporal" : "spatial", k->tq, k->tk, k->h, k->w, k->d.heads, k->d.dim_head,
+            k->d.causal ? " causal" : "", k->d.rotary ? " rotary" : "", k->d.q_pos0);
+        dfv_test_scope_check(&s, dfv_op_attention(seq, tout->view, tq->view, tkv->view, &k->d), label, tout, ref,
+                             dfv_test_tol(dtype, DFV_TOL_REDUCTION));
+    }
+    dfv_test_scope_close(&s);
 }
 
-static void test_bad_arguments(dfv_test *t)
+static const dfv_test_shape bad_shapes[] = {{2, 12, 3, 3}, {2, 4, 3, 3}}; /* q/k/v source, out */
+
+static void bad_arguments(dfv_test *t, dfv_seq *seq, const dfv_tensor *x)
 {
-    dfv_test_tensor x = {0}, out = {0};
-    dfv_seq *seq = NULL;
-    float *v = dfv_test_random(t, 2 * 12 * 9, -1, 1);
-    if (v && dfv_test_input(t, DFV_F32, 2, 12, 3, 3, v, &x) && dfv_test_output(t, DFV_F32, 2, 4, 3, 3, &out) &&
-        (seq = dfv_test_seq(t))) {
-        dfv_attention_desc d = {2, 2, true, true, true, 0, 0, 4, 8};
-        d.v_channel0 = 9;
-        dfv_test_expect(t, dfv_op_attention(seq, out.view, x.view, x.view, &d) == DFV_ERR_ARGUMENT,
-                        "attention rejects v past the channels: %s", dfv_ctx_error(t->ctx));
-        d.v_channel0 = 8, d.q_pos0 = 1;
-        dfv_test_expect(t, dfv_op_attention(seq, out.view, x.view, x.view, &d) == DFV_ERR_ARGUMENT,
-                        "attention rejects queries past the key frames: %s", dfv_ctx_error(t->ctx));
-        d.q_pos0 = 0, d.dim_head = 1, d.heads = 4;
-        dfv_test_expect(t, dfv_op_attention(seq, out.view, x.view, x.view, &d) == DFV_ERR_ARGUMENT,
-                        "attention rejects rotary with an odd dim_head: %s", dfv_ctx_error(t->ctx));
-        dfv_attention_desc spatial_causal = {2, 2, false, true, false, 0, 0, 4, 8};
-        dfv_test_expect(t, dfv_op_attention(seq, out.view, x.view, x.view, &spatial_causal) == DFV_ERR_ARGUMENT,
-                        "attention rejects a causal spatial mask: %s", dfv_ctx_error(t->ctx));
-    }
-    dfv_seq_destroy(seq);
-    dfv_test_tensor_free(t, &x);
-    dfv_test_tensor_free(t, &out);
-    free(v);
+    dfv_tensor src = x[0], out = x[1];
+    dfv_attention_desc d = {2, 2, true, true, true, 0, 0, 4, 8};
+    d.v_channel0 = 9;
+    dfv_test_rejects(t, dfv_op_attention(seq, out, src, src, &d), "attention rejects v past the channels");
+    d.v_channel0 = 8, d.q_pos0 = 1;
+    dfv_test_rejects(t, dfv_op_attention(seq, out, src, src, &d), "attention rejects queries past the key frames");
+    d.q_pos0 = 0, d.dim_head = 1, d.heads = 4;
+    dfv_test_rejects(t, dfv_op_attention(seq, out, src, src, &d), "attention rejects rotary with an odd dim_head");
+    dfv_attention_desc spatial_causal = {2, 2, false, true, false, 0, 0, 4, 8};
+    dfv_test_rejects(t, dfv_op_attention(seq, out, src, src, &spatial_causal),
+                     "attention rejects a causal spatial mask");
 }
 
 int main(void)
@@ -162,13 +144,7 @@ int main(void)
         {1, 16, 13, 27, 5, 3, {2, 6, true, true, true, 15, 1, 2, 14}, false},
         {1, 1, 12, 12, 4, 4, {2, 2, true, true, true, 0, 0, 4, 8}, true},
     };
-    for (int d = 0; d < 2; d++) {
-        dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
-        if (!dfv_test_dtype_ok(&t, dtype))
-            continue;
-        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-            test_case(&t, dtype, &cases[i]);
-    }
-    test_bad_arguments(&t);
+    DFV_TEST_EACH_CASE(&t, test_case, cases);
+    DFV_TEST_BAD_ARGUMENTS(&t, bad_arguments, bad_shapes);
     return dfv_test_end(&t);
 }

@@ -2,7 +2,6 @@
  * padding 0..k/2, with and without bias, odd sizes, T = 1 and 16, channel counts off the block sizes
  * (and on them: the lavapipe path picks its blocks by channel count and map size). */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "harness.h"
 
@@ -32,84 +31,65 @@ static void conv2d_reference(const float *in, const float *weight, const float *
                 }
 }
 
-static void test_case(dfv_test *t, dfv_dtype dtype, const conv_case *c)
+static void test_case(dfv_test *t, dfv_dtype dtype, const void *arg)
 {
+    const conv_case *c = arg;
     int oh = (c->h + 2 * c->pad - c->k) / c->stride + 1, ow = (c->w + 2 * c->pad - c->k) / c->stride + 1;
     size_t n_in = (size_t)c->t * c->in_c * c->h * c->w, n_w = (size_t)c->out_c * c->in_c * c->k * c->k;
     size_t n_out = (size_t)c->t * c->out_c * oh * ow;
-    float *in = dfv_test_random(t, n_in, -1, 1), *weight = dfv_test_random(t, n_w, -1, 1);
-    float *bias = dfv_test_random(t, (size_t)c->out_c, -1, 1), *res = dfv_test_random(t, n_out, -4, 4);
-    double *ref = malloc(n_out * sizeof *ref);
-    dfv_test_tensor tin = {0}, tw = {0}, tb = {0}, tres = {0}, tout = {0};
-    dfv_seq *seq = NULL;
-    if (!in || !weight || !bias || !res || !ref || !dfv_test_input(t, dtype, c->t, c->in_c, c->h, c->w, in, &tin) ||
-        !dfv_test_input(t, dtype, c->out_c, c->in_c, c->k, c->k, weight, &tw) ||
-        !dfv_test_input(t, dtype, 1, c->out_c, 1, 1, bias, &tb) ||
-        !dfv_test_input(t, dtype, c->t, c->out_c, oh, ow, res, &tres) ||
-        !dfv_test_output(t, dtype, c->t, c->out_c, oh, ow, &tout) || !(seq = dfv_test_seq(t)))
-        goto done;
-    conv2d_reference(in, weight, c->bias ? bias : NULL, ref, c, oh, ow);
-    if (c->residual)
-        for (size_t i = 0; i < n_out; i++)
+    dfv_test_scope s = dfv_test_scope_open(t);
+    float *in = dfv_test_scope_random(&s, n_in, -1, 1), *weight = dfv_test_scope_random(&s, n_w, -1, 1);
+    float *bias = dfv_test_scope_random(&s, (size_t)c->out_c, -1, 1), *res = dfv_test_scope_random(&s, n_out, -4, 4);
+    double *ref = dfv_test_scope_alloc(&s, n_out, sizeof *ref);
+    const dfv_test_tensor *tin = dfv_test_scope_input(&s, dtype, c->t, c->in_c, c->h, c->w, in);
+    const dfv_test_tensor *tw = dfv_test_scope_input(&s, dtype, c->out_c, c->in_c, c->k, c->k, weight);
+    const dfv_test_tensor *tb = dfv_test_scope_input(&s, dtype, 1, c->out_c, 1, 1, bias);
+    const dfv_test_tensor *tres = dfv_test_scope_input(&s, dtype, c->t, c->out_c, oh, ow, res);
+    const dfv_test_tensor *tout = dfv_test_scope_output(&s, dtype, c->t, c->out_c, oh, ow);
+    dfv_seq *seq = dfv_test_scope_seq(&s);
+    if (seq) {
+        conv2d_reference(in, weight, c->bias ? bias : NULL, ref, c, oh, ow);
+        for (size_t i = 0; c->residual && i < n_out; i++)
             ref[i] += res[i];
-    char label[160];
-    snprintf(label, sizeof label, "conv2d %s T%d %dx%dx%d -> %d k%d s%d p%d%s%s", dtype == DFV_F16 ? "f16" : "f32",
-             c->t, c->in_c, c->h, c->w, c->out_c, c->k, c->stride, c->pad, c->bias ? " bias" : "",
-             c->residual ? " + residual" : "");
-    if (dfv_test_ok(t, dfv_op_conv2d_add(seq, tout.view, tin.view, tw.view, c->bias ? &tb.view : NULL, c->stride, c->pad,
-                                         c->residual ? &tres.view : NULL),
-                    label) &&
-        dfv_test_ok(t, dfv_seq_submit(seq), label))
-        dfv_test_check(t, label, &tout, ref, dfv_test_tol(dtype, DFV_TOL_REDUCTION));
-done:
-    dfv_seq_destroy(seq);
-    dfv_test_tensor_free(t, &tin);
-    dfv_test_tensor_free(t, &tw);
-    dfv_test_tensor_free(t, &tb);
-    dfv_test_tensor_free(t, &tres);
-    dfv_test_tensor_free(t, &tout);
-    free(in);
-    free(weight);
-    free(bias);
-    free(res);
-    free(ref);
+        const char *label = dfv_test_scope_label(&s, "conv2d %s T%d %dx%dx%d -> %d k%d s%d p%d%s%s",
+                                                 dfv_test_dtype_name(dtype), c->t, c->in_c, c->h, c->w, c->out_c, c->k,
+                                                 c->stride, c->pad, c->bias ? " bias" : "",
+                                                 c->residual ? " + residual" : "");
+        dfv_status recorded = dfv_op_conv2d_add(seq, tout->view, tin->view, tw->view, c->bias ? &tb->view : NULL,
+                                                c->stride, c->pad, c->residual ? &tres->view : NULL);
+        dfv_test_scope_check(&s, recorded, label, tout, ref, dfv_test_tol(dtype, DFV_TOL_REDUCTION));
+    }
+    dfv_test_scope_close(&s);
 }
 
 static void expect_rejected(dfv_test *t, dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor w, int stride, int pad,
                             const char *what)
 {
-    dfv_status s = dfv_op_conv2d(seq, out, in, w, NULL, stride, pad);
-    dfv_test_expect(t, s == DFV_ERR_ARGUMENT, "conv2d rejects %s: %s", what, dfv_ctx_error(t->ctx));
+    char message[128];
+    snprintf(message, sizeof message, "conv2d rejects %s", what);
+    dfv_test_rejects(t, dfv_op_conv2d(seq, out, in, w, NULL, stride, pad), message);
 }
 
-static void test_bad_arguments(dfv_test *t)
+static const dfv_test_shape bad_shapes[] = {{2, 4, 6, 6}, {3, 4, 3, 3}, {2, 3, 6, 6}}; /* in, weight, out */
+
+static void bad_arguments(dfv_test *t, dfv_seq *seq, const dfv_tensor *x)
 {
-    dfv_test_tensor in = {0}, w = {0}, out = {0};
-    dfv_seq *seq = NULL;
-    float *x = dfv_test_random(t, 2 * 4 * 6 * 6, -1, 1);
-    if (x && dfv_test_input(t, DFV_F32, 2, 4, 6, 6, x, &in) && dfv_test_input(t, DFV_F32, 3, 4, 3, 3, x, &w) &&
-        dfv_test_output(t, DFV_F32, 2, 3, 6, 6, &out) && (seq = dfv_test_seq(t))) {
-        dfv_tensor wrong_in = in.view;
-        wrong_in.c = 3, wrong_in.w = 8;
-        expect_rejected(t, seq, out.view, wrong_in, w.view, 1, 1, "a channel mismatch");
-        expect_rejected(t, seq, out.view, in.view, w.view, 1, 0, "an output of the wrong size");
-        expect_rejected(t, seq, out.view, in.view, w.view, 0, 1, "stride 0");
-        dfv_tensor rect = w.view;
-        rect.h = 1, rect.w = 9;
-        expect_rejected(t, seq, out.view, in.view, rect, 1, 0, "a non-square kernel");
-        dfv_tensor half = w.view;
-        half.dtype = DFV_F16;
-        expect_rejected(t, seq, out.view, in.view, half, 1, 1, "mixed dtypes");
-        dfv_tensor small = out.view; /* in's buffer, one frame: a residual of the wrong shape */
-        small.buf = in.view.buf, small.t = 1;
-        dfv_status s = dfv_op_conv2d_add(seq, out.view, in.view, w.view, NULL, 1, 1, &small);
-        dfv_test_expect(t, s == DFV_ERR_ARGUMENT, "conv2d rejects a residual of another shape: %s", dfv_ctx_error(t->ctx));
-    }
-    dfv_seq_destroy(seq);
-    dfv_test_tensor_free(t, &in);
-    dfv_test_tensor_free(t, &w);
-    dfv_test_tensor_free(t, &out);
-    free(x);
+    dfv_tensor in = x[0], w = x[1], out = x[2];
+    dfv_tensor wrong_in = in;
+    wrong_in.c = 3, wrong_in.w = 8;
+    expect_rejected(t, seq, out, wrong_in, w, 1, 1, "a channel mismatch");
+    expect_rejected(t, seq, out, in, w, 1, 0, "an output of the wrong size");
+    expect_rejected(t, seq, out, in, w, 0, 1, "stride 0");
+    dfv_tensor rect = w;
+    rect.h = 1, rect.w = 9;
+    expect_rejected(t, seq, out, in, rect, 1, 0, "a non-square kernel");
+    dfv_tensor half = w;
+    half.dtype = DFV_F16;
+    expect_rejected(t, seq, out, in, half, 1, 1, "mixed dtypes");
+    dfv_tensor small = out; /* in's buffer, one frame: a residual of the wrong shape */
+    small.buf = in.buf, small.t = 1;
+    dfv_test_rejects(t, dfv_op_conv2d_add(seq, out, in, w, NULL, 1, 1, &small),
+                     "conv2d rejects a residual of another shape");
 }
 
 int main(void)
@@ -130,13 +110,7 @@ int main(void)
         {2, 7, 6, 9, 33, 1, 1, 0, true, true},  {1, 5, 9, 8, 6, 3, 2, 1, true, true},
         {1, 3, 10, 6, 11, 7, 1, 3, true, true},
     };
-    for (int d = 0; d < 2; d++) {
-        dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
-        if (!dfv_test_dtype_ok(&t, dtype))
-            continue;
-        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-            test_case(&t, dtype, &cases[i]);
-    }
-    test_bad_arguments(&t);
+    DFV_TEST_EACH_CASE(&t, test_case, cases);
+    DFV_TEST_BAD_ARGUMENTS(&t, bad_arguments, bad_shapes);
     return dfv_test_end(&t);
 }

@@ -1,8 +1,6 @@
 /* dfv_op_layer_norm against a double reference: channel counts off the subgroup, inputs far from zero
  * mean, odd sizes, T = 1 and 16, in place. */
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "harness.h"
 
@@ -33,52 +31,35 @@ static void layer_norm_reference(const float *in, const float *gamma, const floa
         }
 }
 
-static void test_case(dfv_test *t, dfv_dtype dtype, const ln_case *k)
+static void test_case(dfv_test *t, dfv_dtype dtype, const void *arg)
 {
+    const ln_case *k = arg;
     size_t n = (size_t)k->t * k->c * k->h * k->w;
-    float *in = dfv_test_random(t, n, 3, 7), *gamma = dfv_test_random(t, (size_t)k->c, 0.5f, 1.5f);
-    float *beta = dfv_test_random(t, (size_t)k->c, -1, 1);
-    double *ref = malloc(n * sizeof *ref);
-    dfv_test_tensor tin = {0}, tg = {0}, tb = {0}, tout = {0};
-    dfv_seq *seq = NULL;
-    if (!in || !gamma || !beta || !ref || !dfv_test_input(t, dtype, k->t, k->c, k->h, k->w, in, &tin) ||
-        !dfv_test_input(t, dtype, 1, k->c, 1, 1, gamma, &tg) || !dfv_test_input(t, dtype, 1, k->c, 1, 1, beta, &tb) ||
-        (!k->in_place && !dfv_test_output(t, dtype, k->t, k->c, k->h, k->w, &tout)) || !(seq = dfv_test_seq(t)))
-        goto done;
-    layer_norm_reference(in, gamma, beta, ref, k);
-    const dfv_test_tensor *result = k->in_place ? &tin : &tout;
-    char label[128];
-    snprintf(label, sizeof label, "layer_norm %s {%d,%d,%d,%d}%s", dtype == DFV_F16 ? "f16" : "f32", k->t, k->c, k->h,
-             k->w, k->in_place ? " in place" : "");
-    if (dfv_test_ok(t, dfv_op_layer_norm(seq, result->view, tin.view, tg.view, tb.view, k->eps), label) &&
-        dfv_test_ok(t, dfv_seq_submit(seq), label))
-        dfv_test_check(t, label, result, ref, dfv_test_tol(dtype, DFV_TOL_REDUCTION));
-done:
-    dfv_seq_destroy(seq);
-    dfv_test_tensor_free(t, &tin);
-    dfv_test_tensor_free(t, &tg);
-    dfv_test_tensor_free(t, &tb);
-    dfv_test_tensor_free(t, &tout);
-    free(in);
-    free(gamma);
-    free(beta);
-    free(ref);
+    dfv_test_scope s = dfv_test_scope_open(t);
+    float *in = dfv_test_scope_random(&s, n, 3, 7), *gamma = dfv_test_scope_random(&s, (size_t)k->c, 0.5f, 1.5f);
+    float *beta = dfv_test_scope_random(&s, (size_t)k->c, -1, 1);
+    double *ref = dfv_test_scope_alloc(&s, n, sizeof *ref);
+    const dfv_test_tensor *tin = dfv_test_scope_input(&s, dtype, k->t, k->c, k->h, k->w, in);
+    const dfv_test_tensor *tg = dfv_test_scope_input(&s, dtype, 1, k->c, 1, 1, gamma);
+    const dfv_test_tensor *tb = dfv_test_scope_input(&s, dtype, 1, k->c, 1, 1, beta);
+    const dfv_test_tensor *result = k->in_place ? tin : dfv_test_scope_output(&s, dtype, k->t, k->c, k->h, k->w);
+    dfv_seq *seq = dfv_test_scope_seq(&s);
+    if (seq) {
+        layer_norm_reference(in, gamma, beta, ref, k);
+        const char *label = dfv_test_scope_label(&s, "layer_norm %s {%d,%d,%d,%d}%s", dfv_test_dtype_name(dtype), k->t,
+                                                 k->c, k->h, k->w, k->in_place ? " in place" : "");
+        dfv_test_scope_check(&s, dfv_op_layer_norm(seq, result->view, tin->view, tg->view, tb->view, k->eps), label,
+                             result, ref, dfv_test_tol(dtype, DFV_TOL_REDUCTION));
+    }
+    dfv_test_scope_close(&s);
 }
 
-static void test_bad_arguments(dfv_test *t)
+static const dfv_test_shape bad_shapes[] = {{2, 6, 2, 2}, {1, 5, 1, 1}}; /* in and out, gamma and beta */
+
+static void bad_arguments(dfv_test *t, dfv_seq *seq, const dfv_tensor *x)
 {
-    dfv_test_tensor x = {0}, g = {0};
-    dfv_seq *seq = NULL;
-    float *v = dfv_test_random(t, 2 * 6 * 4, -1, 1);
-    if (v && dfv_test_input(t, DFV_F32, 2, 6, 2, 2, v, &x) && dfv_test_input(t, DFV_F32, 1, 5, 1, 1, v, &g) &&
-        (seq = dfv_test_seq(t))) {
-        dfv_test_expect(t, dfv_op_layer_norm(seq, x.view, x.view, g.view, g.view, 1e-5f) == DFV_ERR_ARGUMENT,
-                        "layer_norm rejects gamma of the wrong width: %s", dfv_ctx_error(t->ctx));
-    }
-    dfv_seq_destroy(seq);
-    dfv_test_tensor_free(t, &x);
-    dfv_test_tensor_free(t, &g);
-    free(v);
+    dfv_test_rejects(t, dfv_op_layer_norm(seq, x[0], x[0], x[1], x[1], 1e-5f),
+                     "layer_norm rejects gamma of the wrong width");
 }
 
 int main(void)
@@ -90,13 +71,7 @@ int main(void)
         {1, 1, 1, 1, 1e-5f, false}, {1, 48, 5, 7, 1e-5f, false},  {16, 13, 8, 8, 1e-5f, false},
         {3, 96, 3, 3, 1e-5f, true}, {16, 37, 2, 9, 1e-3f, false}, {2, 384, 4, 4, 1e-5f, false},
     };
-    for (int d = 0; d < 2; d++) {
-        dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
-        if (!dfv_test_dtype_ok(&t, dtype))
-            continue;
-        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-            test_case(&t, dtype, &cases[i]);
-    }
-    test_bad_arguments(&t);
+    DFV_TEST_EACH_CASE(&t, test_case, cases);
+    DFV_TEST_BAD_ARGUMENTS(&t, bad_arguments, bad_shapes);
     return dfv_test_end(&t);
 }

@@ -2,7 +2,6 @@
  * dim, k softmax over the pixels, q ·= dim_head^-1/2, ctx = k vᵀ, out = ctxᵀ q. Odd sizes and head dims,
  * pixel counts off the tile size, T = 1 and 16, inputs wide enough that the softmaxes are not flat. */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "harness.h"
@@ -58,48 +57,34 @@ static void linear_attention_reference(const float *qkv, double *out, const la_c
     free(ctx);
 }
 
-static void test_case(dfv_test *t, dfv_dtype dtype, const la_case *k)
+static void test_case(dfv_test *t, dfv_dtype dtype, const void *arg)
 {
+    const la_case *k = arg;
     const int inner = k->heads * k->dim_head;
     size_t n_in = (size_t)k->t * 3 * inner * k->h * k->w, n_out = (size_t)k->t * inner * k->h * k->w;
-    float *qkv = dfv_test_random(t, n_in, -3, 3);
-    double *ref = malloc(n_out * sizeof *ref);
-    dfv_test_tensor tin = {0}, tout = {0};
-    dfv_seq *seq = NULL;
-    if (!qkv || !ref || !dfv_test_input(t, dtype, k->t, 3 * inner, k->h, k->w, qkv, &tin) ||
-        !dfv_test_output(t, dtype, k->t, inner, k->h, k->w, &tout) || !(seq = dfv_test_seq(t)))
-        goto done;
-    linear_attention_reference(qkv, ref, k);
-    char label[128];
-    snprintf(label, sizeof label, "linear_attention %s T%d %dx%d %dx%d", dtype == DFV_F16 ? "f16" : "f32", k->t,
-             k->heads, k->dim_head, k->h, k->w);
-    if (dfv_test_ok(t, dfv_op_linear_attention(seq, tout.view, tin.view, k->heads, k->dim_head), label) &&
-        dfv_test_ok(t, dfv_seq_submit(seq), label))
-        dfv_test_check(t, label, &tout, ref, dfv_test_tol(dtype, DFV_TOL_REDUCTION));
-done:
-    dfv_seq_destroy(seq);
-    dfv_test_tensor_free(t, &tin);
-    dfv_test_tensor_free(t, &tout);
-    free(qkv);
-    free(ref);
+    dfv_test_scope s = dfv_test_scope_open(t);
+    float *qkv = dfv_test_scope_random(&s, n_in, -3, 3);
+    double *ref = dfv_test_scope_alloc(&s, n_out, sizeof *ref);
+    const dfv_test_tensor *tin = dfv_test_scope_input(&s, dtype, k->t, 3 * inner, k->h, k->w, qkv);
+    const dfv_test_tensor *tout = dfv_test_scope_output(&s, dtype, k->t, inner, k->h, k->w);
+    dfv_seq *seq = dfv_test_scope_seq(&s);
+    if (seq) {
+        linear_attention_reference(qkv, ref, k);
+        const char *label = dfv_test_scope_label(&s, "linear_attention %s T%d %dx%d %dx%d", dfv_test_dtype_name(dtype),
+                                                 k->t, k->heads, k->dim_head, k->h, k->w);
+        dfv_test_scope_check(&s, dfv_op_linear_attention(seq, tout->view, tin->view, k->heads, k->dim_head), label,
+                             tout, ref, dfv_test_tol(dtype, DFV_TOL_REDUCTION));
+    }
+    dfv_test_scope_close(&s);
 }
 
-static void test_bad_arguments(dfv_test *t)
+static const dfv_test_shape bad_shapes[] = {{1, 12, 3, 3}, {1, 4, 3, 3}}; /* qkv, out */
+
+static void bad_arguments(dfv_test *t, dfv_seq *seq, const dfv_tensor *x)
 {
-    dfv_test_tensor x = {0}, out = {0};
-    dfv_seq *seq = NULL;
-    float *v = dfv_test_random(t, 12 * 9, -1, 1);
-    if (v && dfv_test_input(t, DFV_F32, 1, 12, 3, 3, v, &x) && dfv_test_output(t, DFV_F32, 1, 4, 3, 3, &out) &&
-        (seq = dfv_test_seq(t))) {
-        dfv_test_expect(t, dfv_op_linear_attention(seq, out.view, x.view, 2, 3) == DFV_ERR_ARGUMENT,
-                        "linear_attention rejects qkv without 3·heads·dim_head channels: %s", dfv_ctx_error(t->ctx));
-        dfv_test_expect(t, dfv_op_linear_attention(seq, out.view, x.view, 1, 0) == DFV_ERR_ARGUMENT,
-                        "linear_attention rejects dim_head 0: %s", dfv_ctx_error(t->ctx));
-    }
-    dfv_seq_destroy(seq);
-    dfv_test_tensor_free(t, &x);
-    dfv_test_tensor_free(t, &out);
-    free(v);
+    dfv_test_rejects(t, dfv_op_linear_attention(seq, x[1], x[0], 2, 3),
+                     "linear_attention rejects qkv without 3·heads·dim_head channels");
+    dfv_test_rejects(t, dfv_op_linear_attention(seq, x[1], x[0], 1, 0), "linear_attention rejects dim_head 0");
 }
 
 int main(void)
@@ -111,13 +96,7 @@ int main(void)
         {2, 2, 5, 5, 7}, {1, 3, 8, 9, 9}, {2, 1, 12, 4, 4}, {16, 2, 4, 3, 5}, {1, 4, 32, 16, 16}, {1, 1, 64, 8, 8},
         {1, 1, 1, 2, 3},
     };
-    for (int d = 0; d < 2; d++) {
-        dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
-        if (!dfv_test_dtype_ok(&t, dtype))
-            continue;
-        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-            test_case(&t, dtype, &cases[i]);
-    }
-    test_bad_arguments(&t);
+    DFV_TEST_EACH_CASE(&t, test_case, cases);
+    DFV_TEST_BAD_ARGUMENTS(&t, bad_arguments, bad_shapes);
     return dfv_test_end(&t);
 }
