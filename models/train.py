@@ -196,6 +196,7 @@ def checkpoint_tensors(state):
 
 def save_checkpoint(flat, out_dir, name, part_bytes):
     """Writes NAME-ckpt-NN.pt parts (each a plain dict of tensors) atomically, then drops stale parts."""
+    os.makedirs(out_dir, exist_ok=True)
     parts, current, size = [], {}, 0
     for key, value in flat.items():
         nbytes = value.numel() * value.element_size()
@@ -441,6 +442,7 @@ def parse_args(argv):
     p.add_argument("--log-every", type=int, default=50)
     p.add_argument("--checkpoint-minutes", type=float, default=1.0)
     p.add_argument("--checkpoint-part-mb", type=float, default=15.0)
+    p.add_argument("--checkpoint-dir", help="where checkpoints go (default: --out)")
     p.add_argument("--rollout-minutes", type=float, default=0.0, help="preview PNG period (0: off)")
     p.add_argument("--rollout-frames", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
@@ -842,7 +844,8 @@ def finish(state, sampler, args, result, stop, log):
     """Final export, checkpoint and preview (main process)."""
     cfg = state.config
     path = export(state, args.out, result)
-    save_checkpoint(checkpoint_tensors(state), args.out, cfg["name"], int(args.checkpoint_part_mb * 2**20))
+    save_checkpoint(checkpoint_tensors(state), args.checkpoint_dir or args.out, cfg["name"],
+                    int(args.checkpoint_part_mb * 2**20))
     log(f"exported {path} after {state.step} steps ({stop.reason or 'budget reached'})")
     if args.rollout_minutes and stop.reason is None:
         generator = torch.Generator(device=sampler.device)
@@ -921,7 +924,7 @@ def train_loop(state, sampler, args, train_step, stop, log, run_start, dist, pro
         now = time.monotonic()
         if args.checkpoint_minutes and now - last_ckpt >= args.checkpoint_minutes * 60.0:
             export(state, args.out, final_loss)
-            save_checkpoint(checkpoint_tensors(state), args.out, cfg["name"],
+            save_checkpoint(checkpoint_tensors(state), args.checkpoint_dir or args.out, cfg["name"],
                             int(args.checkpoint_part_mb * 2**20))
             last_ckpt = time.monotonic()
         if args.rollout_minutes and now - last_rollout >= args.rollout_minutes * 60.0:

@@ -12,7 +12,7 @@
 # afterwards the eval protocol, EVAL_EPISODES x EVAL_FRAMES (16 x 300), into OUT/eval; needs a runnable
 # dfview-engine, ENGINE=path, and adds minutes on top of MINUTES), BATCH (64), LR (3e-4), WARMUP (500),
 # COMPILE (0/1), INIT (a .safetensors to continue from), RESUME (a checkpoint), EXTRA (more trainer flags),
-# DATA_DIR (/tmp/dfview-$WORLD), PYTHON (python3). CPU check: MINUTES=0.5 EPISODES=8 FRAMES=24 BATCH=2 ...
+# CKPT_DIR (OUT; checkpoints), DATA_DIR (/tmp/dfview-$WORLD), PYTHON (python3). CPU check: MINUTES=0.5 EPISODES=8 FRAMES=24 BATCH=2 ...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORLD=${WORLD:-maze}
@@ -20,6 +20,7 @@ case "$WORLD" in maze) default_seed=1000000 ;; voxel) default_seed=2000000 ;;
   *) echo "train-device: WORLD must be maze or voxel" >&2; exit 2 ;; esac
 MINUTES=${MINUTES:-8.5}
 OUT=${OUT:-out/train}
+CKPT_DIR=${CKPT_DIR:-$OUT}
 EPISODES=${EPISODES:-2000}
 FRAMES=${FRAMES:-100}
 SEED=${SEED:-$default_seed}
@@ -55,7 +56,7 @@ fi
 left=$("$PYTHON" -c "print(max(0.2, $MINUTES - ($(date +%s) - $started) / 60.0))")
 args=("${data[@]}" --out "$OUT" --name "$WORLD" --preset maze --window 8 --context-frames 2
       --batch "$BATCH" --lr "$LR" --warmup "$WARMUP" --minutes "$left" --log-every 100
-      --checkpoint-minutes 1 --rollout-minutes 3 --rollout-frames 14 --sampling-steps 20)
+      --checkpoint-minutes 1 --checkpoint-dir "$CKPT_DIR" --rollout-minutes 3 --rollout-frames 14 --sampling-steps 20)
 [ "${COMPILE:-0}" = 1 ] && args+=(--compile)
 [ -n "${INIT:-}" ] && args+=(--init "$INIT")
 [ -n "${RESUME:-}" ] && args+=(--resume "$RESUME")
@@ -71,8 +72,8 @@ if ! train "${args[@]}"; then
     retry=()
     for a in "${args[@]}"; do [ "$a" = --compile ] || retry+=("$a"); done
     retry+=(--safe --minutes "$left")
-    if [ -f "$OUT/$WORLD-ckpt-00.pt" ] && [ -z "${RESUME:-}" ] && [ -z "${INIT:-}" ]; then
-      retry+=(--resume "$OUT/$WORLD-ckpt-00.pt")
+    if [ -f "$CKPT_DIR/$WORLD-ckpt-00.pt" ] && [ -z "${RESUME:-}" ] && [ -z "${INIT:-}" ]; then
+      retry+=(--resume "$CKPT_DIR/$WORLD-ckpt-00.pt")
     fi
     train "${retry[@]}"
   else

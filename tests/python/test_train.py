@@ -412,6 +412,7 @@ class TrainerTests(unittest.TestCase):
     def test_device_script_runs_end_to_end_on_the_cpu(self):
         out = os.path.join(self.tmp.name, "device")
         env = dict(os.environ, PYTHON=sys.executable, OUT=out, DATA_DIR=os.path.join(self.tmp.name, "maze"),
+                   CKPT_DIR=os.path.join(self.tmp.name, "device-ckpt"),
                    MINUTES="0.5", EPISODES="4", FRAMES="12", BATCH="1",
                    EXTRA="--preset tiny --window 4 --log-every 1 --rollout-frames 2 --sampling-steps 2")
         engine = os.path.join(ROOT, "build", "dfview-engine")
@@ -431,7 +432,8 @@ class TrainerTests(unittest.TestCase):
                                                       "turn_right", "strafe_left", "strafe_right"])
         self.assertEqual(config["architecture"]["resolution"], 64)
         self.assertIn("maze world, 4 episodes x 12 frames", config["provenance"]["training_data"])
-        self.assertTrue(os.path.exists(os.path.join(out, "maze-ckpt-00.pt")))
+        self.assertTrue(os.path.exists(os.path.join(self.tmp.name, "device-ckpt", "maze-ckpt-00.pt")))
+        self.assertFalse(any("-ckpt-" in name for name in os.listdir(out)), "checkpoints go to CKPT_DIR")
 
     def test_streamed_training_draws_the_worlds_the_dataset_tool_writes(self):
         tool = os.path.join(ROOT, "build", "worlds", "dfview-dataset")
