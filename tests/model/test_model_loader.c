@@ -9,23 +9,13 @@
 
 #include <cjson/cJSON.h>
 
+#include "check.h"
 #include "model.h"
 #include "schedule.h"
 
 typedef struct {
     int checks, failures;
 } tally;
-
-#define CHECK(t, cond, ...)                                                                                   \
-    do {                                                                                                      \
-        (t)->checks++;                                                                                        \
-        if (!(cond)) {                                                                                        \
-            (t)->failures++;                                                                                  \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                              \
-            fprintf(stderr, __VA_ARGS__);                                                                     \
-            fputc('\n', stderr);                                                                              \
-        }                                                                                                     \
-    } while (0)
 
 static cJSON *read_json(const char *path)
 {
@@ -54,26 +44,26 @@ static bool close_to(double a, double b, double rel) { return fabs(a - b) <= rel
 static void check_config(tally *t, const char *name, const dfv_model_config *c, const cJSON *want)
 {
     const cJSON *arch = cJSON_GetObjectItem(want, "architecture"), *diff = cJSON_GetObjectItem(want, "diffusion");
-    CHECK(t, c->arch.dim == num(arch, "dim"), "%s: dim %d", name, c->arch.dim);
-    CHECK(t, c->arch.levels == cJSON_GetArraySize(cJSON_GetObjectItem(arch, "dim_mults")), "%s: levels", name);
-    CHECK(t, c->arch.heads == num(arch, "heads") && c->arch.dim_head == num(arch, "dim_head"), "%s: heads", name);
-    CHECK(t, c->arch.resolution == num(arch, "resolution"), "%s: resolution", name);
-    CHECK(t, c->arch.groupnorm_per_frame == cJSON_IsTrue(cJSON_GetObjectItem(arch, "groupnorm_per_frame")),
+    CHECK_COUNTED(t, c->arch.dim == num(arch, "dim"), "%s: dim %d", name, c->arch.dim);
+    CHECK_COUNTED(t, c->arch.levels == cJSON_GetArraySize(cJSON_GetObjectItem(arch, "dim_mults")), "%s: levels", name);
+    CHECK_COUNTED(t, c->arch.heads == num(arch, "heads") && c->arch.dim_head == num(arch, "dim_head"), "%s: heads", name);
+    CHECK_COUNTED(t, c->arch.resolution == num(arch, "resolution"), "%s: resolution", name);
+    CHECK_COUNTED(t, c->arch.groupnorm_per_frame == cJSON_IsTrue(cJSON_GetObjectItem(arch, "groupnorm_per_frame")),
           "%s: groupnorm_per_frame", name);
-    CHECK(t, c->diffusion.window == num(diff, "window"), "%s: window %d", name, c->diffusion.window);
-    CHECK(t, c->diffusion.timesteps == 1000 && c->diffusion.sampling_steps == 100, "%s: steps", name);
-    CHECK(t, c->diffusion.stabilization_level == 15, "%s: stabilization", name);
+    CHECK_COUNTED(t, c->diffusion.window == num(diff, "window"), "%s: window %d", name, c->diffusion.window);
+    CHECK_COUNTED(t, c->diffusion.timesteps == 1000 && c->diffusion.sampling_steps == 100, "%s: steps", name);
+    CHECK_COUNTED(t, c->diffusion.stabilization_level == 15, "%s: stabilization", name);
     const cJSON *alphas = cJSON_GetObjectItem(diff, "alphas_cumprod");
     int i = 0, wrong = 0;
     for (const cJSON *it = alphas->child; it; it = it->next, i++)
         wrong += c->diffusion.alphas_cumprod[i] != (float)it->valuedouble;
-    CHECK(t, wrong == 0, "%s: %d alphas_cumprod values differ", name, wrong);
+    CHECK_COUNTED(t, wrong == 0, "%s: %d alphas_cumprod values differ", name, wrong);
     const cJSON *acts = cJSON_GetObjectItem(want, "actions");
-    CHECK(t, c->actions.dim == num(acts, "dim"), "%s: action dim %d", name, c->actions.dim);
+    CHECK_COUNTED(t, c->actions.dim == num(acts, "dim"), "%s: action dim %d", name, c->actions.dim);
     const cJSON *prov = cJSON_GetObjectItem(want, "provenance");
-    CHECK(t, !strcmp(c->provenance.weights_sha256, cJSON_GetObjectItem(prov, "weights_sha256")->valuestring),
+    CHECK_COUNTED(t, !strcmp(c->provenance.weights_sha256, cJSON_GetObjectItem(prov, "weights_sha256")->valuestring),
           "%s: sha256", name);
-    CHECK(t, c->provenance.steps == 7 && !strcmp(c->provenance.license, "MIT"), "%s: provenance", name);
+    CHECK_COUNTED(t, c->provenance.steps == 7 && !strcmp(c->provenance.license, "MIT"), "%s: provenance", name);
 }
 
 static void check_tensors(tally *t, const char *name, const dfv_model *m, const cJSON *tensors)
@@ -81,25 +71,25 @@ static void check_tensors(tally *t, const char *name, const dfv_model *m, const 
     int listed = 0;
     for (const cJSON *it = tensors->child; it; it = it->next, listed++) {
         const dfv_st_tensor *ten = dfv_model_tensor(m, it->string);
-        CHECK(t, ten != NULL, "%s: tensor %s not found", name, it->string);
+        CHECK_COUNTED(t, ten != NULL, "%s: tensor %s not found", name, it->string);
         if (!ten)
             continue;
         float *values = malloc(ten->count * sizeof *values + 1);
         char err[DFV_ERR_LEN];
-        CHECK(t, dfv_model_tensor_f32(m, it->string, values, ten->count, err) == DFV_OK, "%s", err);
+        CHECK_COUNTED(t, dfv_model_tensor_f32(m, it->string, values, ten->count, err) == DFV_OK, "%s", err);
         double sum = 0;
         for (uint64_t i = 0; i < ten->count; i++)
             sum += values[i];
         double want = num(it, "sum");
-        CHECK(t, fabs(sum - want) <= 1e-9 * ten->count + 1e-12 * fabs(want), "%s: %s sum %.17g want %.17g", name,
+        CHECK_COUNTED(t, fabs(sum - want) <= 1e-9 * ten->count + 1e-12 * fabs(want), "%s: %s sum %.17g want %.17g", name,
               it->string, sum, want);
         int i = 0;
         for (const cJSON *h = cJSON_GetObjectItem(it, "head")->child; h; h = h->next, i++)
-            CHECK(t, values[i] == (float)h->valuedouble, "%s: %s[%d] = %.9g want %.9g", name, it->string, i,
+            CHECK_COUNTED(t, values[i] == (float)h->valuedouble, "%s: %s[%d] = %.9g want %.9g", name, it->string, i,
                   values[i], h->valuedouble);
         free(values);
     }
-    CHECK(t, listed == dfv_st_tensor_count(dfv_model_file(m)), "%s: %d tensors in file, %d in state_dict", name,
+    CHECK_COUNTED(t, listed == dfv_st_tensor_count(dfv_model_file(m)), "%s: %d tensors in file, %d in state_dict", name,
           dfv_st_tensor_count(dfv_model_file(m)), listed);
 }
 
@@ -110,12 +100,12 @@ static void check_valid_models(tally *t, const char *dir, const cJSON *models)
         snprintf(path, sizeof path, "%s/%s.safetensors", dir, it->string);
         dfv_model *m = NULL;
         dfv_status st = dfv_model_open(path, &m, err);
-        CHECK(t, st == DFV_OK, "%s should load: %s", it->string, err);
+        CHECK_COUNTED(t, st == DFV_OK, "%s should load: %s", it->string, err);
         if (st != DFV_OK)
             continue;
         const dfv_model_config *c = dfv_model_get_config(m);
         check_config(t, it->string, c, cJSON_GetObjectItem(it, "config"));
-        CHECK(t, dfv_model_parameter_count(c) == (int64_t)num(it, "parameters"), "%s: %lld parameters, want %.0f",
+        CHECK_COUNTED(t, dfv_model_parameter_count(c) == (int64_t)num(it, "parameters"), "%s: %lld parameters, want %.0f",
               it->string, (long long)dfv_model_parameter_count(c), num(it, "parameters"));
         check_tensors(t, it->string, m, cJSON_GetObjectItem(it, "tensors"));
         dfv_model_close(m);
@@ -129,15 +119,15 @@ static void check_recipes(tally *t, const cJSON *recipes)
         dfv_model_config c;
         char err[DFV_ERR_LEN];
         dfv_status st = dfv_model_config_parse(json, strlen(json), it->string, &c, err);
-        CHECK(t, st == DFV_OK, "recipe %s: %s", it->string, err);
+        CHECK_COUNTED(t, st == DFV_OK, "recipe %s: %s", it->string, err);
         if (st != DFV_OK)
             continue;
         int window = (int)num(it, "window");
-        CHECK(t, dfv_model_parameter_count(&c) == (int64_t)num(it, "parameters"), "%s: %lld parameters, want %.0f",
+        CHECK_COUNTED(t, dfv_model_parameter_count(&c) == (int64_t)num(it, "parameters"), "%s: %lld parameters, want %.0f",
               it->string, (long long)dfv_model_parameter_count(&c), num(it, "parameters"));
-        CHECK(t, close_to(dfv_model_flops(&c, 1), num(it, "flops_1"), 1e-12), "%s: %.0f FLOP at 1 frame, want %.0f",
+        CHECK_COUNTED(t, close_to(dfv_model_flops(&c, 1), num(it, "flops_1"), 1e-12), "%s: %.0f FLOP at 1 frame, want %.0f",
               it->string, dfv_model_flops(&c, 1), num(it, "flops_1"));
-        CHECK(t, close_to(dfv_model_flops(&c, window), num(it, "flops_window"), 1e-12), "%s: FLOP at window %d",
+        CHECK_COUNTED(t, close_to(dfv_model_flops(&c, window), num(it, "flops_window"), 1e-12), "%s: FLOP at window %d",
               it->string, window);
         dfv_model_config_free(&c);
     }
@@ -156,12 +146,12 @@ static void check_published_costs(tally *t, const cJSON *recipes)
         dfv_model_config c;
         char err[DFV_ERR_LEN];
         if (dfv_model_config_parse(json, strlen(json), published[i].recipe, &c, err) != DFV_OK) {
-            CHECK(t, false, "%s", err);
+            CHECK_COUNTED(t, false, "%s", err);
             continue;
         }
-        CHECK(t, dfv_model_parameter_count(&c) == published[i].parameters, "%s parameters", published[i].recipe);
+        CHECK_COUNTED(t, dfv_model_parameter_count(&c) == published[i].parameters, "%s parameters", published[i].recipe);
         double gflop = dfv_model_flops(&c, 1) / 1e9;
-        CHECK(t, fabs(gflop - published[i].gflop_per_frame) <= published[i].rounding, "%s: %.3f GFLOP per frame, published %.2f",
+        CHECK_COUNTED(t, fabs(gflop - published[i].gflop_per_frame) <= published[i].rounding, "%s: %.3f GFLOP per frame, published %.2f",
               published[i].recipe, gflop, published[i].gflop_per_frame);
         dfv_model_config_free(&c);
     }
@@ -175,15 +165,15 @@ static void check_bad_files(tally *t, const cJSON *cases)
         char err[DFV_ERR_LEN] = "";
         dfv_model *m = NULL;
         dfv_status st = dfv_model_open(path, &m, err);
-        CHECK(t, st != DFV_OK && m == NULL, "%s should be refused", path);
-        CHECK(t, strstr(err, expect) != NULL, "%s: error '%s' lacks '%s'", path, err, expect);
-        CHECK(t, !strncmp(err, path, strlen(path)), "%s: error does not start with the file name: %s", path, err);
-        CHECK(t, strchr(err, '\n') == NULL, "%s: error is not one line", path);
+        CHECK_COUNTED(t, st != DFV_OK && m == NULL, "%s should be refused", path);
+        CHECK_COUNTED(t, strstr(err, expect) != NULL, "%s: error '%s' lacks '%s'", path, err, expect);
+        CHECK_COUNTED(t, !strncmp(err, path, strlen(path)), "%s: error does not start with the file name: %s", path, err);
+        CHECK_COUNTED(t, strchr(err, '\n') == NULL, "%s: error is not one line", path);
         dfv_model_close(m);
     }
     char err[DFV_ERR_LEN] = "";
     dfv_model *m = NULL;
-    CHECK(t, dfv_model_open("/nonexistent/model.safetensors", &m, err) == DFV_ERR_IO && strstr(err, "cannot open"),
+    CHECK_COUNTED(t, dfv_model_open("/nonexistent/model.safetensors", &m, err) == DFV_ERR_IO && strstr(err, "cannot open"),
           "missing file: %s", err);
 }
 
@@ -196,10 +186,10 @@ static void check_half_decoding(tally *t)
     } halves[] = {{0x3c00, 1.0f}, {0xc000, -2.0f}, {0x7bff, 65504.0f}, {0x0001, 5.9604644775390625e-8f},
                   {0x03ff, 6.0975551605224609375e-5f}, {0x0400, 6.103515625e-5f}, {0x8000, -0.0f}, {0x3555, 0.333251953125f}};
     for (size_t i = 0; i < sizeof halves / sizeof halves[0]; i++)
-        CHECK(t, dfv_st_f16_to_f32(halves[i].bits) == halves[i].value, "f16 %04x -> %.9g", halves[i].bits,
+        CHECK_COUNTED(t, dfv_st_f16_to_f32(halves[i].bits) == halves[i].value, "f16 %04x -> %.9g", halves[i].bits,
               dfv_st_f16_to_f32(halves[i].bits));
-    CHECK(t, isinf(dfv_st_f16_to_f32(0x7c00)) && isnan(dfv_st_f16_to_f32(0x7e00)), "f16 inf/nan");
-    CHECK(t, dfv_st_bf16_to_f32(0x3f80) == 1.0f && dfv_st_bf16_to_f32(0xc049) == -3.140625f, "bf16");
+    CHECK_COUNTED(t, isinf(dfv_st_f16_to_f32(0x7c00)) && isnan(dfv_st_f16_to_f32(0x7e00)), "f16 inf/nan");
+    CHECK_COUNTED(t, dfv_st_bf16_to_f32(0x3f80) == 1.0f && dfv_st_bf16_to_f32(0xc049) == -3.140625f, "bf16");
 }
 
 /* FIPS 180-2 example digests, and the hash Python's hashlib recorded for each fixture's tensor bytes. */
@@ -216,7 +206,7 @@ static void check_sha256(tally *t, const char *dir, const cJSON *models)
     char hex[65];
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
         dfv_st_sha256_hex(known[i].text, strlen(known[i].text), hex);
-        CHECK(t, !strcmp(hex, known[i].digest), "sha256('%s') = %s", known[i].text, hex);
+        CHECK_COUNTED(t, !strcmp(hex, known[i].digest), "sha256('%s') = %s", known[i].text, hex);
     }
     for (const cJSON *it = models->child; it; it = it->next) {
         char path[1024], err[DFV_ERR_LEN];
@@ -227,7 +217,7 @@ static void check_sha256(tally *t, const char *dir, const cJSON *models)
         size_t bytes;
         const void *data = dfv_st_data(dfv_model_file(m), &bytes);
         dfv_st_sha256_hex(data, bytes, hex);
-        CHECK(t, !strcmp(hex, dfv_model_get_config(m)->provenance.weights_sha256), "%s: sha256 %s", it->string, hex);
+        CHECK_COUNTED(t, !strcmp(hex, dfv_model_get_config(m)->provenance.weights_sha256), "%s: sha256 %s", it->string, hex);
         dfv_model_close(m);
     }
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "check.h"
 #include "npy.h"
 #include "rng.h"
 #include "sampler.h"
@@ -18,17 +19,6 @@ typedef struct {
     int checks, failures;
     const char *python, *models, *tests, *work;
 } suite;
-
-#define CHECK(t, cond, ...)                                                                                   \
-    do {                                                                                                      \
-        (t)->checks++;                                                                                        \
-        if (!(cond)) {                                                                                        \
-            (t)->failures++;                                                                                  \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                              \
-            fprintf(stderr, __VA_ARGS__);                                                                     \
-            fputc('\n', stderr);                                                                              \
-        }                                                                                                     \
-    } while (0)
 
 __attribute__((format(printf, 2, 3))) static int run_python(const suite *t, const char *fmt, ...)
 {
@@ -64,7 +54,7 @@ static void test_philox_known_answers(suite *t)
     for (int v = 0; v < 3; v++) {
         uint32_t out[4];
         dfv_philox4x32_10(kat[v], kat[v] + 4, out);
-        CHECK(t, !memcmp(out, kat[v] + 6, sizeof out), "philox vector %d: %08x %08x %08x %08x", v, out[0], out[1],
+        CHECK_COUNTED(t, !memcmp(out, kat[v] + 6, sizeof out), "philox vector %d: %08x %08x %08x %08x", v, out[0], out[1],
               out[2], out[3]);
     }
 }
@@ -83,24 +73,24 @@ static void test_normals(suite *t)
     }
     double mean = sum / N, var = sq / N - mean * mean;
     /* Standard errors at 2^20 samples: mean 0.001, variance 0.0014, 3σ tail fraction 5e-5. */
-    CHECK(t, fabs(mean) < 0.005 && fabs(var - 1.0) < 0.007, "normals: mean %g variance %g", mean, var);
-    CHECK(t, fabs((double)tail / N - 0.0026998) < 0.0003, "normals: %.5f beyond 3 sigma", (double)tail / N);
+    CHECK_COUNTED(t, fabs(mean) < 0.005 && fabs(var - 1.0) < 0.007, "normals: mean %g variance %g", mean, var);
+    CHECK_COUNTED(t, fabs((double)tail / N - 0.0026998) < 0.0003, "normals: %.5f beyond 3 sigma", (double)tail / N);
 
     /* Addressing: a prefix does not depend on how many values were asked for; every coordinate matters. */
     float a[7], b[10], c[7];
     dfv_rng_normals(42, DFV_NOISE_INITIAL, 3, 0, a, 7);
     dfv_rng_normals(42, DFV_NOISE_INITIAL, 3, 0, b, 10);
-    CHECK(t, !memcmp(a, b, sizeof a) && !memcmp(a, z, sizeof a), "normals depend on the request length");
+    CHECK_COUNTED(t, !memcmp(a, b, sizeof a) && !memcmp(a, z, sizeof a), "normals depend on the request length");
     dfv_rng_normals(43, DFV_NOISE_INITIAL, 3, 0, c, 7);
-    CHECK(t, memcmp(a, c, sizeof a), "seed ignored");
+    CHECK_COUNTED(t, memcmp(a, c, sizeof a), "seed ignored");
     dfv_rng_normals(42, DFV_NOISE_STEP, 3, 0, c, 7);
-    CHECK(t, memcmp(a, c, sizeof a), "purpose ignored");
+    CHECK_COUNTED(t, memcmp(a, c, sizeof a), "purpose ignored");
     dfv_rng_normals(42, DFV_NOISE_INITIAL, 4, 0, c, 7);
-    CHECK(t, memcmp(a, c, sizeof a), "frame ignored");
+    CHECK_COUNTED(t, memcmp(a, c, sizeof a), "frame ignored");
     dfv_rng_normals(42, DFV_NOISE_INITIAL, 3, 1, c, 7);
-    CHECK(t, memcmp(a, c, sizeof a), "step ignored");
+    CHECK_COUNTED(t, memcmp(a, c, sizeof a), "step ignored");
     dfv_rng_normals(42, DFV_NOISE_INITIAL, 3 + (1ull << 32), 0, c, 7);
-    CHECK(t, memcmp(a, c, sizeof a), "frame high bits ignored");
+    CHECK_COUNTED(t, memcmp(a, c, sizeof a), "frame high bits ignored");
     free(z);
 }
 
@@ -111,7 +101,7 @@ static void test_timesteps(suite *t)
     char path[1024];
     work_path(t, path, sizeof path, "timesteps.npy");
     if (run_python(t, "'%s/sampler_ref.py' timesteps '%s'", t->tests, path)) {
-        CHECK(t, false, "python timesteps");
+        CHECK_COUNTED(t, false, "python timesteps");
         return;
     }
     size_t n;
@@ -124,9 +114,9 @@ static void test_timesteps(suite *t)
         for (int k = 0; k <= s; k++, at++)
             wrong += at >= n || real[k] != (int32_t)want[at];
     }
-    CHECK(t, want && at == n && wrong == 0, "timesteps: %d of %zu differ from models/schedule.py", wrong, n);
+    CHECK_COUNTED(t, want && at == n && wrong == 0, "timesteps: %d of %zu differ from models/schedule.py", wrong, n);
     dfv_schedule_timesteps(1000, 100, real);
-    CHECK(t, real[0] == -1 && real[1] == 9 && real[50] == 499 && real[100] == 999, "S = 100 gives -1 + 10k");
+    CHECK_COUNTED(t, real[0] == -1 && real[1] == 9 && real[50] == 499 && real[100] == 999, "S = 100 gives -1 + 10k");
     free(want);
 }
 
@@ -136,10 +126,10 @@ static void test_alphas(suite *t)
     dfv_schedule_alphas_sigmoid(1000, sigmoid);
     dfv_schedule_alphas_cosine(1000, cosine);
     /* Published values (spec §3). */
-    CHECK(t, fabs(sigmoid[0] - 0.99969971) < 5e-8 && fabs(sigmoid[14] - 0.99532056) < 5e-8 &&
+    CHECK_COUNTED(t, fabs(sigmoid[0] - 0.99969971) < 5e-8 && fabs(sigmoid[14] - 0.99532056) < 5e-8 &&
                  fabs(sigmoid[499] - 0.5) < 5e-8 && fabs(sigmoid[999] / 3.0029e-7 - 1) < 1e-4,
           "sigmoid schedule: %.8f %.8f %.8f %.5g", sigmoid[0], sigmoid[14], sigmoid[499], sigmoid[999]);
-    CHECK(t, fabs(cosine[14] - 0.99887115) < 5e-8 && fabs(cosine[999] / 2.4288e-9 - 1) < 1e-4,
+    CHECK_COUNTED(t, fabs(cosine[14] - 0.99887115) < 5e-8 && fabs(cosine[999] / 2.4288e-9 - 1) < 1e-4,
           "cosine schedule: %.8f %.5g", cosine[14], cosine[999]);
     const char *kinds[] = {"sigmoid", "cosine"};
     const float *mine[] = {sigmoid, cosine};
@@ -152,7 +142,7 @@ static void test_alphas(suite *t)
         double worst = 0;
         for (size_t i = 0; want && i < n; i++)
             worst = fmax(worst, fabs(mine[k][i] - want[i]) / want[i]);
-        CHECK(t, want && n == 1000 && worst < 1.2e-7, "%s schedule: worst relative error %g vs models/schedule.py",
+        CHECK_COUNTED(t, want && n == 1000 && worst < 1.2e-7, "%s schedule: worst relative error %g vs models/schedule.py",
               kinds[k], worst);
         free(want);
     }
@@ -168,9 +158,9 @@ static void check_matrix_shape(suite *t, const char *kind, const int32_t *m, int
         for (int r = 0; r < height; r++)
             symmetric = symmetric && m[(size_t)r * horizon + c] == m[(size_t)r * horizon + horizon - 1 - c];
     }
-    CHECK(t, ok, "%s S=%d h=%d: columns must go S -> 0 without rising", kind, steps, horizon);
+    CHECK_COUNTED(t, ok, "%s S=%d h=%d: columns must go S -> 0 without rising", kind, steps, horizon);
     if (!strncmp(kind, "trapezoid", 9))
-        CHECK(t, symmetric, "%s S=%d h=%d is not symmetric", kind, steps, horizon);
+        CHECK_COUNTED(t, symmetric, "%s S=%d h=%d is not symmetric", kind, steps, horizon);
 }
 
 static void test_matrices(suite *t)
@@ -183,7 +173,7 @@ static void test_matrices(suite *t)
                  {"pyramid:0.5", 9, 7}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         dfv_schedule s;
-        CHECK(t, dfv_schedule_parse(cases[i].kind, &s), "parse %s", cases[i].kind);
+        CHECK_COUNTED(t, dfv_schedule_parse(cases[i].kind, &s), "parse %s", cases[i].kind);
         int height = dfv_schedule_height(&s, cases[i].steps, cases[i].horizon);
         int32_t *m = malloc((size_t)height * cases[i].horizon * sizeof *m + 1);
         dfv_schedule_matrix(&s, cases[i].steps, cases[i].horizon, m);
@@ -198,14 +188,14 @@ static void test_matrices(suite *t)
         int wrong = 0;
         for (size_t j = 0; want && j < n && n == (size_t)height * cases[i].horizon; j++)
             wrong += m[j] != (int32_t)want[j];
-        CHECK(t, want && n == (size_t)height * cases[i].horizon && !wrong,
+        CHECK_COUNTED(t, want && n == (size_t)height * cases[i].horizon && !wrong,
               "%s S=%d h=%d: %zu values from Python, %d x %d here, %d differ", cases[i].kind, cases[i].steps,
               cases[i].horizon, n, height, cases[i].horizon, wrong);
         free(want);
         free(m);
     }
     dfv_schedule s;
-    CHECK(t, !dfv_schedule_parse("pyramid:-1", &s) && !dfv_schedule_parse("zigzag", &s) &&
+    CHECK_COUNTED(t, !dfv_schedule_parse("pyramid:-1", &s) && !dfv_schedule_parse("zigzag", &s) &&
                  !dfv_schedule_parse("pyramid:", &s) && !dfv_schedule_parse(NULL, &s),
           "bad schedule names must be refused");
 }
@@ -280,19 +270,19 @@ static void run_step_case(suite *t, const step_case *c, const float *alphas)
     size_t n1 = 0, n2 = 0, n3 = 0;
     double *want_x = rc ? NULL : npy_read(xn, &n1), *want_in = rc ? NULL : npy_read(xi, &n2);
     double *want_tc = rc ? NULL : npy_read(ts, &n3);
-    CHECK(t, want_x && want_in && want_tc && n1 == N && n2 == N && n3 == STEP_FRAMES, "%s: python reference failed",
+    CHECK_COUNTED(t, want_x && want_in && want_tc && n1 == N && n2 == N && n3 == STEP_FRAMES, "%s: python reference failed",
           c->objective_name);
     if (want_x && want_in && want_tc && n1 == N && n2 == N && n3 == STEP_FRAMES) {
         double dx = worst_difference(x, want_x, N), din = worst_difference(x_in, want_in, N);
-        CHECK(t, dx < 2e-6 && din < 2e-7, "%s S=%d eta=%g: x_new differs by %g, x_in by %g", c->objective_name,
+        CHECK_COUNTED(t, dx < 2e-6 && din < 2e-7, "%s S=%d eta=%g: x_new differs by %g, x_in by %g", c->objective_name,
               c->steps, (double)c->eta, dx, din);
         for (int f = 0; f < STEP_FRAMES; f++)
-            CHECK(t, tc[f] == (int32_t)want_tc[f], "%s: frame %d timestep %d want %.0f", c->objective_name, f, tc[f],
+            CHECK_COUNTED(t, tc[f] == (int32_t)want_tc[f], "%s: frame %d timestep %d want %.0f", c->objective_name, f, tc[f],
                   want_tc[f]);
     }
     for (int f = 0; f < STEP_FRAMES; f++)
         if (c->k_from[f] == c->k_to[f])
-            CHECK(t, !memcmp(x + f * FRAME_SIZE, original + f * FRAME_SIZE, FRAME_SIZE * sizeof *x),
+            CHECK_COUNTED(t, !memcmp(x + f * FRAME_SIZE, original + f * FRAME_SIZE, FRAME_SIZE * sizeof *x),
                   "%s: unchanged frame %d was modified", c->objective_name, f);
     free(want_x);
     free(want_in);
@@ -478,7 +468,7 @@ static void run_rollout_case(suite *t, const rollout_case *rc)
     toy_network net = {rc->action_dim, 0, 0, 0, 0.0};
     dfv_sampler *sampler = NULL;
     char err[DFV_ERR_LEN];
-    CHECK(t, dfv_sampler_create(&config, &s, toy_denoise, &net, &sampler, err) == DFV_OK, "%s: %s", rc->name, err);
+    CHECK_COUNTED(t, dfv_sampler_create(&config, &s, toy_denoise, &net, &sampler, err) == DFV_OK, "%s: %s", rc->name, err);
     if (!sampler)
         return;
     size_t values = (size_t)rc->total * FS;
@@ -486,9 +476,9 @@ static void run_rollout_case(suite *t, const rollout_case *rc)
     dfv_rng_normals(99, DFV_NOISE_INITIAL, 0, 0, frames, (size_t)rc->context * FS);
     for (int i = 0; i < rc->total * rc->action_dim; i++)
         actions[i] = (float)((i * 7) % 3 == 0);
-    CHECK(t, dfv_sampler_rollout(sampler, frames, rc->context, rc->total, rc->action_dim ? actions : NULL, err) == DFV_OK,
+    CHECK_COUNTED(t, dfv_sampler_rollout(sampler, frames, rc->context, rc->total, rc->action_dim ? actions : NULL, err) == DFV_OK,
           "%s: %s", rc->name, err);
-    CHECK(t, net.calls == dfv_sampler_calls_for(sampler, rc->total - rc->context), "%s: %ld calls, predicted %lld",
+    CHECK_COUNTED(t, net.calls == dfv_sampler_calls_for(sampler, rc->total - rc->context), "%s: %ld calls, predicted %lld",
           rc->name, net.calls, (long long)dfv_sampler_calls_for(sampler, rc->total - rc->context));
 
     /* Bitwise the same when the app asks frame by frame, passing only a window-sized tail of history. */
@@ -496,13 +486,13 @@ static void run_rollout_case(suite *t, const rollout_case *rc)
     memcpy(stepwise, frames, (size_t)rc->context * FS * sizeof *frames);
     for (int have = rc->context; have < rc->total; have++) {
         int keep = have < rc->window ? have : rc->window, first = have - keep;
-        CHECK(t, dfv_sampler_next(sampler, stepwise + (size_t)first * FS, keep, first,
+        CHECK_COUNTED(t, dfv_sampler_next(sampler, stepwise + (size_t)first * FS, keep, first,
                                   rc->action_dim ? actions + first * rc->action_dim : NULL, 1,
                                   stepwise + (size_t)have * FS, err) == DFV_OK,
               "%s: %s", rc->name, err);
     }
     if (rc->chunk == 1)
-        CHECK(t, !memcmp(stepwise, frames, values * sizeof *frames), "%s: frame-by-frame calls differ from one rollout",
+        CHECK_COUNTED(t, !memcmp(stepwise, frames, values * sizeof *frames), "%s: frame-by-frame calls differ from one rollout",
               rc->name);
 
     /* The cached-context path gives the same frames bit for bit (the toy's split is exact). */
@@ -512,10 +502,10 @@ static void run_rollout_case(suite *t, const rollout_case *rc)
     dfv_sampler *cached_sampler = NULL;
     if (dfv_sampler_create(&config, &s, toy_denoise, &cached_net, &cached_sampler, err) == DFV_OK) {
         dfv_sampler_use_cached_context(cached_sampler, toy_cache_context, toy_denoise_new);
-        CHECK(t, dfv_sampler_rollout(cached_sampler, cached, rc->context, rc->total, rc->action_dim ? actions : NULL,
+        CHECK_COUNTED(t, dfv_sampler_rollout(cached_sampler, cached, rc->context, rc->total, rc->action_dim ? actions : NULL,
                                      err) == DFV_OK,
               "%s cached: %s", rc->name, err);
-        CHECK(t, !memcmp(cached, frames, values * sizeof *frames) && cached_net.cache_calls > 0,
+        CHECK_COUNTED(t, !memcmp(cached, frames, values * sizeof *frames) && cached_net.cache_calls > 0,
               "%s: cached-context rollout differs from the full-window one", rc->name);
         dfv_sampler_destroy(cached_sampler);
     }
@@ -527,10 +517,10 @@ static void run_rollout_case(suite *t, const rollout_case *rc)
     work_path(t, out, sizeof out, "r_frames.npy");
     size_t n = 0;
     double *want = run_python(t, "'%s/sampler_ref.py' rollout '%s' '%s'", t->tests, args, out) ? NULL : npy_read(out, &n);
-    CHECK(t, want && n == values, "%s: python rollout gave %zu values, want %zu", rc->name, n, values);
+    CHECK_COUNTED(t, want && n == values, "%s: python rollout gave %zu values, want %zu", rc->name, n, values);
     if (want && n == values) {
         double worst = worst_difference(frames, want, values);
-        CHECK(t, worst < 1e-4, "%s: rollout differs from models/sampler.py by %g", rc->name, worst);
+        CHECK_COUNTED(t, worst < 1e-4, "%s: rollout differs from models/sampler.py by %g", rc->name, worst);
     }
     free(want);
     free(stepwise);
@@ -571,7 +561,7 @@ static void test_settings_refused(suite *t)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         dfv_sampler *s = NULL;
         char err[DFV_ERR_LEN] = "";
-        CHECK(t, dfv_sampler_create(&config, &bad[i].s, toy_denoise, NULL, &s, err) != DFV_OK && !s &&
+        CHECK_COUNTED(t, dfv_sampler_create(&config, &bad[i].s, toy_denoise, NULL, &s, err) != DFV_OK && !s &&
                      strstr(err, bad[i].fragment),
               "settings case %zu: '%s'", i, err);
     }
@@ -591,7 +581,7 @@ static void test_network_failure(suite *t)
     dfv_status st = dfv_sampler_create(&config, &s, failing_denoise, &net, &sampler, err);
     if (st == DFV_OK)
         st = dfv_sampler_rollout(sampler, frames, 1, 3, NULL, err);
-    CHECK(t, st == DFV_ERR_VULKAN && strstr(err, "network call failed (frame 1, step 4)"),
+    CHECK_COUNTED(t, st == DFV_ERR_VULKAN && strstr(err, "network call failed (frame 1, step 4)"),
           "a failing network must stop the rollout with its status: %d '%s'", st, err);
     dfv_sampler_destroy(sampler);
 }
