@@ -5,7 +5,7 @@
 #   1. engine: the Vulkan loader, `devices`, every op test (the CPU-era kernels and the fused residual conv
 #      have run on lavapipe only), DMLab parity fp32/fp16, cached-context parity, network benches
 #   2. training: the bundled maze model continued (INIT), on streamed worlds, the first steps profiled
-#      (maze/profile.txt), for TRAIN_MINUTES (5.5)
+#      (maze/profile.txt), torch.compile tried against eager (COMPILE=0 skips it), for TRAIN_MINUTES (5.5)
 #   3. evaluation: 16 world seeds x 300 frames batched in PyTorch, scored by dfview-engine (maze/eval/)
 # Files back (the tool returns 8): device.log, maze/{maze.safetensors, train.log, profile.txt, rollout.png},
 # maze/eval/{eval.csv, summary.json}; the checkpoint (too large to return) stays on the machine.
@@ -61,10 +61,10 @@ stamp "engine checks done"
 # 2 and 3. training and evaluation
 mkdir -p build/worlds && cp devkit/dfview-dataset build/worlds/
 train_env=(INIT=models/maze.safetensors WARMUP=200 STREAM=1 EVAL=1 ENGINE="$engine" OUT="$OUT/maze"
-           CKPT_DIR=/tmp/dfview-checkpoints
+           CKPT_DIR=/tmp/dfview-checkpoints COMPILE="${COMPILE:-1}"
            PYTHON="$PYTHON" MINUTES="${TRAIN_MINUTES:-5.5}" EXTRA="--profile-steps 5 ${EXTRA:-}")
 if [ "$dry" = 1 ]; then
-  train_env+=(MINUTES="${TRAIN_MINUTES:-0.4}" BATCH=1 EPISODES=4 FRAMES=12 EVAL_EPISODES=1 EVAL_FRAMES=1
+  train_env+=(COMPILE=0 MINUTES="${TRAIN_MINUTES:-0.4}" BATCH=1 EPISODES=4 FRAMES=12 EVAL_EPISODES=1 EVAL_FRAMES=1
               EXTRA="--profile-steps 1 --device cpu --log-every 1 --rollout-frames 1 ${EXTRA:-}")
 fi
 env "${train_env[@]}" bash scripts/train-device.sh

@@ -11,7 +11,7 @@
 # bundled seeds use), STREAM (0/1), GPUS (1; more runs one process per GPU under torchrun), EVAL (0/1:
 # afterwards the eval protocol, EVAL_EPISODES x EVAL_FRAMES (16 x 300), into OUT/eval; needs a runnable
 # dfview-engine, ENGINE=path, and adds minutes on top of MINUTES), BATCH (64), LR (3e-4), WARMUP (500),
-# COMPILE (0/1), INIT (a .safetensors to continue from), RESUME (a checkpoint), EXTRA (more trainer flags),
+# COMPILE (1: torch.compile, kept if faster; 0: never; unset: the trainer's auto), INIT (a .safetensors to continue from), RESUME (a checkpoint), EXTRA (more trainer flags),
 # CKPT_DIR (OUT; checkpoints), DATA_DIR (/tmp/dfview-$WORLD), PYTHON (python3). CPU check: MINUTES=0.5 EPISODES=8 FRAMES=24 BATCH=2 ...
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,7 +57,7 @@ left=$("$PYTHON" -c "print(max(0.2, $MINUTES - ($(date +%s) - $started) / 60.0))
 args=("${data[@]}" --out "$OUT" --name "$WORLD" --preset maze --window 8 --context-frames 2
       --batch "$BATCH" --lr "$LR" --warmup "$WARMUP" --minutes "$left" --log-every 100
       --checkpoint-minutes 1 --checkpoint-dir "$CKPT_DIR" --rollout-minutes 3 --rollout-frames 14 --sampling-steps 20)
-[ "${COMPILE:-0}" = 1 ] && args+=(--compile)
+case "${COMPILE:-}" in 1) args+=(--compile on) ;; 0) args+=(--compile off) ;; esac
 [ -n "${INIT:-}" ] && args+=(--init "$INIT")
 [ -n "${RESUME:-}" ] && args+=(--resume "$RESUME")
 # shellcheck disable=SC2206
@@ -69,9 +69,7 @@ if ! train "${args[@]}"; then
   left=$("$PYTHON" -c "print($MINUTES - ($(date +%s) - $started) / 60.0)")
   if "$PYTHON" -c "import sys; sys.exit(0 if $left > 1.0 else 1)"; then
     echo "train-device: trainer failed; retrying for $left min with --safe (plain paths only)"
-    retry=()
-    for a in "${args[@]}"; do [ "$a" = --compile ] || retry+=("$a"); done
-    retry+=(--safe --minutes "$left")
+    retry=("${args[@]}" --safe --minutes "$left")   # --safe also turns torch.compile off
     if [ -f "$CKPT_DIR/$WORLD-ckpt-00.pt" ] && [ -z "${RESUME:-}" ] && [ -z "${INIT:-}" ]; then
       retry+=(--resume "$CKPT_DIR/$WORLD-ckpt-00.pt")
     fi
