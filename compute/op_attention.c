@@ -16,6 +16,7 @@ typedef struct {
     int32_t q_c0, k_c0, v_c0, q_pos0;
     int32_t causal, rotary;
     float scale;
+    int32_t q_texel0, kv_texel0; /* the texel variant's element bases */
 } dfv_attention_push;
 
 static dfv_status dfv_attention_check(dfv_seq *seq, dfv_tensor out, dfv_tensor q, dfv_tensor kv,
@@ -99,6 +100,8 @@ dfv_status dfv_op_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor q_src, dfv_
         .causal = desc->causal,
         .rotary = desc->rotary,
         .scale = 1.0f / sqrtf((float)desc->dim_head),
+        .q_texel0 = dfv_texel_base(q_src),
+        .kv_texel0 = dfv_texel_base(kv_src),
     };
     uint32_t local = dfv_op_workgroup_size(ctx, 64);
     const dfv_device_caps *caps = dfv_ctx_caps(ctx);
@@ -117,6 +120,11 @@ dfv_status dfv_op_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor q_src, dfv_
                            desc->heads);
     uint32_t spec[5] = {local, (uint32_t)desc->dim_head, dfv_attention_key_block, query_block, blocked};
     dfv_shader shader = DFV_OP_SHADER_FOR(attention, out.dtype, 3, sizeof push);
+    if (blocked) { /* and there q and k/v are read as texel buffers: see dfv_shader.texel_mask */
+        shader = DFV_OP_SHADER_FOR(attention_texel, out.dtype, 3, sizeof push);
+        shader.texel_mask = 0x3;
+        shader.texel_f16 = out.dtype == DFV_F16;
+    }
     dfv_pipeline *pipe;
     if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 5, &pipe)))
         return s;

@@ -16,8 +16,8 @@ static dfv_status dfv_buffer_allocate(dfv_ctx *ctx, dfv_buffer *buf, VkMemoryPro
     VkBufferCreateInfo info = {
         .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
         .size = buf->size,
-        .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-                 VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+        .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+                 VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
         .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
     };
     VK(ctx, vkCreateBuffer, ctx->device, &info, NULL, &buf->buffer);
@@ -75,6 +75,9 @@ void dfv_buffer_destroy(dfv_ctx *ctx, dfv_buffer *buf)
 {
     if (!buf)
         return;
+    for (int i = 0; i < 2; i++)
+        if (buf->texel_views[i])
+            ctx->vk.vkDestroyBufferView(ctx->device, buf->texel_views[i], NULL);
     if (buf->buffer)
         ctx->vk.vkDestroyBuffer(ctx->device, buf->buffer, NULL);
     if (buf->memory)
@@ -83,6 +86,27 @@ void dfv_buffer_destroy(dfv_ctx *ctx, dfv_buffer *buf)
 }
 
 size_t dfv_buffer_size(const dfv_buffer *buf) { return buf->size; }
+
+dfv_status dfv_buffer_texel_view(dfv_ctx *ctx, dfv_buffer *buf, bool f16, VkBufferView *out)
+{
+    dfv_status status = DFV_OK;
+    if (!buf->texel_views[f16]) {
+        /* Whole elements only: a view's range must be a multiple of its texel size. */
+        size_t texel = f16 ? 2 : 4;
+        VkBufferViewCreateInfo info = {
+            .sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+            .buffer = buf->buffer,
+            .format = f16 ? VK_FORMAT_R16_SFLOAT : VK_FORMAT_R32_SFLOAT,
+            .offset = 0,
+            .range = buf->size / texel * texel,
+        };
+        VK(ctx, vkCreateBufferView, ctx->device, &info, NULL, &buf->texel_views[f16]);
+    }
+    *out = buf->texel_views[f16];
+    return DFV_OK;
+fail:
+    return status;
+}
 
 void *dfv_buffer_map(dfv_buffer *buf) { return buf->kind == DFV_MEM_HOST ? buf->mapped : NULL; }
 

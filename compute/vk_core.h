@@ -120,6 +120,12 @@ typedef struct {
     size_t size; /* bytes */
     uint32_t binding_count;
     uint32_t push_size;
+    /* Bit i: binding i is a uniform texel buffer (samplerBuffer) over the whole buffer, fp16 texels when
+     * texel_f16, instead of a storage buffer. On lavapipe a texel fetch is one vector gather, while a
+     * storage-buffer load at lane-varying addresses runs a bounds-checked scalar loop over the lanes. The
+     * shader then adds the binding's offset itself (dfv_texel_base). */
+    uint32_t texel_mask;
+    bool texel_f16;
 } dfv_shader;
 
 typedef struct dfv_pipeline dfv_pipeline;
@@ -142,6 +148,8 @@ typedef struct {
 
 static inline dfv_binding dfv_bind_in(dfv_tensor x) { return (dfv_binding){x.buf, x.offset, dfv_tensor_bytes(x), false}; }
 static inline dfv_binding dfv_bind_out(dfv_tensor x) { return (dfv_binding){x.buf, x.offset, dfv_tensor_bytes(x), true}; }
+/* The element index of a tensor's first value in its buffer: the base a texel-buffer binding adds. */
+static inline int32_t dfv_texel_base(dfv_tensor x) { return (int32_t)(x.offset / dfv_dtype_size(x.dtype)); }
 
 typedef struct {
     const char *label; /* op name for profiling */

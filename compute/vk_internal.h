@@ -38,6 +38,8 @@
     X(vkQueueSubmit)                                                                                           \
     X(vkCreateBuffer)                                                                                          \
     X(vkDestroyBuffer)                                                                                         \
+    X(vkCreateBufferView)                                                                                      \
+    X(vkDestroyBufferView)                                                                                     \
     X(vkGetBufferMemoryRequirements)                                                                           \
     X(vkAllocateMemory)                                                                                        \
     X(vkFreeMemory)                                                                                            \
@@ -165,7 +167,11 @@ struct dfv_buffer {
     size_t size;
     dfv_mem_kind kind;
     void *mapped; /* set whenever the memory is host-visible and coherent, whatever the kind */
+    VkBufferView texel_views[2]; /* the whole buffer as R32_SFLOAT / R16_SFLOAT texels, made on first use */
 };
+
+/* The buffer as a uniform texel buffer of fp32 or fp16 elements (see dfv_shader.texel_mask). */
+dfv_status dfv_buffer_texel_view(dfv_ctx *ctx, dfv_buffer *buf, bool f16, VkBufferView *out);
 
 /* vk_context.c helpers shared by the other files */
 int dfv_ctx_find_memory_type(const dfv_ctx *ctx, uint32_t type_bits, VkMemoryPropertyFlags required,

@@ -12,7 +12,8 @@ static bool dfv_pipeline_matches(const dfv_pipeline *p, const dfv_shader *shader
 {
     /* The embedded SPIR-V array identifies the shader; bindings and push size must agree too. */
     return p->shader.code == shader->code && p->shader.binding_count == shader->binding_count &&
-           p->shader.push_size == shader->push_size && p->spec_count == spec_count &&
+           p->shader.push_size == shader->push_size && p->shader.texel_mask == shader->texel_mask &&
+           p->shader.texel_f16 == shader->texel_f16 && p->spec_count == spec_count &&
            (spec_count == 0 || !memcmp(p->spec, spec, spec_count * sizeof *spec));
 }
 
@@ -37,7 +38,8 @@ static dfv_status dfv_pipeline_build(dfv_ctx *ctx, dfv_pipeline *p)
     for (uint32_t i = 0; i < shader->binding_count; i++)
         bindings[i] = (VkDescriptorSetLayoutBinding){
             .binding = i,
-            .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+            .descriptorType = (shader->texel_mask >> i) & 1 ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+                                                            : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
             .descriptorCount = 1,
             .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
         };

@@ -165,12 +165,15 @@ static dfv_status dfv_seq_descriptor_set(dfv_seq *seq, VkDescriptorSetLayout lay
         if (!grown)
             return dfv_fail(ctx->error, DFV_ERR_MEMORY, "out of host memory for descriptor pools");
         seq->descriptor_pools = grown;
-        VkDescriptorPoolSize size = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, dfv_sets_per_pool * dfv_descriptors_per_set};
+        VkDescriptorPoolSize sizes[2] = {
+            {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, dfv_sets_per_pool * dfv_descriptors_per_set},
+            {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, dfv_sets_per_pool * dfv_descriptors_per_set},
+        };
         VkDescriptorPoolCreateInfo info = {
             .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
             .maxSets = dfv_sets_per_pool,
-            .poolSizeCount = 1,
-            .pPoolSizes = &size,
+            .poolSizeCount = 2,
+            .pPoolSizes = sizes,
         };
         VK(ctx, vkCreateDescriptorPool, ctx->device, &info, NULL, &seq->descriptor_pools[seq->descriptor_pool_count]);
         seq->descriptor_pool_count++;
@@ -298,16 +301,21 @@ dfv_status dfv_seq_dispatch(dfv_seq *seq, dfv_pipeline *pipe, const dfv_binding 
     if ((status = dfv_seq_descriptor_set(seq, pipe->set_layout, &set)))
         return status;
     VkDescriptorBufferInfo infos[16];
+    VkBufferView views[16];
     VkWriteDescriptorSet writes[16];
     for (uint32_t i = 0; i < binding_count; i++) {
+        bool texel = (pipe->shader.texel_mask >> i) & 1;
         infos[i] = (VkDescriptorBufferInfo){bindings[i].buf->buffer, bindings[i].offset, bindings[i].range};
+        if (texel && (status = dfv_buffer_texel_view(ctx, bindings[i].buf, pipe->shader.texel_f16, &views[i])))
+            return status;
         writes[i] = (VkWriteDescriptorSet){
             .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
             .dstSet = set,
             .dstBinding = i,
             .descriptorCount = 1,
-            .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-            .pBufferInfo = &infos[i],
+            .descriptorType = texel ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+            .pBufferInfo = texel ? NULL : &infos[i],
+            .pTexelBufferView = texel ? &views[i] : NULL,
         };
     }
     ctx->vk.vkUpdateDescriptorSets(ctx->device, binding_count, writes, 0, NULL);

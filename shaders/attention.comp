@@ -15,8 +15,19 @@ layout(constant_id = 2) const int KEY_BLOCK = 8;
 layout(constant_id = 3) const int QUERY_BLOCK = 1;
 layout(constant_id = 4) const int BLOCKED = 0;
 
+#ifdef DFV_TEXEL_INPUTS
+// q and k/v as uniform texel buffers over their whole buffers (the CPU path: a texel fetch is a vector
+// gather on lavapipe); push constants say where each tensor starts.
+layout(binding = 0) uniform samplerBuffer q_tex;
+layout(binding = 1) uniform samplerBuffer kv_tex;
+#define LOAD_Q(i) texelFetch(q_tex, pc.q_texel0 + (i)).r
+#define LOAD_KV(i) texelFetch(kv_tex, pc.kv_texel0 + (i)).r
+#else
 layout(std430, binding = 0) readonly buffer QBuf { dfv_src_t q_src[]; };
 layout(std430, binding = 1) readonly buffer KVBuf { dfv_src_t kv_src[]; };
+#define LOAD_Q(i) float(q_src[i])
+#define LOAD_KV(i) float(kv_src[i])
+#endif
 layout(std430, binding = 2) writeonly buffer OutBuf { dfv_dst_t out_data[]; };
 
 layout(push_constant) uniform Push {
@@ -26,6 +37,7 @@ layout(push_constant) uniform Push {
     int q_c0, k_c0, v_c0, q_pos0;
     int causal, rotary;
     float scale;
+    int q_texel0, kv_texel0; // DFV_TEXEL_INPUTS only
 } pc;
 
 const float NEG_BIG = -1e30; // finite stand-in for -inf: exp() of it is 0 without inf - inf = NaN
@@ -46,7 +58,7 @@ void attend_one_query() {
     const int v_head = (pc.v_c0 + head * DIM_HEAD) * pc.chan_stride;
 
     float q[DIM_HEAD];
-    for (int d = 0; d < DIM_HEAD; ++d) q[d] = float(q_src[q_base + d * pc.chan_stride]);
+    for (int d = 0; d < DIM_HEAD; ++d) q[d] = LOAD_Q(q_base + d * pc.chan_stride);
     // Rotary: q starts rotated to its position relative to key 0, R(q_pos0 + qi), and turns back by one
     // key position after each key (see the key loop).
     float step_cos[DIM_HEAD / 2 + 1], step_sin[DIM_HEAD / 2 + 1];
@@ -77,7 +89,7 @@ void attend_one_query() {
             if (j >= key_end) continue;
             const int k_off = kv_seq + j * pc.kv_tok_stride + k_head;
             float dot_qk = 0.0;
-            for (int d = 0; d < DIM_HEAD; ++d) dot_qk += q[d] * float(kv_src[k_off + d * pc.chan_stride]);
+            for (int d = 0; d < DIM_HEAD; ++d) dot_qk += q[d] * LOAD_KV(k_off + d * pc.chan_stride);
             if (pc.rotary != 0) {
                 // R(p)q . R(j)k = R(p - j)q . k: step q back by one position per key instead of rotating
                 // every key (cos/sin once per invocation, not per key).
@@ -100,7 +112,7 @@ void attend_one_query() {
             const float p = exp(score[jj] - new_max);
             running_sum += p;
             const int v_off = kv_seq + j * pc.kv_tok_stride + v_head;
-            for (int d = 0; d < DIM_HEAD; ++d) acc[d] += p * float(kv_src[v_off + d * pc.chan_stride]);
+            for (int d = 0; d < DIM_HEAD; ++d) acc[d] += p * LOAD_KV(v_off + d * pc.chan_stride);
         }
         running_max = new_max;
     }
@@ -132,7 +144,7 @@ void attend_query_block() {
     for (int i = 0; i < QUERY_BLOCK; ++i) {
         const int qi = min(q0 + i, pc.q_count - 1); // queries past the end repeat the last, never stored
         const int q_base = seq * pc.q_seq_stride + qi * pc.q_tok_stride + (pc.q_c0 + head * DIM_HEAD) * pc.chan_stride;
-        for (int d = 0; d < DIM_HEAD; ++d) q[i * DIM_HEAD + d] = float(q_src[q_base + d * pc.chan_stride]);
+        for (int d = 0; d < DIM_HEAD; ++d) q[i * DIM_HEAD + d] = LOAD_Q(q_base + d * pc.chan_stride);
         if (pc.rotary != 0) {
             const float pos = float(pc.q_pos0 + qi);
             for (int r = 0; r < DIM_HEAD / 2; ++r) {
@@ -167,8 +179,8 @@ void attend_query_block() {
         const int v_off = kv_seq + j * pc.kv_tok_stride + v_head;
         float k[DIM_HEAD], v[DIM_HEAD];
         for (int d = 0; d < DIM_HEAD; ++d) {
-            k[d] = float(kv_src[k_off + d * pc.chan_stride]);
-            v[d] = float(kv_src[v_off + d * pc.chan_stride]);
+            k[d] = LOAD_KV(k_off + d * pc.chan_stride);
+            v[d] = LOAD_KV(v_off + d * pc.chan_stride);
         }
         if (pc.rotary != 0) {
             for (int r = 0; r < DIM_HEAD / 2; ++r) {
