@@ -9,6 +9,7 @@ enum { dfv_linear_attention_max_dim_head = 64 };
 typedef struct {
     int32_t frames, heads, hw;
     float scale;
+    int32_t qkv_texel0; /* the texel variant's element base */
 } dfv_linear_attention_push;
 
 /* Shared memory of the shader: two reduction slots per lane, k statistics and ctx. */
@@ -42,13 +43,19 @@ dfv_status dfv_op_linear_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor qkv,
     if ((uint32_t)heads > caps->max_workgroup_count[0] || (uint32_t)qkv.t > caps->max_workgroup_count[1])
         return dfv_op_fail(seq, DFV_ERR_UNSUPPORTED, "linear_attention: %dx%d workgroups exceed the device limit",
                            heads, qkv.t);
-    dfv_linear_attention_push push = {qkv.t, heads, qkv.h * qkv.w, 1.0f / sqrtf((float)dim_head)};
+    dfv_linear_attention_push push = {qkv.t, heads, qkv.h * qkv.w, 1.0f / sqrtf((float)dim_head), 0};
     /* The CPU path (lavapipe) shares ctx across each subgroup of 8 by shuffles (shaders/linear_attention.comp). */
     uint32_t cpu = caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU && caps->subgroup_size == 8;
     if (cpu && dim_head % 8 == 0 && (uint32_t)dim_head <= local)
         cpu = 2; /* and the context step (measured at 16x384x64x64: fp32 480 -> 200 ms, fp16 240 -> 209 ms) */
     uint32_t spec[3] = {local, (uint32_t)dim_head, cpu};
     dfv_shader shader = DFV_OP_SHADER_FOR(linear_attention, out.dtype, 2, sizeof push);
+    if (cpu) { /* qkv through a texel buffer: see dfv_shader.texel_mask */
+        shader = DFV_OP_SHADER_FOR(linear_attention_texel, out.dtype, 2, sizeof push);
+        shader.texel_mask = 0x1;
+        shader.texel_f16 = out.dtype == DFV_F16;
+        push.qkv_texel0 = dfv_texel_base(qkv);
+    }
     dfv_pipeline *pipe;
     if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 3, &pipe)))
         return s;

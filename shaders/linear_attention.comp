@@ -20,12 +20,21 @@ const int WG = int(gl_WorkGroupSize.x);
 const int BLOCKS_D = (DIM_HEAD + BLOCK_D - 1) / BLOCK_D;
 const int BLOCKS_E = (DIM_HEAD + BLOCK_E - 1) / BLOCK_E;
 
+#ifdef DFV_TEXEL_INPUTS
+// qkv as a uniform texel buffer over its whole buffer (the CPU path: a texel fetch is one vector gather
+// on lavapipe, a storage-buffer load a loop over the lanes), starting at element pc.qkv_texel0.
+layout(binding = 0) uniform samplerBuffer qkv_tex;
+#define LOAD_QKV(i) texelFetch(qkv_tex, pc.qkv_texel0 + (i)).r
+#else
 layout(std430, binding = 0) readonly buffer QkvBuf { dfv_src_t qkv[]; };
+#define LOAD_QKV(i) float(qkv[i])
+#endif
 layout(std430, binding = 1) writeonly buffer OutBuf { dfv_dst_t out_data[]; };
 
 layout(push_constant) uniform Push {
     int frames, heads, hw;
     float scale;
+    int qkv_texel0; // DFV_TEXEL_INPUTS only
 } pc;
 
 shared float red[gl_WorkGroupSize.x], red_sum[gl_WorkGroupSize.x];
@@ -42,7 +51,7 @@ void k_statistics(int lane, int k_base) {
     float m = -1e30, s = 0.0;
     if (d < DIM_HEAD)
         for (int n = part; n < pc.hw; n += parts) {
-            const float x = float(qkv[k_base + d * pc.hw + n]), m_new = max(m, x);
+            const float x = LOAD_QKV(k_base + d * pc.hw + n), m_new = max(m, x);
             s = s * exp(m - m_new) + exp(x - m_new);
             m = m_new;
         }
@@ -84,8 +93,8 @@ void context_cpu(int lane, int k_base, int v_base) {
         const int v_row = v_base + (e0 + sub) * pc.hw;
         for (int n = part; n < pc.hw; n += parts) {
             float kn[CPU_ROWS];
-            for (int i = 0; i < CPU_ROWS; ++i) kn[i] = exp(float(qkv[k_base + (d0 + i) * pc.hw + n]) - kmax[i]) * kinv[i];
-            const float my_v = float(qkv[v_row + n]);
+            for (int i = 0; i < CPU_ROWS; ++i) kn[i] = exp(LOAD_QKV(k_base + (d0 + i) * pc.hw + n) - kmax[i]) * kinv[i];
+            const float my_v = LOAD_QKV(v_row + n);
             for (int e = 0; e < 8; ++e) {
                 const float v = subgroupShuffle(my_v, e);
                 for (int i = 0; i < CPU_ROWS; ++i) acc[i * 8 + e] += kn[i] * v;
@@ -123,8 +132,8 @@ void context(int lane, int k_base, int v_base) {
         for (int j = 0; j < BLOCK_E; ++j) v_row[j] = v_base + min(e0 + j, DIM_HEAD - 1) * pc.hw;
         for (int n = part; n < pc.hw; n += parts) {
             float kn[BLOCK_D], v[BLOCK_E];
-            for (int i = 0; i < BLOCK_D; ++i) kn[i] = exp(float(qkv[k_row[i] + n]) - kmax[i]) * kinv[i];
-            for (int j = 0; j < BLOCK_E; ++j) v[j] = float(qkv[v_row[j] + n]);
+            for (int i = 0; i < BLOCK_D; ++i) kn[i] = exp(LOAD_QKV(k_row[i] + n) - kmax[i]) * kinv[i];
+            for (int j = 0; j < BLOCK_E; ++j) v[j] = LOAD_QKV(v_row[j] + n);
             for (int i = 0; i < BLOCK_D; ++i)
                 for (int j = 0; j < BLOCK_E; ++j) acc[i * BLOCK_E + j] += kn[i] * v[j];
         }
@@ -152,7 +161,7 @@ void output_cpu(int lane, int q_base, int out_base) {
         float q[DIM_HEAD];
         float m = -1e30;
         for (int d = 0; d < DIM_HEAD; ++d) {
-            q[d] = float(qkv[q_base + d * pc.hw + n]);
+            q[d] = LOAD_QKV(q_base + d * pc.hw + n);
             m = max(m, q[d]);
         }
         float s = 0.0;
@@ -201,7 +210,7 @@ void main() {
         float q[DIM_HEAD];
         float m = -1e30;
         for (int d = 0; d < DIM_HEAD; ++d) {
-            q[d] = float(qkv[q_base + d * pc.hw + n]);
+            q[d] = LOAD_QKV(q_base + d * pc.hw + n);
             m = max(m, q[d]);
         }
         float s = 0.0;
