@@ -7,6 +7,7 @@ typedef struct {
     int32_t frames, channels, hw, groups;
     float eps;
     int32_t per_frame, silu, has_mod;
+    int32_t in_texel0, gamma_texel0, beta_texel0, mod_texel0; /* the texel variant's element bases */
 } dfv_group_norm_push;
 
 static dfv_status dfv_group_norm_check(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor gamma, dfv_tensor beta,
@@ -59,13 +60,21 @@ dfv_status dfv_op_group_norm(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_te
                            desc->groups, gy);
     dfv_group_norm_push push = {in.t, in.c, in.h * in.w, desc->groups, desc->eps, desc->per_frame, desc->silu,
                                 desc->scale_shift != NULL};
+    /* Without modulation gamma stands in for binding 3; the shader never reads it (has_mod = 0). */
+    dfv_tensor mod = desc->scale_shift ? *desc->scale_shift : gamma;
     dfv_shader shader = DFV_OP_SHADER_FOR(group_norm, out.dtype, 5, sizeof push);
+    if (caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU) { /* inputs through texel buffers: see dfv_shader.texel_mask */
+        shader = DFV_OP_SHADER_FOR(group_norm_texel, out.dtype, 5, sizeof push);
+        shader.texel_mask = 0xf;
+        shader.texel_f16 = out.dtype == DFV_F16;
+        push.in_texel0 = dfv_texel_base(in), push.gamma_texel0 = dfv_texel_base(gamma);
+        push.beta_texel0 = dfv_texel_base(beta), push.mod_texel0 = dfv_texel_base(mod);
+    }
     dfv_pipeline *pipe;
     if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, &local, 1, &pipe)))
         return s;
-    /* Without modulation gamma stands in for binding 3; the shader never reads it (has_mod = 0). */
-    dfv_binding bindings[5] = {dfv_bind_in(in), dfv_bind_in(gamma), dfv_bind_in(beta),
-                               dfv_bind_in(desc->scale_shift ? *desc->scale_shift : gamma), dfv_bind_out(out)};
+    dfv_binding bindings[5] = {dfv_bind_in(in), dfv_bind_in(gamma), dfv_bind_in(beta), dfv_bind_in(mod),
+                               dfv_bind_out(out)};
     /* Memory-bound: three reads of the input (mean, variance, apply) and one write. */
     dfv_dispatch_info info = {"group_norm", 4.0 * (double)dfv_tensor_bytes(in), true};
     return dfv_seq_dispatch(seq, pipe, bindings, 5, &push, sizeof push, (uint32_t)desc->groups, gy, 1, &info);

@@ -10,16 +10,34 @@
 
 layout(local_size_x_id = 0) in;
 
+#ifdef DFV_TEXEL_INPUTS
+// Inputs as uniform texel buffers over their whole buffers (CPUs: a texel fetch is one vector gather on
+// lavapipe, a storage-buffer load a loop over the lanes); push constants say where each starts.
+layout(binding = 0) uniform samplerBuffer in_tex;
+layout(binding = 1) uniform samplerBuffer gamma_tex;
+layout(binding = 2) uniform samplerBuffer beta_tex;
+layout(binding = 3) uniform samplerBuffer mod_tex; // {T, 2C}: scales, shifts
+#define LOAD_IN(i) texelFetch(in_tex, pc.in_texel0 + (i)).r
+#define LOAD_GAMMA(i) texelFetch(gamma_tex, pc.gamma_texel0 + (i)).r
+#define LOAD_BETA(i) texelFetch(beta_tex, pc.beta_texel0 + (i)).r
+#define LOAD_MOD(i) texelFetch(mod_tex, pc.mod_texel0 + (i)).r
+#else
 layout(std430, binding = 0) readonly buffer InBuf { dfv_src_t in_data[]; };
 layout(std430, binding = 1) readonly buffer GammaBuf { dfv_src_t gamma[]; };
 layout(std430, binding = 2) readonly buffer BetaBuf { dfv_src_t beta[]; };
 layout(std430, binding = 3) readonly buffer ModBuf { dfv_src_t scale_shift[]; }; // {T, 2C}: scales, shifts
+#define LOAD_IN(i) float(in_data[i])
+#define LOAD_GAMMA(i) float(gamma[i])
+#define LOAD_BETA(i) float(beta[i])
+#define LOAD_MOD(i) float(scale_shift[i])
+#endif
 layout(std430, binding = 4) writeonly buffer OutBuf { dfv_dst_t out_data[]; };
 
 layout(push_constant) uniform Push {
     int frames, channels, hw, groups;
     float eps;
     int per_frame, silu, has_mod;
+    int in_texel0, gamma_texel0, beta_texel0, mod_texel0; // DFV_TEXEL_INPUTS only
 } pc;
 
 shared vec2 partial[gl_WorkGroupSize.x];
@@ -53,12 +71,12 @@ void main() {
     const int t_end = pc.per_frame != 0 ? t_begin + 1 : pc.frames;
     const float count = float(t_end - t_begin) * float(block);
 
-    const float shift = float(in_data[(t_begin * pc.channels + group * cpg) * pc.hw]);
+    const float shift = LOAD_IN((t_begin * pc.channels + group * cpg) * pc.hw);
     float s = 0.0, sq = 0.0;
     for (int t = t_begin; t < t_end; ++t) {
         int base = (t * pc.channels + group * cpg) * pc.hw;
         for (int i = lane; i < block; i += wg) {
-            float d = float(in_data[base + i]) - shift;
+            float d = LOAD_IN(base + i) - shift;
             s += d;
             sq += d * d;
         }
@@ -74,26 +92,26 @@ void main() {
             // parameters load once per channel, and no lane divides to find its channel.
             for (int cc = 0; cc < cpg; ++cc) {
                 const int c = group * cpg + cc;
-                float a = rstd * float(gamma[c]), b = float(beta[c]) - mean * a;
+                float a = rstd * LOAD_GAMMA(c), b = LOAD_BETA(c) - mean * a;
                 if (pc.has_mod != 0) {
-                    const float m = 1.0 + float(scale_shift[t * 2 * pc.channels + c]);
+                    const float m = 1.0 + LOAD_MOD(t * 2 * pc.channels + c);
                     a *= m;
-                    b = b * m + float(scale_shift[t * 2 * pc.channels + pc.channels + c]);
+                    b = b * m + LOAD_MOD(t * 2 * pc.channels + pc.channels + c);
                 }
                 const int base = (t * pc.channels + c) * pc.hw;
-                for (int i = lane; i < pc.hw; i += wg) out_data[base + i] = dfv_dst_t(apply(float(in_data[base + i]), a, b));
+                for (int i = lane; i < pc.hw; i += wg) out_data[base + i] = dfv_dst_t(apply(LOAD_IN(base + i), a, b));
             }
         } else {
             const int base = (t * pc.channels + group * cpg) * pc.hw;
             for (int i = lane; i < block; i += wg) {
                 const int c = group * cpg + i / pc.hw;
-                float a = rstd * float(gamma[c]), b = float(beta[c]) - mean * a;
+                float a = rstd * LOAD_GAMMA(c), b = LOAD_BETA(c) - mean * a;
                 if (pc.has_mod != 0) {
-                    const float m = 1.0 + float(scale_shift[t * 2 * pc.channels + c]);
+                    const float m = 1.0 + LOAD_MOD(t * 2 * pc.channels + c);
                     a *= m;
-                    b = b * m + float(scale_shift[t * 2 * pc.channels + pc.channels + c]);
+                    b = b * m + LOAD_MOD(t * 2 * pc.channels + pc.channels + c);
                 }
-                out_data[base + i] = dfv_dst_t(apply(float(in_data[base + i]), a, b));
+                out_data[base + i] = dfv_dst_t(apply(LOAD_IN(base + i), a, b));
             }
         }
     }
