@@ -120,11 +120,8 @@ dfv_status dfv_op_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor q_src, dfv_
                            desc->heads);
     uint32_t spec[5] = {local, (uint32_t)desc->dim_head, dfv_attention_key_block, query_block, blocked};
     dfv_shader shader = DFV_OP_SHADER_FOR(attention, out.dtype, 3, sizeof push);
-    if (blocked) { /* and there q and k/v are read as texel buffers: see dfv_shader.texel_mask */
-        shader = DFV_OP_SHADER_FOR(attention_texel, out.dtype, 3, sizeof push);
-        shader.texel_mask = 0x3;
-        shader.texel_f16 = out.dtype == DFV_F16;
-    }
+    if (blocked) /* and there q and k/v are read as texel buffers */
+        shader = DFV_OP_TEXEL_SHADER_FOR(attention, out.dtype, 3, sizeof push, 0x3);
     dfv_pipeline *pipe;
     if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 5, &pipe)))
         return s;

@@ -63,10 +63,8 @@ dfv_status dfv_op_group_norm(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_te
     /* Without modulation gamma stands in for binding 3; the shader never reads it (has_mod = 0). */
     dfv_tensor mod = desc->scale_shift ? *desc->scale_shift : gamma;
     dfv_shader shader = DFV_OP_SHADER_FOR(group_norm, out.dtype, 5, sizeof push);
-    if (caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU) { /* inputs through texel buffers: see dfv_shader.texel_mask */
-        shader = DFV_OP_SHADER_FOR(group_norm_texel, out.dtype, 5, sizeof push);
-        shader.texel_mask = 0xf;
-        shader.texel_f16 = out.dtype == DFV_F16;
+    if (caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU) { /* inputs through texel buffers */
+        shader = DFV_OP_TEXEL_SHADER_FOR(group_norm, out.dtype, 5, sizeof push, 0xf);
         push.in_texel0 = dfv_texel_base(in), push.gamma_texel0 = dfv_texel_base(gamma);
         push.beta_texel0 = dfv_texel_base(beta), push.mod_texel0 = dfv_texel_base(mod);
     }

@@ -50,10 +50,8 @@ dfv_status dfv_op_linear_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor qkv,
         cpu = 2; /* and the context step (measured at 16x384x64x64: fp32 480 -> 200 ms, fp16 240 -> 209 ms) */
     uint32_t spec[3] = {local, (uint32_t)dim_head, cpu};
     dfv_shader shader = DFV_OP_SHADER_FOR(linear_attention, out.dtype, 2, sizeof push);
-    if (cpu) { /* qkv through a texel buffer: see dfv_shader.texel_mask */
-        shader = DFV_OP_SHADER_FOR(linear_attention_texel, out.dtype, 2, sizeof push);
-        shader.texel_mask = 0x1;
-        shader.texel_f16 = out.dtype == DFV_F16;
+    if (cpu) { /* qkv through a texel buffer */
+        shader = DFV_OP_TEXEL_SHADER_FOR(linear_attention, out.dtype, 2, sizeof push, 0x1);
         push.qkv_texel0 = dfv_texel_base(qkv);
     }
     dfv_pipeline *pipe;

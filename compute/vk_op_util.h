@@ -22,6 +22,17 @@
 #define DFV_OP_SHADER_FOR(op, dtype, bindings, push)                                                           \
     ((dtype) == DFV_F16 ? DFV_OP_SHADER(op##_f16, bindings, push) : DFV_OP_SHADER(op##_f32, bindings, push))
 
+/* The <op>_texel_f32/_f16 variant with the bindings in `mask` as texel buffers (see dfv_shader.texel_mask);
+ * the op passes each texel input's dfv_texel_base in its push constants. */
+#define DFV_OP_TEXEL_SHADER_FOR(op, dtype, bindings, push, mask)                                               \
+    dfv_op_texel_shader(DFV_OP_SHADER_FOR(op##_texel, dtype, bindings, push), (mask), (dtype))
+static inline dfv_shader dfv_op_texel_shader(dfv_shader shader, uint32_t mask, dfv_dtype dtype)
+{
+    shader.texel_mask = mask;
+    shader.texel_f16 = dtype == DFV_F16;
+    return shader;
+}
+
 /* Records "op: message (file:line)" as the context's error and returns status. */
 dfv_status dfv_op_fail_at(dfv_seq *seq, dfv_status status, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -48,7 +48,6 @@ class StreamingDataset(EpisodeDataset):
         # Its own session: a Ctrl-C meant for the trainer (which then exports) must not end the stream first.
         self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         self.error = None
-        self.received = 0
         try:
             self.manifest = self._read_header(world)
             self._layout()
@@ -103,7 +102,6 @@ class StreamingDataset(EpisodeDataset):
     def _read_episode(self):
         frames = self._read_into(np.empty(self.frame_shape, np.uint8))
         actions = self._read_into(np.empty(self.action_shape, "<f4"))
-        self.received += 1
         return frames, actions.astype(np.float32, copy=False)
 
     def _read_forever(self):

@@ -26,10 +26,9 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import model_file  # noqa: E402
-import schedule  # noqa: E402
 from data import DatasetError, load_dataset  # noqa: E402
 from data_stream import find_dataset_tool  # noqa: E402
-from train import CLIP_NOISE, ddim_step_last_frame  # noqa: E402
+from train import autoregressive_rollout  # noqa: E402
 
 
 def parse_args(argv):
@@ -92,26 +91,15 @@ def generate(model, config, context_rgb, actions, frames, steps, noise_fn, quant
     (B, C + frames, A) or None; noise_fn(shape) -> standard normals for each new frame."""
     diffusion, data = config["diffusion"], config["data"]
     mean, std = data["mean"], data["std"]
-    alphas = torch.tensor(diffusion["alphas_cumprod"], dtype=torch.float32, device=actions_device(model))
-    levels = schedule.sampling_timesteps(steps, len(alphas))
-    window, stabilization = diffusion["window"], diffusion["stabilization_level"]
-    history = to_model(context_rgb, mean, std).to(alphas.device)
-    for _ in range(frames):
-        first = max(0, history.shape[1] - (window - 1))
-        x = noise_fn(history[:, 0].shape).to(alphas.device).clamp(-CLIP_NOISE, CLIP_NOISE)
-        act = None if actions is None else actions[:, first:history.shape[1] + 1].to(alphas.device)
-        for k in range(steps, 0, -1):
-            window_frames = torch.cat((history[:, first:], x[:, None]), dim=1)
-            x = ddim_step_last_frame(model, alphas, window_frames, act, int(levels[k]), int(levels[k - 1]),
-                                     stabilization)
-        if quantize:
-            x = to_model(to_rgb(x, mean, std), mean, std).to(alphas.device)
-        history = torch.cat((history, x[:, None]), dim=1)
-    return history
+    device = next(model.parameters()).device
+    alphas = torch.tensor(diffusion["alphas_cumprod"], dtype=torch.float32, device=device)
 
+    def as_8bit(x):
+        return to_model(to_rgb(x, mean, std), mean, std).to(device)
 
-def actions_device(model):
-    return next(model.parameters()).device
+    return autoregressive_rollout(model, alphas, to_model(context_rgb, mean, std).to(device), actions, frames,
+                                  steps, diffusion["stabilization_level"], diffusion["window"], noise_fn,
+                                  as_8bit if quantize else None)
 
 
 def main(argv=None):

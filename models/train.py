@@ -319,17 +319,33 @@ def preview_rollout(model, alphas_cumprod, context, actions, new_frames, samplin
     """Autoregressive DDIM rollout (chunk 1, eta 0, spec §4) for a quick look during training.
 
     context (1, K, C, H, W) clean frames, actions (1, K + new_frames, A) -> (1, K + new_frames, ...)."""
+    def noise(shape):
+        return torch.randn(shape, device=context.device, generator=generator)
+
+    return autoregressive_rollout(model, alphas_cumprod, context, actions, new_frames, sampling_steps,
+                                  stabilization, window, noise)
+
+
+def autoregressive_rollout(model, alphas_cumprod, context, actions, new_frames, sampling_steps, stabilization,
+                           window, noise_fn, finish_frame=None):
+    """The app's rollout: one new frame at a time from clamped noise_fn(B, C, H, W) noise, deterministic
+    DDIM over sampling_steps with the last window-1 frames as clean context. finish_frame (optional) maps
+    each finished frame before it becomes context (dfview passes frames on as 8-bit RGB).
+
+    context (B, K, C, H, W), actions (B, K + new_frames, A) or None -> frames (B, K + new_frames, ...)."""
     levels = schedule.sampling_timesteps(sampling_steps, len(alphas_cumprod))
-    frames = context.clone()
-    for n in range(new_frames):
-        noise = torch.randn(context[:, :1].shape, device=context.device, generator=generator)
-        frames = torch.cat((frames, noise.clamp_(-CLIP_NOISE, CLIP_NOISE)), dim=1)
-        first = max(0, frames.shape[1] - window)
-        act = actions[:, first:frames.shape[1]]
+    history = context
+    for _ in range(new_frames):
+        first = max(0, history.shape[1] - (window - 1))
+        x = noise_fn(history[:, 0].shape).to(history.device).clamp(-CLIP_NOISE, CLIP_NOISE)
+        act = None if actions is None else actions[:, first:history.shape[1] + 1].to(history.device)
         for k in range(sampling_steps, 0, -1):
-            frames[:, -1] = ddim_step_last_frame(model, alphas_cumprod, frames[:, first:], act,
-                                       int(levels[k]), int(levels[k - 1]), stabilization)
-    return frames
+            x = ddim_step_last_frame(model, alphas_cumprod, torch.cat((history[:, first:], x[:, None]), dim=1),
+                                     act, int(levels[k]), int(levels[k - 1]), stabilization)
+        if finish_frame is not None:
+            x = finish_frame(x)
+        history = torch.cat((history, x[:, None]), dim=1)
+    return history
 
 
 def ddim_step_last_frame(model, alphas_cumprod, window_frames, actions, t_from, t_to, stabilization):

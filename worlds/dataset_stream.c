@@ -102,11 +102,9 @@ static int stream_threads(const dfv_dataset_desc *d)
     return threads > STREAM_MAX_THREADS ? STREAM_MAX_THREADS : threads;
 }
 
-static int stream_rounds(const dfv_dataset_desc *d, int fd, stream_slot *slots, int threads, int64_t *done,
-                         char err[DFV_WORLD_ERR_LEN])
+static int stream_rounds(const dfv_dataset_desc *d, int fd, stream_slot *slots, int threads, size_t frame_bytes,
+                         size_t action_bytes, int64_t *done, char err[DFV_WORLD_ERR_LEN])
 {
-    size_t frame_bytes = (size_t)d->frames * d->size * d->size * 3;
-    size_t action_bytes = (size_t)d->frames * dfv_world_action_count(d->kind) * sizeof(float);
     for (;;) {
         int count = threads;
         if (d->episodes > 0 && d->episodes - *done < count) count = (int)(d->episodes - *done);
@@ -153,7 +151,7 @@ int dfv_dataset_stream(const dfv_dataset_desc *d, int fd, dfv_dataset_stats *sta
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int64_t done = 0;
     if (!rc) rc = write_header(fd, d, err);
-    if (!rc) rc = stream_rounds(d, fd, slots, threads, &done, err);
+    if (!rc) rc = stream_rounds(d, fd, slots, threads, frame_bytes, action_bytes, &done, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     for (int i = 0; i < made; i++) {
         free(slots[i].rgb);
