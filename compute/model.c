@@ -3,6 +3,7 @@
  * models/dfv_unet.py): Conv3d weights keep their (out, in, 1, k, k) shape. */
 #include "model.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +308,8 @@ double dfv_model_flops(const dfv_model_config *c, int frames)
 struct dfv_model {
     dfv_st_file *file;
     dfv_model_config config;
+    float *rotary_freqs; /* dim_head/2: the file's, or the default */
+    bool rotary_stored;  /* the file holds frequencies that differ from the default */
 };
 
 static dfv_status model_fail(char err[DFV_ERR_LEN], const char *label, const char *what, const char *name)
@@ -344,6 +347,27 @@ static dfv_status check_one_tensor(const dfv_st_file *file, const dfv_model_tens
     return DFV_OK;
 }
 
+/* The one optional tensor: rotary frequencies, {dim_head/2}, finite. */
+static dfv_status check_rotary_freqs(const dfv_st_file *file, const dfv_model_config *c, char err[DFV_ERR_LEN])
+{
+    const dfv_st_tensor *t = dfv_st_find(file, DFV_MODEL_ROTARY_FREQS);
+    if (!t)
+        return DFV_OK;
+    if (!c->arch.rotary)
+        return model_fail(err, dfv_st_label(file), "unexpected tensor (the config has no rotary attention)",
+                          DFV_MODEL_ROTARY_FREQS);
+    dfv_model_tensor_spec spec = {DFV_MODEL_ROTARY_FREQS, 1, {c->arch.dim_head / 2}};
+    dfv_status st = check_one_tensor(file, &spec, err);
+    if (st)
+        return st;
+    float values[DFV_MODEL_MAX_DIM_HEAD / 2];
+    dfv_st_to_f32(t, values);
+    for (int i = 0; i < c->arch.dim_head / 2; i++)
+        if (!isfinite(values[i]))
+            return model_fail(err, dfv_st_label(file), "non-finite rotary frequency in", DFV_MODEL_ROTARY_FREQS);
+    return DFV_OK;
+}
+
 /* Every implied tensor present with its shape, and nothing else in the file. */
 static dfv_status check_tensors(const dfv_st_file *file, const dfv_model_config *c, char err[DFV_ERR_LEN])
 {
@@ -359,7 +383,7 @@ static dfv_status check_tensors(const dfv_st_file *file, const dfv_model_config 
         st = check_one_tensor(file, &specs[i], err);
     for (int i = 0; i < dfv_st_tensor_count(file) && st == DFV_OK; i++) {
         const char *name = dfv_st_tensor_at(file, i)->name;
-        bool expected = false;
+        bool expected = !strcmp(name, DFV_MODEL_ROTARY_FREQS); /* checked by check_rotary_freqs */
         for (int j = 0; j < n && !expected; j++)
             expected = !strcmp(specs[j].name, name);
         if (!expected)
@@ -367,7 +391,26 @@ static dfv_status check_tensors(const dfv_st_file *file, const dfv_model_config 
                             name);
     }
     free(specs);
-    return st;
+    return st ? st : check_rotary_freqs(file, c, err);
+}
+
+static dfv_status load_rotary_freqs(dfv_model *m, char err[DFV_ERR_LEN])
+{
+    int pairs = m->config.arch.dim_head / 2;
+    m->rotary_freqs = calloc((size_t)(pairs > 0 ? pairs : 1), sizeof *m->rotary_freqs);
+    if (!m->rotary_freqs) {
+        snprintf(err, DFV_ERR_LEN, "%s: out of memory", dfv_st_label(m->file));
+        return DFV_ERR_MEMORY;
+    }
+    dfv_rotary_default_freqs(m->config.arch.dim_head, m->rotary_freqs);
+    const dfv_st_tensor *t = dfv_st_find(m->file, DFV_MODEL_ROTARY_FREQS);
+    if (t) {
+        float stored[DFV_MODEL_MAX_DIM_HEAD / 2];
+        dfv_st_to_f32(t, stored);
+        m->rotary_stored = memcmp(stored, m->rotary_freqs, (size_t)pairs * sizeof *stored) != 0;
+        memcpy(m->rotary_freqs, stored, (size_t)pairs * sizeof *stored);
+    }
+    return DFV_OK;
 }
 
 static dfv_status model_from_file(dfv_st_file *file, dfv_model **out, char err[DFV_ERR_LEN])
@@ -389,6 +432,8 @@ static dfv_status model_from_file(dfv_st_file *file, dfv_model **out, char err[D
     dfv_status st = dfv_model_config_parse(json, strlen(json), dfv_st_label(file), &m->config, err);
     if (st == DFV_OK)
         st = check_tensors(file, &m->config, err);
+    if (st == DFV_OK)
+        st = load_rotary_freqs(m, err);
     if (st != DFV_OK) {
         dfv_model_close(m);
         return st;
@@ -428,6 +473,7 @@ void dfv_model_close(dfv_model *m)
     if (!m)
         return;
     dfv_model_config_free(&m->config);
+    free(m->rotary_freqs);
     dfv_st_close(m->file);
     free(m);
 }
@@ -448,4 +494,17 @@ dfv_status dfv_model_tensor_f32(const dfv_model *m, const char *name, float *out
     }
     dfv_st_to_f32(t, out);
     return DFV_OK;
+}
+
+const float *dfv_model_rotary_freqs(const dfv_model *m, bool *stored)
+{
+    if (stored)
+        *stored = m->rotary_stored;
+    return m->rotary_freqs;
+}
+
+void dfv_rotary_default_freqs(int dim_head, float *out)
+{
+    for (int i = 0; i < dim_head / 2; i++) /* a float exponent and power, as torch computes them */
+        out[i] = 1.0f / powf(10000.0f, (float)(2 * i) / (float)dim_head);
 }

@@ -14,6 +14,9 @@
 #define DFV_MODEL_MAX_LEVELS 6
 #define DFV_MODEL_MAX_ACTIONS 64
 #define DFV_MODEL_MAX_BINDINGS 8 /* keys per action */
+#define DFV_MODEL_MAX_DIM_HEAD 256 /* the config accepts 2..256 */
+/* The optional fp32 tensor {dim_head/2} of rotary frequencies, under its official name. */
+#define DFV_MODEL_ROTARY_FREQS "rotary_time_pos_embedding.freqs"
 
 typedef enum { DFV_OBJECTIVE_V = 0, DFV_OBJECTIVE_EPS = 1, DFV_OBJECTIVE_X0 = 2 } dfv_objective;
 typedef enum { DFV_ACTIONS_ONE_HOT = 0, DFV_ACTIONS_MULTI_HOT = 1, DFV_ACTIONS_CONTINUOUS = 2 } dfv_action_kind;
@@ -109,6 +112,13 @@ const dfv_st_tensor *dfv_model_tensor(const dfv_model *model, const char *name);
 /* Copies a tensor as float32; fails (one line) when the name is unknown or `count` does not match. */
 dfv_status dfv_model_tensor_f32(const dfv_model *model, const char *name, float *out, size_t count,
                                 char err[DFV_ERR_LEN]);
+
+/* The temporal attention's rotary frequencies, dim_head/2 values: the file's DFV_MODEL_ROTARY_FREQS, or
+ * the default 1/10000^(2i/dim_head) when it stores none. *stored (may be NULL): the file's differ from
+ * the default. */
+const float *dfv_model_rotary_freqs(const dfv_model *model, bool *stored);
+/* What rotary_embedding_torch computes when a model stores none: 1/10000^(2i/dim_head) in fp32. */
+void dfv_rotary_default_freqs(int dim_head, float *out);
 
 const char *dfv_objective_name(dfv_objective objective);
 const char *dfv_action_kind_name(dfv_action_kind kind);

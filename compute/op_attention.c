@@ -36,6 +36,9 @@ static dfv_status dfv_attention_check(dfv_seq *seq, dfv_tensor out, dfv_tensor q
         return dfv_op_fail(seq, DFV_ERR_ARGUMENT, "attention: causal, rotary and q_pos0 are temporal-only");
     if (d->rotary && d->dim_head % 2 != 0)
         return dfv_op_fail(seq, DFV_ERR_ARGUMENT, "attention: rotary needs an even dim_head, got %d", d->dim_head);
+    if (d->rotary && (!d->rotary_freqs.buf || d->rotary_freqs.dtype != DFV_F32 ||
+                      dfv_tensor_count(d->rotary_freqs) != (size_t)d->dim_head / 2))
+        return dfv_op_fail(seq, DFV_ERR_ARGUMENT, "attention: rotary needs %d fp32 frequencies", d->dim_head / 2);
     const int inner = d->heads * d->dim_head;
     if (d->q_channel0 < 0 || d->q_channel0 + inner > q.c || d->k_channel0 < 0 || d->k_channel0 + inner > kv.c ||
         d->v_channel0 < 0 || d->v_channel0 + inner > kv.c)
@@ -119,16 +122,18 @@ dfv_status dfv_op_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor q_src, dfv_
         return dfv_op_fail(seq, DFV_ERR_UNSUPPORTED, "attention: %zux%zux%d workgroups exceed the device limit", gx, gy,
                            desc->heads);
     uint32_t spec[5] = {local, (uint32_t)desc->dim_head, dfv_attention_key_block, query_block, blocked};
-    dfv_shader shader = DFV_OP_SHADER_FOR(attention, out.dtype, 3, sizeof push);
+    dfv_shader shader = DFV_OP_SHADER_FOR(attention, out.dtype, 4, sizeof push);
     if (blocked) /* and there q and k/v are read as texel buffers */
-        shader = DFV_OP_TEXEL_SHADER_FOR(attention, out.dtype, 3, sizeof push, 0x3);
+        shader = DFV_OP_TEXEL_SHADER_FOR(attention, out.dtype, 4, sizeof push, 0x3);
     dfv_pipeline *pipe;
     if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 5, &pipe)))
         return s;
-    dfv_binding bindings[3] = {dfv_bind_in(q_src), dfv_bind_in(kv_src), dfv_bind_out(out)};
+    /* Without rotary the frequency binding is never read; any valid buffer fills it. */
+    dfv_binding freqs = desc->rotary ? dfv_bind_in(desc->rotary_freqs) : dfv_bind_in(q_src);
+    dfv_binding bindings[4] = {dfv_bind_in(q_src), dfv_bind_in(kv_src), dfv_bind_out(out), freqs};
     dfv_dispatch_info info = {t ? "attention temporal" : "attention spatial",
                               dfv_attention_flops(q_src, kv_src, desc), false};
-    return dfv_seq_dispatch(seq, pipe, bindings, 3, &push, sizeof push, (uint32_t)gx, (uint32_t)gy,
+    return dfv_seq_dispatch(seq, pipe, bindings, 4, &push, sizeof push, (uint32_t)gx, (uint32_t)gy,
                             (uint32_t)desc->heads, &info);
 }
 
@@ -157,6 +162,8 @@ static dfv_status dfv_attention_bench_one(dfv_ctx *ctx, FILE *out, dfv_dtype dty
         s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){tq, 3 * inner, sh.h, sh.w}, &b.q);
     if (!s)
         s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){tq, inner, sh.h, sh.w}, &b.out);
+    if (!s)
+        s = dfv_bench_tensor(ctx, DFV_F32, (dfv_bench_shape){1, dim_head / 2, 1, 1}, &b.desc.rotary_freqs);
     char shape[96];
     snprintf(shape, sizeof shape, "%s %d of %d frames %dx%d", temporal ? "temporal" : "spatial", tq, sh.t, sh.h, sh.w);
     if (!s)
@@ -165,6 +172,7 @@ static dfv_status dfv_attention_bench_one(dfv_ctx *ctx, FILE *out, dfv_dtype dty
     dfv_bench_tensor_free(ctx, &b.kv);
     dfv_bench_tensor_free(ctx, &b.q);
     dfv_bench_tensor_free(ctx, &b.out);
+    dfv_bench_tensor_free(ctx, &b.desc.rotary_freqs);
     return s;
 }
 

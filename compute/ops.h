@@ -63,6 +63,9 @@ typedef struct {
     bool rotary;   /* temporal only: interleaved rotary on q and k; q at q_pos0 + i, k at j (fp32) */
     int q_pos0;    /* position of the first query frame among the key frames (0 without a cache) */
     int q_channel0, k_channel0, v_channel0; /* where q, k, v start in q_src / kv_src */
+    /* rotary only: fp32 {1, dim_head/2, 1, 1}, the frequency of each interleaved pair. The checkpoint's
+     * stored values or dfv_rotary_default_freqs() (model.h); the official network uses what it stores. */
+    dfv_tensor rotary_freqs;
 } dfv_attention_desc;
 
 /* Softmax attention, scale 1/sqrt(dim_head), fp32 softmax. q_src {Tq, ≥ q_channel0 + heads·dim_head, H, W};

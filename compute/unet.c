@@ -55,6 +55,8 @@ struct dfv_unet {
 
     /* Host-visible input/output, sized for the full window. */
     dfv_buffer *x_in, *t_in, *a_in, *v_out;
+    /* fp32 rotary frequencies of the temporal attention, whatever the storage dtype */
+    dfv_buffer *rotary_freqs;
     /* Per temporal-attention layer: keys and values of the cached context frames, unrotated. */
     dfv_buffer *kv_cache[64];
     int kv_layers;
@@ -379,7 +381,9 @@ static act_id attend(builder *b, act_id qkv_id, attn_kind kind)
     dfv_attention_desc d = {.heads = arch->heads, .dim_head = arch->dim_head, .temporal = kind == ATTN_TEMPORAL,
                             .causal = kind == ATTN_TEMPORAL && arch->causal,
                             .rotary = kind == ATTN_TEMPORAL && arch->rotary,
-                            .q_channel0 = 0, .k_channel0 = hd, .v_channel0 = 2 * hd};
+                            .q_channel0 = 0, .k_channel0 = hd, .v_channel0 = 2 * hd,
+                            .rotary_freqs = {.buf = net->rotary_freqs, .dtype = DFV_F32, .t = 1,
+                                             .c = arch->dim_head / 2, .h = 1, .w = 1}};
     dfv_tensor kv = qkv;
     unet_mode mode = b->plan->mode;
     if (kind == ATTN_TEMPORAL && mode != MODE_FULL) {
@@ -627,6 +631,14 @@ static dfv_status create_io(dfv_unet *net)
     return s ? fail_ctx(net, s) : DFV_OK;
 }
 
+static dfv_status upload_rotary_freqs(dfv_unet *net)
+{
+    size_t bytes = sizeof(float) * (size_t)(net->cfg->arch.dim_head / 2);
+    dfv_status s = dfv_buffer_create(net->ctx, align_up(bytes, 16), DFV_MEM_DEVICE, &net->rotary_freqs);
+    if (!s) s = dfv_buffer_upload(net->ctx, net->rotary_freqs, 0, dfv_model_rotary_freqs(net->model, NULL), bytes);
+    return s ? fail_ctx(net, s) : DFV_OK;
+}
+
 /* One K/V buffer per temporal-attention layer, sized for a full window at that layer's resolution. */
 static dfv_status create_kv_cache(dfv_unet *net)
 {
@@ -668,6 +680,7 @@ dfv_status dfv_unet_create(dfv_ctx *ctx, const dfv_model *model, const dfv_unet_
     if (net->window > 64) return fail(net, DFV_ERR_UNSUPPORTED, "window %d is longer than 64 frames", net->window);
     dfv_status s = upload_weights(net);
     if (!s) s = create_io(net);
+    if (!s) s = upload_rotary_freqs(net);
     if (!s && dfv_unet_can_cache(net)) s = create_kv_cache(net);
     return s;
 }
@@ -685,6 +698,7 @@ void dfv_unet_destroy(dfv_unet *net)
     dfv_buffer_destroy(net->ctx, net->t_in);
     dfv_buffer_destroy(net->ctx, net->a_in);
     dfv_buffer_destroy(net->ctx, net->v_out);
+    dfv_buffer_destroy(net->ctx, net->rotary_freqs);
     for (int p = 0; p < net->weight_pool_count; p++) dfv_buffer_destroy(net->ctx, net->weight_pools[p]);
     free(net->weights);
     free(net);

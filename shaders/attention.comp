@@ -29,6 +29,10 @@ layout(std430, binding = 1) readonly buffer KVBuf { dfv_src_t kv_src[]; };
 #define LOAD_KV(i) float(kv_src[i])
 #endif
 layout(std430, binding = 2) writeonly buffer OutBuf { dfv_dst_t out_data[]; };
+// The rotary frequency of each interleaved pair, always fp32: the checkpoint's stored values (the official
+// network uses what it stores), or 10000^(-2i/dim_head) for models that store none. Bound but unread
+// without rotary.
+layout(std430, binding = 3) readonly buffer RotaryBuf { float rotary_freqs[]; };
 
 layout(push_constant) uniform Push {
     int seq_count, q_count, k_count, lanes_are_sequences;
@@ -41,9 +45,6 @@ layout(push_constant) uniform Push {
 } pc;
 
 const float NEG_BIG = -1e30; // finite stand-in for -inf: exp() of it is 0 without inf - inf = NaN
-
-// Interleaved rotary frequency of pair i: 10000^(-2i/DIM_HEAD).
-float rotary_theta(int i) { return exp2(-float(2 * i) / float(DIM_HEAD) * log2(10000.0)); }
 
 void attend_one_query() {
     const int lane_index = int(gl_GlobalInvocationID.x);
@@ -65,7 +66,7 @@ void attend_one_query() {
     if (pc.rotary != 0) {
         const float pos = float(pc.q_pos0 + qi);
         for (int i = 0; i < DIM_HEAD / 2; ++i) {
-            float theta = rotary_theta(i), angle = pos * theta, c = cos(angle), s = sin(angle);
+            float theta = rotary_freqs[i], angle = pos * theta, c = cos(angle), s = sin(angle);
             step_cos[i] = cos(theta);
             step_sin[i] = sin(theta);
             float a = q[2 * i], b = q[2 * i + 1];
@@ -148,7 +149,7 @@ void attend_query_block() {
         if (pc.rotary != 0) {
             const float pos = float(pc.q_pos0 + qi);
             for (int r = 0; r < DIM_HEAD / 2; ++r) {
-                float angle = pos * rotary_theta(r), c = cos(angle), s = sin(angle);
+                float angle = pos * rotary_freqs[r], c = cos(angle), s = sin(angle);
                 float a = q[i * DIM_HEAD + 2 * r], b = q[i * DIM_HEAD + 2 * r + 1];
                 q[i * DIM_HEAD + 2 * r] = a * c - b * s;
                 q[i * DIM_HEAD + 2 * r + 1] = b * c + a * s;
@@ -167,7 +168,7 @@ void attend_query_block() {
     // Rotation of key j: angle j * theta_r, kept as cos/sin and stepped by theta_r per key.
     float key_cos[DIM_HEAD / 2 + 1], key_sin[DIM_HEAD / 2 + 1], step_cos[DIM_HEAD / 2 + 1], step_sin[DIM_HEAD / 2 + 1];
     for (int r = 0; r < DIM_HEAD / 2; ++r) {
-        float theta = rotary_theta(r);
+        float theta = rotary_freqs[r];
         key_cos[r] = 1.0;
         key_sin[r] = 0.0;
         step_cos[r] = cos(theta);

@@ -1,22 +1,25 @@
 /* dfv_op_attention against a double reference: spatial (8x8 up to 32x32 = 1024 tokens, the online-softmax
  * path) and temporal (T = 1 and 16, causal, interleaved rotary, a longer K/V source with q_pos0 > 0 as
- * in the cached-context path), q/k/v at arbitrary channel offsets, odd dim_head and sizes. */
+ * in the cached-context path), q/k/v at arbitrary channel offsets, odd dim_head and sizes; rotary with the
+ * default frequencies and with perturbed stored ones (the official network uses what a checkpoint stores). */
 #include <math.h>
 #include <stdlib.h>
 
 #include "harness.h"
+#include "model.h"
 
 typedef struct {
     int tq, tk, q_c, kv_c, h, w;
     dfv_attention_desc d;
-    bool same_source; /* kv_src is q_src (no cache) */
+    bool same_source;     /* kv_src is q_src (no cache) */
+    bool perturbed_freqs; /* rotary frequencies moved off the default, as a checkpoint may store them */
 } attn_case;
 
-/* Interleaved rotary at position pos, theta_i = 10000^(-2i/dim). */
-static void rotary_reference(double *v, int dim, double pos)
+/* Interleaved rotary at position pos with pair frequencies theta. */
+static void rotary_reference(double *v, int dim, double pos, const float *theta)
 {
     for (int i = 0; i < dim / 2; i++) {
-        double theta = pow(10000.0, -2.0 * i / dim), c = cos(pos * theta), s = sin(pos * theta);
+        double c = cos(pos * theta[i]), s = sin(pos * theta[i]);
         double a = v[2 * i], b = v[2 * i + 1];
         v[2 * i] = a * c - b * s;
         v[2 * i + 1] = b * c + a * s;
@@ -36,7 +39,8 @@ static double token_at(const token_source *src, int s, int n, int c)
     return src->data[(frame * src->channels + c) * src->hw + pixel];
 }
 
-static void attention_reference(const float *q_src, const float *kv_src, double *out, const attn_case *k)
+static void attention_reference(const float *q_src, const float *kv_src, const float *freqs, double *out,
+                                const attn_case *k)
 {
     const dfv_attention_desc *d = &k->d;
     const int hw = k->h * k->w, dh = d->dim_head, inner = d->heads * dh;
@@ -50,13 +54,13 @@ static void attention_reference(const float *q_src, const float *kv_src, double 
                 for (int e = 0; e < dh; e++)
                     keys[(size_t)j * dh + e] = token_at(&kvs, s, j, d->k_channel0 + h * dh + e);
                 if (d->rotary)
-                    rotary_reference(keys + (size_t)j * dh, dh, j);
+                    rotary_reference(keys + (size_t)j * dh, dh, j, freqs);
             }
             for (int i = 0; i < nq; i++) {
                 for (int e = 0; e < dh; e++)
                     q[e] = token_at(&qs, s, i, d->q_channel0 + h * dh + e);
                 if (d->rotary)
-                    rotary_reference(q, dh, d->q_pos0 + i);
+                    rotary_reference(q, dh, d->q_pos0 + i, freqs);
                 int key_end = d->causal && d->q_pos0 + i + 1 < nk ? d->q_pos0 + i + 1 : nk;
                 double best = -INFINITY, total = 0;
                 for (int j = 0; j < key_end; j++) {
@@ -94,31 +98,51 @@ static void test_case(dfv_test *t, dfv_dtype dtype, const void *arg)
     const dfv_test_tensor *tkv =
         k->same_source ? tq : dfv_test_scope_input(&s, dtype, k->tk, k->kv_c, k->h, k->w, kv);
     const dfv_test_tensor *tout = dfv_test_scope_output(&s, dtype, k->tq, inner, k->h, k->w);
+    /* Rotary frequencies, fp32 whatever the storage dtype (as the network binds them); one spare value
+     * keeps the tensor non-empty for dim_head 1. */
+    const int pairs = k->d.dim_head / 2;
+    float *freqs = dfv_test_scope_random(&s, (size_t)pairs + 1, 0.7f, 1.3f);
+    float defaults[DFV_MODEL_MAX_DIM_HEAD / 2];
+    dfv_rotary_default_freqs(k->d.dim_head, defaults);
+    for (int i = 0; freqs && i < pairs; i++)
+        freqs[i] = k->perturbed_freqs ? freqs[i] * defaults[i] : defaults[i];
+    const dfv_test_tensor *tfreqs = dfv_test_scope_input(&s, DFV_F32, 1, pairs + 1, 1, 1, freqs);
+    dfv_attention_desc desc = k->d;
+    if (tfreqs) {
+        desc.rotary_freqs = tfreqs->view;
+        desc.rotary_freqs.c = pairs;
+    }
     dfv_seq *seq = dfv_test_scope_seq(&s);
     if (seq) {
-        attention_reference(q, kv, ref, k);
+        attention_reference(q, kv, freqs, ref, k);
         const char *label = dfv_test_scope_label(
             &s, "attention %s %s tq%d tk%d %dx%d %dx%d%s%s pos0 %d", dfv_test_dtype_name(dtype),
             k->d.temporal ? "temporal" : "spatial", k->tq, k->tk, k->h, k->w, k->d.heads, k->d.dim_head,
-            k->d.causal ? " causal" : "", k->d.rotary ? " rotary" : "", k->d.q_pos0);
-        dfv_test_scope_check(&s, dfv_op_attention(seq, tout->view, tq->view, tkv->view, &k->d), label, tout, ref,
+            k->d.causal ? " causal" : "", !k->d.rotary ? "" : k->perturbed_freqs ? " rotary (stored)" : " rotary",
+            k->d.q_pos0);
+        dfv_test_scope_check(&s, dfv_op_attention(seq, tout->view, tq->view, tkv->view, &desc), label, tout, ref,
                              dfv_test_tol(dtype, DFV_TOL_REDUCTION));
     }
     dfv_test_scope_close(&s);
 }
 
-static const dfv_test_shape bad_shapes[] = {{2, 12, 3, 3}, {2, 4, 3, 3}}; /* q/k/v source, out */
+/* q/k/v source, out, rotary frequencies for dim_head 2, too many of them */
+static const dfv_test_shape bad_shapes[] = {{2, 12, 3, 3}, {2, 4, 3, 3}, {1, 1, 1, 1}, {1, 3, 1, 1}};
 
 static void bad_arguments(dfv_test *t, dfv_seq *seq, const dfv_tensor *x)
 {
     dfv_tensor src = x[0], out = x[1];
-    dfv_attention_desc d = {2, 2, true, true, true, 0, 0, 4, 8};
+    dfv_attention_desc d = {2, 2, true, true, true, 0, 0, 4, 8, x[2]};
     d.v_channel0 = 9;
     dfv_test_rejects(t, dfv_op_attention(seq, out, src, src, &d), "attention rejects v past the channels");
     d.v_channel0 = 8, d.q_pos0 = 1;
     dfv_test_rejects(t, dfv_op_attention(seq, out, src, src, &d), "attention rejects queries past the key frames");
     d.q_pos0 = 0, d.dim_head = 1, d.heads = 4;
     dfv_test_rejects(t, dfv_op_attention(seq, out, src, src, &d), "attention rejects rotary with an odd dim_head");
+    d.dim_head = 2, d.heads = 2, d.rotary_freqs = (dfv_tensor){0};
+    dfv_test_rejects(t, dfv_op_attention(seq, out, src, src, &d), "attention rejects rotary without frequencies");
+    d.rotary_freqs = x[3];
+    dfv_test_rejects(t, dfv_op_attention(seq, out, src, src, &d), "attention rejects the wrong number of frequencies");
     dfv_attention_desc spatial_causal = {2, 2, false, true, false, 0, 0, 4, 8};
     dfv_test_rejects(t, dfv_op_attention(seq, out, src, src, &spatial_causal),
                      "attention rejects a causal spatial mask");
@@ -143,6 +167,8 @@ int main(void)
         {3, 7, 24, 30, 3, 5, {2, 4, true, true, true, 4, 0, 8, 16}, false},
         {1, 16, 13, 27, 5, 3, {2, 6, true, true, true, 15, 1, 2, 14}, false},
         {1, 1, 12, 12, 4, 4, {2, 2, true, true, true, 0, 0, 4, 8}, true},
+        {16, 16, 36, 36, 3, 3, {2, 6, true, true, true, 0, 0, 12, 24}, true, true},
+        {1, 16, 13, 27, 5, 3, {2, 6, true, true, true, 15, 1, 2, 14}, false, true},
     };
     DFV_TEST_EACH_CASE(&t, test_case, cases);
     DFV_TEST_BAD_ARGUMENTS(&t, bad_arguments, bad_shapes);
