@@ -53,6 +53,26 @@ static void print_architecture(const dfv_model_config *c)
            (double)a->layernorm_eps);
 }
 
+/* The official network uses the rotary frequencies a checkpoint stores; say when they are not the default. */
+static void print_rotary(const dfv_model *m)
+{
+    const dfv_model_arch *a = &dfv_model_get_config(m)->arch;
+    if (!a->rotary)
+        return;
+    bool stored;
+    const float *freqs = dfv_model_rotary_freqs(m, &stored);
+    printf("%-13s", "rotary");
+    if (!stored) {
+        printf("default frequencies 1/10000^(2i/%d)%s\n", a->dim_head,
+               dfv_model_tensor(m, DFV_MODEL_ROTARY_FREQS) ? " (stored in the file)" : "");
+        return;
+    }
+    printf("NON-DEFAULT frequencies stored in the file:");
+    for (int i = 0; i < a->dim_head / 2 && i < 4; i++)
+        printf(" %.6g", (double)freqs[i]);
+    printf("%s\n", a->dim_head / 2 > 4 ? " …" : "");
+}
+
 static void print_cost(const dfv_model_config *c)
 {
     long long params = (long long)dfv_model_parameter_count(c);
@@ -152,6 +172,7 @@ int dfv_cmd_info(int argc, char **argv)
     printf("%-13s%s\n", "model", c->name[0] ? c->name : "(unnamed)");
     print_file(argv[1], m);
     print_architecture(c);
+    print_rotary(m);
     print_cost(c);
     print_diffusion(c);
     print_actions(&c->actions);

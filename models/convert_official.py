@@ -2,6 +2,14 @@
 
 usage: convert_official.py IN.ckpt OUT.safetensors [--dtype fp32|fp16|bf16] [--heads 4] [--resolution R]
                            [--window W] [--context-frames N] [--no-linear-attention] [--name NAME]
+                           [--schedule sigmoid|cosine|linear]
+
+Keys: the official trainer saves the network as `diffusion_model.model.module.<Unet3D path>` (the official
+Diffusion wraps the Unet3D in an EinopsWrapper whose attribute is `module`); `diffusion_model.model.<path>`
+and a bare network state dict are accepted too (the latter has no schedule buffers: give --schedule).
+Rotary frequencies: rotary_embedding_torch stores them (`rotary_time_pos_embedding.freqs` and one
+`….rotary_emb.freqs` per temporal attention) and the official forward uses the stored values, so they
+are carried into the model file; copies that disagree are refused; none stored means the default.
 
 The checkpoint is loaded with torch.load(weights_only=True): nothing in it is executed. The architecture
 is inferred from tensor shapes (heads cannot be: default 4; nor can linear vs softmax spatial attention,
@@ -22,7 +30,9 @@ if MODELS_DIR not in sys.path:
 
 import schedule  # noqa: E402
 
-PREFIX = "diffusion_model.model."
+# The official Diffusion keeps the Unet3D in an EinopsWrapper whose attribute is `module`, so Lightning
+# saves it under this prefix; a state dict of the network without the wrapper has the shorter one.
+PREFIXES = ("diffusion_model.model.module.", "diffusion_model.model.")
 SCHEDULE_BUFFERS = ("betas", "alphas_cumprod", "alphas_cumprod_prev", "sqrt_alphas_cumprod",
                     "sqrt_one_minus_alphas_cumprod", "log_one_minus_alphas_cumprod", "sqrt_recip_alphas_cumprod",
                     "sqrt_recipm1_alphas_cumprod", "posterior_variance", "posterior_log_variance_clipped",
@@ -55,20 +65,30 @@ def load_checkpoint(path):
     raise ConversionError(f"{path}: not a PyTorch Lightning checkpoint (no state_dict)")
 
 
+def network_prefix(keys):
+    """The prefix in front of the Unet3D's own names: the official wrapped form, the bare-network form,
+    or '' for a state dict of the Unet3D alone; None when no init_conv is found."""
+    for prefix in PREFIXES + ("",):
+        if prefix + "init_conv.weight" in keys:
+            return prefix
+    return None
+
+
 def identify_foreign(keys):
     """A one-line description of what a checkpoint that is not a main-branch video Unet3D is, or None."""
     joined = "\n".join(keys)
     if re.search(r"init_z|\bgru\b|\.gru\.|x_from_z|conv_gru|ConvGRU", joined, re.IGNORECASE):
         return ("a paper-branch Diffusion Forcing checkpoint (U-Net + ConvGRU, spec §6); dfview runs the "
                 "main-branch Unet3D only")
-    if not any(k.startswith(PREFIX) for k in keys):
+    if network_prefix(keys) is not None:
+        return None
+    network = [k for k in keys if k.startswith(PREFIXES[-1])]
+    if not network:
         return "not a Diffusion Forcing checkpoint (no diffusion_model.model.* weights)"
-    if PREFIX + "init_conv.weight" not in keys:
-        if any(k.startswith(PREFIX) and ("transformer" in k or "blocks." in k) for k in keys):
-            return ("a main-branch Diffusion Forcing checkpoint without a video Unet3D (planning/robot "
-                    "network); dfview runs video models only")
-        return "a Diffusion Forcing checkpoint whose network is not the video Unet3D (no init_conv)"
-    return None
+    if any("transformer" in k or "blocks." in k for k in network):
+        return ("a main-branch Diffusion Forcing checkpoint without a video Unet3D (planning/robot "
+                "network); dfview runs video models only")
+    return "a Diffusion Forcing checkpoint whose network is not the video Unet3D (no init_conv)"
 
 
 def is_rotary_copy(name):
@@ -77,15 +97,35 @@ def is_rotary_copy(name):
 
 def network_tensors(state):
     """{stripped name: float32 numpy} of the Unet3D weights, rotary copies dropped."""
+    prefix = network_prefix(list(state.keys()))
     out = {}
     for key, value in state.items():
-        if not key.startswith(PREFIX):
+        if not key.startswith(prefix) or (not prefix and key.startswith(("diffusion_model.", "data_"))):
             continue
-        name = key[len(PREFIX):]
+        name = key[len(prefix):]
         if is_rotary_copy(name):
             continue
         out[name] = value.detach().cpu().float().numpy()
     return out
+
+
+def rotary_freqs(state):
+    """The stored rotary frequencies (float32 numpy) or None when the checkpoint stores none.
+
+    rotary_embedding_torch keeps them as a Parameter the official forward uses, saved once for the shared
+    module and once per temporal attention; loading them gives every layer the last copy read, so copies
+    that disagree have no single meaning and are refused."""
+    prefix = network_prefix(list(state.keys()))
+    copies = {k: v.detach().cpu().float().numpy() for k, v in state.items()
+              if k.startswith(prefix) and is_rotary_copy(k[len(prefix):]) and k.endswith(".freqs")}
+    if not copies:
+        return None
+    (first_name, first), *rest = sorted(copies.items())
+    for name, value in rest:
+        if value.shape != first.shape or not np.array_equal(value, first):
+            raise ConversionError(f"rotary frequencies disagree between {first_name} and {name}; "
+                                  "the checkpoint has no single set to use")
+    return first.reshape(-1)
 
 
 def infer_architecture(tensors, heads, resolution, linear_attention, data_mean):
@@ -158,10 +198,10 @@ def data_stat(value, default):
 
 
 def convert(in_path, out_path, dtype="fp32", heads=4, resolution=None, window=None, context_frames=2,
-            linear_attention=True, name=None):
+            linear_attention=True, name=None, beta_schedule=None):
     import torch
     import model_file
-    from dfv_unet import Unet3D
+    from dfv_unet import ROTARY_FREQS_KEY, Unet3D
 
     state = load_checkpoint(in_path)
     foreign = identify_foreign(list(state.keys()))
@@ -171,6 +211,10 @@ def convert(in_path, out_path, dtype="fp32", heads=4, resolution=None, window=No
     data_mean, data_std = find_buffer(state, "data_mean"), find_buffer(state, "data_std")
     arch, recipe = infer_architecture(tensors, heads, resolution, linear_attention, data_mean)
 
+    freqs = rotary_freqs(state)
+    if freqs is not None and freqs.size != arch["dim_head"] // 2:
+        raise ConversionError(f"{in_path}: {freqs.size} rotary frequencies for attention heads of "
+                              f"{arch['dim_head']} (try --heads)")
     # Load strictly into the reference network: proves the names and shapes are the official layout.
     model = Unet3D(arch)
     try:
@@ -182,8 +226,11 @@ def convert(in_path, out_path, dtype="fp32", heads=4, resolution=None, window=No
     alphas = find_buffer(state, "diffusion_model.alphas_cumprod")
     if alphas is None:
         alphas = find_buffer(state, "alphas_cumprod")
+    if alphas is None and beta_schedule:
+        alphas = schedule.alphas_cumprod(beta_schedule, 1000)
     if alphas is None:
-        raise ConversionError(f"{in_path}: no alphas_cumprod buffer in the checkpoint")
+        raise ConversionError(f"{in_path}: no alphas_cumprod buffer in the checkpoint (a bare network's state "
+                              "dict: pass --schedule sigmoid|cosine)")
     config = model_file.default_config(
         arch, name=name or recipe.get("name", os.path.splitext(os.path.basename(out_path))[0]),
         beta_schedule=schedule_name(alphas), alphas_cumprod=alphas, context_frames=context_frames,
@@ -192,8 +239,10 @@ def convert(in_path, out_path, dtype="fp32", heads=4, resolution=None, window=No
         provenance={"source": f"converted from official Diffusion Forcing checkpoint {os.path.basename(in_path)}",
                     "training_data": recipe.get("name", "unknown"), "license": "see the official repository"})
     ordered = {k: tensors[k] for k in model.state_dict().keys()}
-    written = model_file.export_arrays(ordered, config, out_path, dtype)
     params = sum(v.size for v in ordered.values())
+    if freqs is not None:  # the checkpoint is the truth, default values or not
+        ordered[ROTARY_FREQS_KEY] = freqs
+    written = model_file.export_arrays(ordered, config, out_path, dtype)
     return written, params
 
 
@@ -210,6 +259,8 @@ def parse_args(argv):
     p.add_argument("--no-linear-attention", action="store_true",
                    help="the checkpoint was trained with use_linear_attn=False")
     p.add_argument("--name")
+    p.add_argument("--schedule", choices=["sigmoid", "cosine", "linear"],
+                   help="the noise schedule, for a state dict without the schedule buffers (a bare network)")
     return p.parse_args(argv)
 
 
@@ -220,7 +271,7 @@ def main(argv=None):
         return 2
     try:
         config, params = convert(args.input, args.output, args.dtype, args.heads, args.resolution, args.window,
-                                 args.context_frames, not args.no_linear_attention, args.name)
+                                 args.context_frames, not args.no_linear_attention, args.name, args.schedule)
     except (ConversionError, OSError, ValueError) as err:
         print(f"convert-official: {err}", file=sys.stderr)
         return 1

@@ -2,8 +2,10 @@
 
 Written from the specification in shared/reference/diffusion-forcing.md §2. Module attribute names are
 chosen so that `state_dict()` keys and shapes equal the official network's (minus the rotary `freqs`
-copies, which are not learned and are recomputed here), so official weights load with strict=True once
-the Lightning prefix and the rotary buffers are stripped (models/convert_official.py does that).
+copies), so official weights load with strict=True once the Lightning prefix and the rotary copies are
+stripped (models/convert_official.py does that). The rotary frequencies are `model.rotary_freqs`, shared by
+every temporal attention as in the official network, which USES the values a checkpoint stores; the model
+file carries them as `rotary_time_pos_embedding.freqs` when they differ from the default (model_file.py).
 
 Two extensions, both off for official models:
   * `groupnorm_per_frame`: GroupNorm statistics per frame instead of over the whole window, which makes
@@ -105,12 +107,48 @@ class ResnetBlock(nn.Module):
         return self.skip_conv(x) + h
 
 
-def apply_rotary(x):
+ROTARY_FREQS_KEY = "rotary_time_pos_embedding.freqs"
+
+
+def default_rotary_freqs(dim_head):
+    """What rotary_embedding_torch computes when nothing is stored: 1/10000^(2i/d) in float32."""
+    return 1.0 / (10000 ** (torch.arange(0, dim_head, 2)[:dim_head // 2].float() / dim_head))
+
+
+class RotaryFrequencies:
+    """The pair frequencies of the temporal attention, one set shared by every layer (the official
+    RotaryEmbedding module is shared the same way). Held as float32 outside the module tree, not as a
+    buffer: model.to(float16) must not round them, and state_dict keys stay the official Unet3D's."""
+
+    def __init__(self, dim_head):
+        self.dim_head = dim_head
+        self.values = default_rotary_freqs(dim_head)
+        self._cache = {}
+
+    def set(self, values):
+        values = torch.as_tensor(values, dtype=torch.float32).reshape(-1).clone()
+        if values.numel() != self.dim_head // 2:
+            raise ValueError(f"{values.numel()} rotary frequencies for dim_head {self.dim_head}")
+        self.values, self._cache = values, {}
+
+    def is_default(self):
+        return torch.equal(self.values, default_rotary_freqs(self.dim_head))
+
+    def get(self, device, dtype):
+        key = (str(device), dtype)
+        if key not in self._cache:
+            self._cache[key] = self.values.to(device=device, dtype=dtype)
+        return self._cache[key]
+
+
+def apply_rotary(x, freqs=None):
     """Interleaved-pair rotary embedding over the token axis (-2) of x (..., n, d), computed in fp32
-    (fp64 for fp64 inputs, so the double-precision reference stays exact)."""
+    (fp64 for fp64 inputs, so the double-precision reference stays exact). freqs: a RotaryFrequencies
+    (None: the default)."""
     n, d = x.shape[-2], x.shape[-1]
     work = torch.float64 if x.dtype == torch.float64 else torch.float32
-    inv_freq = 1.0 / (10000.0 ** (torch.arange(0, d, 2, device=x.device, dtype=work) / d))
+    freqs = freqs or RotaryFrequencies(d)
+    inv_freq = freqs.get(x.device, work)
     angles = torch.arange(n, device=x.device, dtype=work)[:, None] * inv_freq[None, :]
     cos, sin = angles.cos(), angles.sin()
     pairs = x.to(work).reshape(*x.shape[:-1], d // 2, 2)
@@ -156,6 +194,7 @@ class Attention(nn.Module):
         super().__init__()
         self.heads, self.dim_head = heads, dim_head
         self.rotary, self.causal = rotary, causal
+        self.rotary_freqs = None  # set by Unet3D: its shared RotaryFrequencies
         self.fused_chunk = 0
         self.to_qkv = nn.Linear(dim, 3 * heads * dim_head, bias=False)
         self.to_out = nn.Linear(heads * dim_head, dim)
@@ -167,7 +206,7 @@ class Attention(nn.Module):
     def forward(self, x):
         q, k, v = (self.split_heads(t) for t in self.to_qkv(x).chunk(3, dim=-1))
         if self.rotary:
-            q, k = apply_rotary(q), apply_rotary(k)
+            q, k = apply_rotary(q, self.rotary_freqs), apply_rotary(k, self.rotary_freqs)
         out = softmax_attention(q, k, v, self.causal, self.fused_chunk)
         b, _, n, _ = out.shape
         return self.to_out(out.transpose(1, 2).reshape(b, n, self.heads * self.dim_head))
@@ -353,6 +392,10 @@ class Unet3D(nn.Module):
                 nn.Identity() if last else Upsample(c_in)))
 
         self.out = nn.Sequential(ResnetBlock(2 * dim, dim, 0, arch), nn.Conv3d(dim, in_channels, 1))
+        self.rotary_freqs = RotaryFrequencies(arch["dim_head"])
+        for module in self.modules():
+            if isinstance(module, Attention) and module.rotary:
+                module.rotary_freqs = self.rotary_freqs
 
     def embedding(self, t, actions):
         emb = self.noise_level_pos_embedding(t)

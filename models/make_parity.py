@@ -142,16 +142,18 @@ def make_case(args):
 
 
 def official_checkpoint(model):
-    """The Lightning layout of the official trainer: prefixed weights, rotary freqs copies, schedule buffers."""
+    """The Lightning layout of the official trainer: weights under the EinopsWrapper's `module`, rotary freqs
+    copies, schedule buffers (tests/parity/official holds checkpoints the official code itself saved)."""
     import torch
     import schedule
-    state = {"diffusion_model.model." + k: v.clone() for k, v in model.state_dict().items()}
+    prefix = "diffusion_model.model.module."
+    state = {prefix + k: v.clone() for k, v in model.state_dict().items()}
     dh = model.arch["dim_head"]
     freqs = 1.0 / (10000 ** (torch.arange(0, dh, 2).float() / dh))
-    state["diffusion_model.model.rotary_time_pos_embedding.freqs"] = freqs
+    state[prefix + "rotary_time_pos_embedding.freqs"] = freqs
     for name in model.state_dict():
         if name.endswith("attn_block.attn.to_qkv.weight"):
-            state["diffusion_model.model." + name.replace("to_qkv.weight", "rotary_emb.freqs")] = freqs
+            state[prefix + name.replace("to_qkv.weight", "rotary_emb.freqs")] = freqs
     alphas = torch.tensor(schedule.alphas_cumprod("cosine"), dtype=torch.float32)
     state["diffusion_model.alphas_cumprod"] = alphas
     state["diffusion_model.betas"] = torch.cat([1 - alphas[:1], 1 - alphas[1:] / alphas[:-1]])

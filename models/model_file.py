@@ -11,7 +11,7 @@ import torch
 
 import safetensors_io
 import schedule
-from dfv_unet import Unet3D, complete_arch
+from dfv_unet import ROTARY_FREQS_KEY, Unet3D, complete_arch
 
 DTYPES = {"fp32": "F32", "fp16": "F16", "bf16": "BF16"}
 
@@ -43,8 +43,12 @@ def default_config(arch=None, *, name="model", beta_schedule="cosine", alphas_cu
 
 
 def state_dict_arrays(model):
-    """{name: float32 numpy} of a Unet3D's state_dict (parameters and persistent buffers)."""
-    return {k: v.detach().cpu().float().numpy() for k, v in model.state_dict().items()}
+    """{name: float32 numpy} of a Unet3D's state_dict (parameters and persistent buffers), plus its rotary
+    frequencies when they are not the default (a file without them means the default)."""
+    arrays = {k: v.detach().cpu().float().numpy() for k, v in model.state_dict().items()}
+    if not model.rotary_freqs.is_default():
+        arrays[ROTARY_FREQS_KEY] = model.rotary_freqs.values.numpy()
+    return arrays
 
 
 def export_arrays(tensors, config, path, dtype="fp32"):
@@ -52,10 +56,12 @@ def export_arrays(tensors, config, path, dtype="fp32"):
     if dtype not in DTYPES:
         raise ValueError(f"unknown dtype {dtype!r} (fp32, fp16, bf16)")
     config = copy.deepcopy(config)
-    _, data = safetensors_io.pack(tensors, DTYPES[dtype])
+    # Rotary frequencies stay fp32 whatever the weights' dtype: they are exact positions' angles.
+    kinds = {name: "F32" if name == ROTARY_FREQS_KEY else DTYPES[dtype] for name in tensors}
+    _, data = safetensors_io.pack(tensors, kinds)
     config.setdefault("provenance", {})["weights_sha256"] = hashlib.sha256(data).hexdigest()
     metadata = {"dfview": json.dumps(config, separators=(",", ":"))}
-    safetensors_io.write(path, tensors, DTYPES[dtype], metadata)
+    safetensors_io.write(path, tensors, kinds, metadata)
     return config
 
 
@@ -81,5 +87,7 @@ def load_model(path, dtype=torch.float32):
         raise ValueError(f"{path}: no `dfview` entry in __metadata__")
     config = json.loads(metadata["dfview"])
     model = Unet3D(config["architecture"], int(config.get("actions", {}).get("dim", 0)))
+    if ROTARY_FREQS_KEY in tensors:
+        model.rotary_freqs.set(np.array(tensors.pop(ROTARY_FREQS_KEY)))
     model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in tensors.items()}, strict=True)
     return model.to(dtype).eval(), config
