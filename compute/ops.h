@@ -82,4 +82,21 @@ dfv_status dfv_op_linear_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor qkv,
  * out {T, 1, 1, dim} = [cos(t·f), sin(t·f)], f_i = exp(-ln(10000)·i/(dim/2)). */
 dfv_status dfv_op_timestep_embedding(dfv_seq *seq, dfv_tensor out, dfv_tensor timesteps);
 
+typedef struct {
+    int heads, dim_head; /* heads·dim_head channels from channel0; pair i of a head is channels (2i, 2i+1) */
+    int channel0;
+    bool temporal; /* position = frame + pos0; false: the pixel index y·W + x */
+    int pos0;
+} dfv_rotary_desc;
+
+/* Rotary position embedding from a given table: table fp32 {1, positions, 2, pairs} holds, per position,
+ * the cos then the sin of each pair's angle (computed on the host from the model's frequencies); pairs ≤
+ * dim_head/2, later pairs pass through. Pair i at position p: (a, b) -> (a·cos − b·sin, b·cos + a·sin).
+ * out has in's shape and only the rotated channels are written (in place: q and k inside a qkv tensor).
+ * Spatial: positions == H·W; temporal: positions ≥ pos0 + T. */
+dfv_status dfv_op_rotary(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor table, const dfv_rotary_desc *desc);
+
+/* Unpatchify: in {T, C·f², h, w} -> out {T, C, h·f, w·f}, out[t, c, y·f + i, x·f + j] = in[t, c·f² + i·f + j, y, x]. */
+dfv_status dfv_op_pixel_shuffle(dfv_seq *seq, dfv_tensor out, dfv_tensor in, int factor);
+
 #endif
