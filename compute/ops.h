@@ -41,6 +41,17 @@ dfv_status dfv_op_group_norm(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_te
 dfv_status dfv_op_layer_norm(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor gamma, dfv_tensor beta,
                              float eps);
 
+typedef struct {
+    float eps;
+    const dfv_tensor *gamma, *beta; /* {1, C, 1, 1} each, or both NULL: no affine */
+    /* Optional adaLN modulation after the norm (and the affine), per frame: y·(1 + scale) + shift, the
+     * frame's C shifts and C scales read from modulation {T, 1, 1, M} at channels shift_channel0 and
+     * scale_channel0 (the chunks of a DiT block's Linear(SiLU(c))). */
+    const dfv_tensor *modulation;
+    int shift_channel0, scale_channel0;
+} dfv_layer_norm_desc;
+dfv_status dfv_op_layer_norm_modulated(dfv_seq *seq, dfv_tensor out, dfv_tensor in, const dfv_layer_norm_desc *desc);
+
 typedef enum { DFV_UNARY_SILU, DFV_UNARY_GELU } dfv_unary;
 dfv_status dfv_op_unary(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_unary fn);
 

@@ -1,6 +1,7 @@
 #version 450
 // LayerNorm over the channels of every (frame, pixel): one invocation per pixel, so neighbouring lanes
-// read neighbouring pixels of the same channel plane. Two-pass variance.
+// read neighbouring pixels of the same channel plane. Two-pass variance. Optional affine (AFFINE) and an
+// optional per-frame adaLN modulation y·(1 + scale) + shift after it (MODULATE; DiT blocks).
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_shuffle : require
 #include "dfv_storage.glsl"
@@ -8,16 +9,26 @@
 layout(local_size_x_id = 0) in;
 // 1: the CPU (lavapipe, subgroups of 8) path, normalize_cpu().
 layout(constant_id = 1) const int CPU_PATH = 0;
+layout(constant_id = 2) const bool AFFINE = true;
+layout(constant_id = 3) const bool MODULATE = false;
 
 layout(std430, binding = 0) readonly buffer InBuf { dfv_src_t in_data[]; };
 layout(std430, binding = 1) readonly buffer GammaBuf { dfv_src_t gamma[]; };
 layout(std430, binding = 2) readonly buffer BetaBuf { dfv_src_t beta[]; };
 layout(std430, binding = 3) writeonly buffer OutBuf { dfv_dst_t out_data[]; };
+layout(std430, binding = 4) readonly buffer ModBuf { dfv_src_t modulation[]; }; // {frames, mod_width}
 
 layout(push_constant) uniform Push {
     int frames, channels, hw;
     float eps;
+    int mod_width, shift0, scale0; // the frame's shift of channel c at shift0 + c, its scale at scale0 + c
 } pc;
+
+float modulate(float y, int t, int c) {
+    if (!MODULATE) return y;
+    const int row = t * pc.mod_width;
+    return y * (1.0 + float(modulation[row + pc.scale0 + c])) + float(modulation[row + pc.shift0 + c]);
+}
 
 // On lavapipe every element a lane loads costs a loop over the lanes, and gamma[c] / beta[c] are the same
 // for every lane: here lane l loads those of channel c0 + l and the others take them by shuffle, and the
@@ -42,13 +53,13 @@ void normalize_cpu() {
     const bool valid = int(gl_GlobalInvocationID.x) < pixels;
     for (int c0 = 0; c0 < pc.channels; c0 += 8) {
         const int mine = min(c0 + lane, pc.channels - 1);
-        const float my_gamma = float(gamma[mine]), my_beta = float(beta[mine]);
+        const float my_gamma = AFFINE ? float(gamma[mine]) : 1.0, my_beta = AFFINE ? float(beta[mine]) : 0.0;
         for (int j = 0; j < 8; ++j) {
             const float a = subgroupShuffle(my_gamma, j) * rstd, b = subgroupShuffle(my_beta, j);
             const int c = c0 + j;
             if (valid && c < pc.channels) {
                 const int off = base + c * pc.hw;
-                out_data[off] = dfv_dst_t((float(in_data[off]) - mean) * a + b);
+                out_data[off] = dfv_dst_t(modulate((float(in_data[off]) - mean) * a + b, t, c));
             }
         }
     }
@@ -75,6 +86,7 @@ void main() {
     const float rstd = inversesqrt(sq / float(pc.channels) + pc.eps);
     for (int c = 0; c < pc.channels; ++c) {
         float y = (float(in_data[base + c * pc.hw]) - mean) * rstd;
-        out_data[base + c * pc.hw] = dfv_dst_t(y * float(gamma[c]) + float(beta[c]));
+        if (AFFINE) y = y * float(gamma[c]) + float(beta[c]);
+        out_data[base + c * pc.hw] = dfv_dst_t(modulate(y, t, c));
     }
 }
