@@ -57,6 +57,9 @@ dfv_status dfv_op_unary(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_unary f
 
 /* out = a + b, same shapes (out may alias a). */
 dfv_status dfv_op_add(dfv_seq *seq, dfv_tensor out, dfv_tensor a, dfv_tensor b);
+/* Gated residual: out = a + gate · b, the gate per frame and channel from gate {T, 1, 1, M} at channel
+ * gate_channel0 + c (a DiT block's gate chunk of Linear(SiLU(c))). Same shapes otherwise; out may alias a. */
+dfv_status dfv_op_add_gated(dfv_seq *seq, dfv_tensor out, dfv_tensor a, dfv_tensor b, dfv_tensor gate, int gate_channel0);
 
 /* Nearest-neighbour ×2 per frame. */
 dfv_status dfv_op_upsample2x(dfv_seq *seq, dfv_tensor out, dfv_tensor in);
