@@ -52,7 +52,8 @@ typedef struct {
 } dfv_layer_norm_desc;
 dfv_status dfv_op_layer_norm_modulated(dfv_seq *seq, dfv_tensor out, dfv_tensor in, const dfv_layer_norm_desc *desc);
 
-typedef enum { DFV_UNARY_SILU, DFV_UNARY_GELU } dfv_unary;
+/* GELU: the exact erf form; GELU_TANH: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), the DiT's MLP. */
+typedef enum { DFV_UNARY_SILU, DFV_UNARY_GELU, DFV_UNARY_GELU_TANH } dfv_unary;
 dfv_status dfv_op_unary(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_unary fn);
 
 /* out = a + b, same shapes (out may alias a). */

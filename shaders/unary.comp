@@ -1,5 +1,6 @@
 #version 450
-// out = fn(in) elementwise: SiLU or GELU (exact, erf form), computed in fp32. Same lane layout as add.comp.
+// out = fn(in) elementwise: SiLU, GELU (exact, erf form) or GELU's tanh form, computed in fp32. Same lane
+// layout as add.comp.
 #extension GL_GOOGLE_include_directive : require
 #include "dfv_storage.glsl"
 #include "dfv_grid.glsl"
@@ -7,6 +8,7 @@
 #define DFV_PER_LANE 4
 #define DFV_UNARY_SILU 0u
 #define DFV_UNARY_GELU 1u
+#define DFV_UNARY_GELU_TANH 2u
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint fn = DFV_UNARY_SILU;
@@ -36,6 +38,12 @@ float dfv_apply(float x)
 {
     if (fn == DFV_UNARY_GELU)
         return 0.5 * x * dfv_erfc(-x * 0.70710678118654752);
+    if (fn == DFV_UNARY_GELU_TANH) {
+        // 0.5·x·(1 + tanh(u)) = x / (1 + exp(-2u)): no tanh of a large argument (inf/inf in some
+        // implementations) and no cancellation in the negative tail.
+        const float u = 0.79788456080286536 * (x + 0.044715 * x * x * x);
+        return x / (1.0 + exp(-2.0 * u));
+    }
     return x / (1.0 + exp(-x));
 }
 

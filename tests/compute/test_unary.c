@@ -1,5 +1,5 @@
-/* SiLU and GELU (exact erf form) against double references, over inputs from the far negative tail to
- * large positive values, fp32 and fp16. */
+/* SiLU, GELU (exact erf form) and GELU's tanh form against double references, over inputs from the far
+ * negative tail to large positive values, fp32 and fp16. */
 #include <math.h>
 
 #include "harness.h"
@@ -13,6 +13,16 @@ typedef struct {
 
 static double silu_ref(double x) { return x / (1.0 + exp(-x)); }
 static double gelu_ref(double x) { return 0.5 * x * erfc(-x / sqrt(2.0)); }
+/* As PyTorch writes GELU(approximate="tanh"). */
+static double gelu_tanh_ref(double x) { return 0.5 * x * (1.0 + tanh(sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x))); }
+static double unary_ref(dfv_unary fn, double x)
+{
+    return fn == DFV_UNARY_GELU ? gelu_ref(x) : fn == DFV_UNARY_GELU_TANH ? gelu_tanh_ref(x) : silu_ref(x);
+}
+static const char *unary_name(dfv_unary fn)
+{
+    return fn == DFV_UNARY_GELU ? "gelu" : fn == DFV_UNARY_GELU_TANH ? "gelu_tanh" : "silu";
+}
 
 static void test_case(dfv_test *t, dfv_dtype dtype, const void *arg)
 {
@@ -26,9 +36,9 @@ static void test_case(dfv_test *t, dfv_dtype dtype, const void *arg)
     dfv_seq *seq = dfv_test_scope_seq(&s);
     if (seq) {
         for (size_t i = 0; i < n; i++)
-            ref[i] = k->fn == DFV_UNARY_GELU ? gelu_ref(x[i]) : silu_ref(x[i]);
+            ref[i] = unary_ref(k->fn, x[i]);
         const char *label = dfv_test_scope_label(&s, "%s %s {%d,%d,%d,%d} range %g%s",
-                                                 k->fn == DFV_UNARY_GELU ? "gelu" : "silu", dfv_test_dtype_name(dtype),
+                                                 unary_name(k->fn), dfv_test_dtype_name(dtype),
                                                  k->t, k->c, k->h, k->w, k->range, k->in_place ? " in place" : "");
         dfv_test_scope_check(&s, dfv_op_unary(seq, result->view, in->view, k->fn), label, result, ref,
                              dfv_test_tol(dtype, DFV_TOL_ELEMENTWISE));
@@ -70,6 +80,8 @@ int main(void)
         {DFV_UNARY_SILU, 16, 13, 9, 7, 12, false}, {DFV_UNARY_SILU, 2, 48, 16, 16, 4, true},
         {DFV_UNARY_GELU, 1, 1, 1, 1, 3, false},    {DFV_UNARY_GELU, 1, 3, 7, 5, 6, false},
         {DFV_UNARY_GELU, 16, 13, 9, 7, 12, false}, {DFV_UNARY_GELU, 2, 48, 16, 16, 4, true},
+        {DFV_UNARY_GELU_TANH, 1, 1, 1, 1, 3, false},    {DFV_UNARY_GELU_TANH, 1, 3, 7, 5, 6, false},
+        {DFV_UNARY_GELU_TANH, 16, 13, 9, 7, 12, false}, {DFV_UNARY_GELU_TANH, 6, 256, 3, 4, 40, true},
     };
     DFV_TEST_EACH_CASE(&t, test_case, cases);
     test_tail(&t);
