@@ -46,7 +46,7 @@ SCALING_FACTOR = 0.07843137255  # generate.py's VAE latent scale
 DIT_CONFIG = dict(input_h=6, input_w=8, patch_size=2, in_channels=4, hidden_size=64, depth=2, num_heads=4,
                   mlp_ratio=4.0, external_cond_dim=25, max_frames=32)
 VAE_CONFIG = dict(latent_dim=4, input_height=24, input_width=32, patch_size=4, enc_dim=64, enc_depth=1,
-                  enc_heads=4, dec_dim=32, dec_depth=2, dec_heads=2, mlp_ratio=4.0)
+                  enc_heads=2, dec_dim=32, dec_depth=2, dec_heads=2, mlp_ratio=4.0)
 DIT_BATCH, DIT_FRAMES, VAE_IMAGES = 2, 3, 2
 
 
