@@ -113,5 +113,8 @@ dfv_status dfv_op_rotary(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor
 
 /* Unpatchify: in {T, C·f², h, w} -> out {T, C, h·f, w·f}, out[t, c, y·f + i, x·f + j] = in[t, c·f² + i·f + j, y, x]. */
 dfv_status dfv_op_pixel_shuffle(dfv_seq *seq, dfv_tensor out, dfv_tensor in, int factor);
+/* Patchify, the inverse: in {T, C, H, W} -> out {T, C·f², H/f, W/f}. A patch embedding (Conv2d, kernel =
+ * stride = f) is this and a 1x1 convolution with the same weight viewed {D, C·f², 1, 1}. */
+dfv_status dfv_op_pixel_unshuffle(dfv_seq *seq, dfv_tensor out, dfv_tensor in, int factor);
 
 #endif
