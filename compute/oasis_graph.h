@@ -1,0 +1,51 @@
+/* What the Oasis DiT and ViT-VAE graphs share (internal to compute/dit.c and compute/vit_vae.c): device
+ * tensors they own, weights uploaded from the model file (optionally with rows reordered or scaled), and
+ * rotary cos/sin tables computed from frequencies the way the official code computes its angles. */
+#ifndef DFV_OASIS_GRAPH_H
+#define DFV_OASIS_GRAPH_H
+
+#include "oasis.h"
+#include "ops.h"
+
+typedef struct {
+    dfv_ctx *ctx;
+    const dfv_oasis_model *model;
+    dfv_buffer **buffers;
+    int count, capacity;
+    char *error; /* the owner's DFV_ERR_LEN buffer */
+} dfv_oasis_graph;
+
+/* Records a one-line error in g->error and returns status. */
+dfv_status dfv_oasis_graph_fail(dfv_oasis_graph *g, dfv_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The context's error as g's. */
+dfv_status dfv_oasis_graph_ctx_fail(dfv_oasis_graph *g, dfv_status status);
+
+/* A new fp32 device tensor owned by g. */
+dfv_status dfv_oasis_graph_tensor(dfv_oasis_graph *g, int t, int c, int h, int w, dfv_tensor *out);
+/* Frees every tensor of g from index `keep` on (0: all). */
+void dfv_oasis_graph_release(dfv_oasis_graph *g, int keep);
+
+/* Rows of a weight as the graph wants them: row i of the upload is row order[i] of the file's tensor
+ * (NULL: unchanged), times scale; only the first `rows` rows (0: all). */
+typedef struct {
+    const int *order;
+    int rows;
+    float scale;
+} dfv_oasis_rows;
+
+/* Uploads the model tensor `name` viewed as {t, c, h, w} (its element count must match, after `rows`). */
+dfv_status dfv_oasis_graph_weight(dfv_oasis_graph *g, const char *name, int t, int c, int h, int w,
+                                  const dfv_oasis_rows *rows, dfv_tensor *out);
+
+/* Rotary tables {1, positions, 2, pairs} (cos then sin per position), fp32 on the device:
+ * axial: positions h·w; pairs 2·n: pair i < n turns by row_pos·freqs[i], the rest by col_pos·freqs[i − n],
+ *        positions evenly spaced over [−1, 1] as torch.linspace(-1, 1) makes them;
+ * sequence: positions 0…length−1, pairs n, angle position·freqs[i].
+ * Angles are products in float32 like the official code's; cos and sin are taken in double. */
+dfv_status dfv_oasis_axial_table(dfv_oasis_graph *g, const float *freqs, int n, int h, int w, dfv_tensor *out);
+dfv_status dfv_oasis_sequence_table(dfv_oasis_graph *g, const float *freqs, int n, int length, dfv_tensor *out);
+/* torch.linspace(start, end, steps) in float32 (the halves counted from each end). */
+void dfv_oasis_linspace(float start, float end, int steps, float *out);
+
+#endif

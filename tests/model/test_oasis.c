@@ -1,0 +1,193 @@
+/* The Oasis DiT and ViT-VAE graphs (compute/dit.c, compute/vit_vae.c) against the official open-oasis
+ * outputs in tests/golden/oasis (tiny configurations, every parameter perturbed), through a model file
+ * that scripts/convert-oasis made from the official-layout checkpoints: max |dfview - official| ≤ 1e-4
+ * in fp32. Also the loader's one-line refusals and the forward's argument checks.
+ * usage: test_oasis MODEL.safetensors GOLDEN_DIR */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "npy.h"
+#include "oasis.h"
+
+enum { skip_exit = 77 };
+static const double tolerance = 1e-4;
+
+typedef struct {
+    int checks, failures;
+} tally;
+
+/* golden/<name>.npy as floats; its element count must be `count`. */
+static float *golden(tally *t, const char *dir, const char *name, size_t count)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.npy", dir, name);
+    size_t n = 0;
+    double *values = npy_read(path, &n);
+    CHECK_COUNTED(t, values && n == count, "%s: %zu values, want %zu", path, values ? n : 0, count);
+    float *out = values && n == count ? malloc(count * sizeof *out) : NULL;
+    for (size_t i = 0; out && i < count; i++)
+        out[i] = (float)values[i];
+    free(values);
+    return out;
+}
+
+static void compare(tally *t, const char *what, const float *got, const float *want, size_t count)
+{
+    double worst = 0, scale = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < count; i++) {
+        double d = fabs((double)got[i] - want[i]);
+        if (!(d <= worst)) { /* NaN counts as worst */
+            worst = d;
+            at = i;
+        }
+        scale = fmax(scale, fabs(want[i]));
+    }
+    printf("%s: max |dfview - official| %.3g at %zu (%.6g vs %.6g), outputs up to %.3g\n", what, worst, at,
+           (double)got[at], (double)want[at], scale);
+    CHECK_COUNTED(t, worst <= tolerance, "%s: max abs %.3g > %.0e", what, worst, tolerance);
+}
+
+static void test_dit(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, const char *dir)
+{
+    const dfv_oasis_dit_arch *a = dfv_oasis_model_dit(model);
+    const int batch = 2, frames = 3, f = batch * frames;
+    const size_t n = (size_t)f * a->channels * a->input_h * a->input_w;
+    dfv_dit *net = NULL;
+    dfv_status s = dfv_dit_create(ctx, model, &net);
+    CHECK_COUNTED(t, s == DFV_OK, "dit create: %s", net ? dfv_dit_error(net) : "?");
+    float *x = golden(t, dir, "dit_x", n), *want = golden(t, dir, "dit_v", n);
+    float *ts = golden(t, dir, "dit_t", (size_t)f), *act = golden(t, dir, "dit_a", (size_t)f * a->action_dim);
+    float *v = malloc(n * sizeof *v);
+    if (!s && x && want && ts && act && v) {
+        int32_t levels[6];
+        for (int i = 0; i < f; i++)
+            levels[i] = (int32_t)ts[i];
+        s = dfv_dit_forward(net, x, levels, act, batch, frames, v);
+        CHECK_COUNTED(t, s == DFV_OK, "dit forward: %s", dfv_dit_error(net));
+        if (!s)
+            compare(t, "DiT forward (B=2, T=3)", v, want, n);
+        /* arguments */
+        s = dfv_dit_forward(net, x, levels, act, 1, a->max_frames + 1, v);
+        CHECK_COUNTED(t, s == DFV_ERR_ARGUMENT && strstr(dfv_dit_error(net), "frames"), "too many frames: %s",
+                      dfv_dit_error(net));
+        levels[0] = -1;
+        s = dfv_dit_forward(net, x, levels, act, batch, frames, v);
+        CHECK_COUNTED(t, s == DFV_ERR_ARGUMENT, "negative noise level accepted");
+    }
+    free(x), free(want), free(ts), free(act), free(v);
+    dfv_dit_destroy(net);
+}
+
+static void test_vae(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, const char *dir)
+{
+    const dfv_oasis_vae_arch *a = dfv_oasis_model_vae(model);
+    const int images = 2, h = a->image_h / a->patch, w = a->image_w / a->patch;
+    const size_t n_img = (size_t)images * 3 * a->image_h * a->image_w, n_z = (size_t)images * a->latent * h * w;
+    dfv_vit_vae *vae = NULL;
+    dfv_status s = dfv_vit_vae_create(ctx, model, &vae);
+    CHECK_COUNTED(t, s == DFV_OK, "vae create: %s", vae ? dfv_vit_vae_error(vae) : "?");
+    float *img = golden(t, dir, "vae_img", n_img), *z_want = golden(t, dir, "vae_z", n_z);
+    float *z_in = golden(t, dir, "vae_zin", n_z), *dec_want = golden(t, dir, "vae_dec", n_img);
+    float *z = malloc(n_z * sizeof *z), *dec = malloc(n_img * sizeof *dec);
+    if (!s && img && z_want && z_in && dec_want && z && dec) {
+        s = dfv_vit_vae_encode(vae, img, images, z);
+        CHECK_COUNTED(t, s == DFV_OK, "vae encode: %s", dfv_vit_vae_error(vae));
+        if (!s)
+            compare(t, "VAE encode (scaled latent mean)", z, z_want, n_z);
+        s = dfv_vit_vae_decode(vae, z_in, images, dec);
+        CHECK_COUNTED(t, s == DFV_OK, "vae decode: %s", dfv_vit_vae_error(vae));
+        if (!s)
+            compare(t, "VAE decode", dec, dec_want, n_img);
+    }
+    free(img), free(z_want), free(z_in), free(dec_want), free(z), free(dec);
+    dfv_vit_vae_destroy(vae);
+}
+
+/* Edits the model's bytes (the metadata JSON) and expects a one-line refusal containing `expect`. */
+static void expect_refusal(tally *t, const char *bytes, size_t size, const char *from, const char *to,
+                           const char *expect)
+{
+    char *copy = malloc(size);
+    memcpy(copy, bytes, size);
+    char *at = NULL;
+    for (size_t i = 0; i + strlen(from) <= size && !at; i++)
+        if (!memcmp(copy + i, from, strlen(from)))
+            at = copy + i;
+    CHECK_COUNTED(t, at && strlen(from) == strlen(to), "fixture edit %s -> %s not applicable", from, to);
+    if (at && strlen(from) == strlen(to)) {
+        memcpy(at, to, strlen(to));
+        char err[DFV_ERR_LEN] = "";
+        dfv_oasis_model *m = NULL;
+        dfv_status s = dfv_oasis_model_parse(copy, size, "edited.safetensors", &m, err);
+        CHECK_COUNTED(t, s != DFV_OK && strstr(err, expect) && !strchr(err, '\n') && !strncmp(err, "edited", 6),
+                      "edit %s -> %s: status %d, error '%s' (want '%s')", from, to, (int)s, err, expect);
+        dfv_oasis_model_close(m);
+    }
+    free(copy);
+}
+
+static void test_refusals(tally *t, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    CHECK_COUNTED(t, f != NULL, "cannot read %s", path);
+    if (!f)
+        return;
+    fseek(f, 0, SEEK_END);
+    size_t size = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *bytes = malloc(size);
+    size_t got = fread(bytes, 1, size, f);
+    fclose(f);
+    if (got == size) {
+        /* the metadata is a JSON string inside the JSON header: its quotes are escaped */
+        expect_refusal(t, bytes, size, "type\\\":\\\"oasis", "type\\\":\\\"oasiz", "architecture.type");
+        expect_refusal(t, bytes, size, "\"heads\\\":4", "\"heads\\\":3", "heads");
+        expect_refusal(t, bytes, size, "\"depth\\\":2", "\"depth\\\":3", "tensor dit.blocks.2");
+        expect_refusal(t, bytes, size, "dec_depth\\\":2", "dec_depth\\\":1", "tensors where the architecture has");
+        expect_refusal(t, bytes, size, "mlp_hidden\\\":256", "mlp_hidden\\\":255", "wrong shape");
+        expect_refusal(t, bytes, size, "input_h\\\":6", "input_h\\\":7", "not a multiple of patch");
+        expect_refusal(t, bytes, size, "dit.x_embedder.proj.bias", "dit.x_embedder.proj.bia_", "missing");
+    }
+    free(bytes);
+    char err[DFV_ERR_LEN] = "";
+    dfv_oasis_model *m = NULL;
+    CHECK_COUNTED(t, dfv_oasis_model_open("/nonexistent/oasis.safetensors", &m, err) != DFV_OK && err[0] &&
+                         !strchr(err, '\n'),
+                  "a missing file: '%s'", err);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: test_oasis MODEL.safetensors GOLDEN_DIR\n");
+        return 2;
+    }
+    tally t = {0};
+    char err[DFV_ERR_LEN] = "";
+    dfv_oasis_model *model = NULL;
+    dfv_status s = dfv_oasis_model_open(argv[1], &model, err);
+    CHECK_COUNTED(&t, s == DFV_OK, "open: %s", err);
+    test_refusals(&t, argv[1]);
+    if (s)
+        return 1;
+    dfv_ctx *ctx = NULL;
+    s = dfv_ctx_create(&(dfv_ctx_desc){.device_index = -1}, &ctx, err);
+    if (s == DFV_ERR_NO_DEVICE) {
+        printf("SKIP: no Vulkan device (%s)\n", err);
+        dfv_oasis_model_close(model);
+        return t.failures ? 1 : skip_exit;
+    }
+    CHECK_COUNTED(&t, s == DFV_OK, "context: %s", err);
+    if (!s) {
+        test_dit(&t, ctx, model, argv[2]);
+        test_vae(&t, ctx, model, argv[2]);
+        dfv_ctx_destroy(ctx);
+    }
+    dfv_oasis_model_close(model);
+    printf("oasis: %d checks, %d failures\n", t.checks, t.failures);
+    return t.failures ? 1 : 0;
+}
