@@ -18,7 +18,6 @@ v-prediction, 10 DDIM steps, stabilization level 15, noise clamp 20) goes into t
 import argparse
 import hashlib
 import json
-import math
 import os
 import re
 import sys
@@ -26,9 +25,11 @@ import sys
 import numpy as np
 
 MODELS_DIR = os.path.dirname(os.path.abspath(__file__))
-if MODELS_DIR not in sys.path:
-    sys.path.insert(0, MODELS_DIR)
+for _path in (MODELS_DIR, os.path.join(MODELS_DIR, "oasis")):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
+import oasis_np  # noqa: E402
 import safetensors_io  # noqa: E402
 
 SCALING_FACTOR = 0.07843137255
@@ -198,23 +199,12 @@ def check_exact(state, shapes, what, ignored=()):
                               f"{', '.join(extra[:3])}{' ...' if len(extra) > 3 else ''}")
 
 
-def sigmoid_alphas_cumprod(timesteps=1000, start=-3.0, end=3.0, tau=1.0):
-    """utils.sigmoid_beta_schedule in float64, then as generate.py uses it: float32 betas, cumprod."""
-    t = np.linspace(0, timesteps, timesteps + 1, dtype=np.float64) / timesteps
-    sigmoid = lambda v: 1.0 / (1.0 + np.exp(-v))  # noqa: E731
-    v_start, v_end = sigmoid(start / tau), sigmoid(end / tau)
-    alphas = (-sigmoid((t * (end - start) + start) / tau) + v_end) / (v_end - v_start)
-    alphas = alphas / alphas[0]
-    betas = np.clip(1 - alphas[1:] / alphas[:-1], 0, 0.999).astype(np.float32)
-    return np.cumprod((np.float32(1) - betas).astype(np.float32), dtype=np.float32)
-
-
 def model_config(name, dit, vae):
     return {
         "format": "dfview-model", "version": 1, "name": name,
         "architecture": {"type": "oasis", "dit": dit, "vae": vae},
         "diffusion": {"timesteps": 1000, "objective": "pred_v", "beta_schedule": "sigmoid",
-                      "alphas_cumprod": [float(a) for a in sigmoid_alphas_cumprod()],
+                      "alphas_cumprod": [float(a) for a in oasis_np.sigmoid_alphas_cumprod()],
                       "stabilization_level": 15, "clip_noise": 20.0, "sampling_steps": 10, "eta": 0.0,
                       "scheduling": "autoregressive", "chunk_size": 1, "context_frames": 1,
                       "window": dit["max_frames"]},

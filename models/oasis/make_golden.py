@@ -24,7 +24,19 @@ OUT_DIR receives (all float32 unless said):
   vae_z.npy         (N, C, h, w) encode(img).mean * scaling_factor, in the DiT's layout
   vae_zin.npy       (N, C, h, w) latents in the DiT's layout (scaled as the DiT sees them)
   vae_dec.npy       (N, 3, H, W) vae.decode(zin / scaling_factor), before it becomes pixels
+  sample_*.npy      the official generate.py sampling loop run end to end on these checkpoints (4 frames
+                    from a 1-frame prompt, 3 DDIM steps, the DiT's window cut to 3 frames so that the
+                    sliding window moves): prompt (1,1,3,H,W) in [0,1], actions (1,4,25) (row 0 zero, as
+                    load_actions makes it), noise (3,1,C,h,w) (every torch.randn the loop drew, in order),
+                    latents (1,4,C,h,w) (the result before decoding, in the DiT's scale), decoded
+                    (4,3,H,W) (vae.decode's output, before (y+1)/2 and the clamp)
   case.json         the configurations, the upstream commit (if given) and output statistics
+
+generate.py is imported with further stand-ins for what it needs and this machine lacks, none of which
+touches the numbers: torch.cuda.is_available() answers True during its import only (its module-level
+assert), `device` is then set to "cpu" (CUDA autocast is off on a CPU-only torch, so it runs in float32),
+tqdm is the identity, torchvision's readers/writer and safetensors' load_model are replaced, and its
+load_prompt/load_actions return the tensors above.
 """
 import argparse
 import json
@@ -175,6 +187,107 @@ def make_vae(torch, vae_module, out_dir, generator):
             "encode": stats(arrays["vae_z"]), "decode": stats(arrays["vae_dec"])}
 
 
+SAMPLE_FRAMES, SAMPLE_STEPS, SAMPLE_WINDOW = 4, 3, 3
+
+
+def install_generate_stand_ins(written):
+    """Modules generate.py and utils.py import that Debian lacks; `written` collects write_video's frames."""
+    torchvision = types.ModuleType("torchvision")
+    tv_io = types.ModuleType("torchvision.io")
+    tv_transforms = types.ModuleType("torchvision.transforms")
+    tv_functional = types.ModuleType("torchvision.transforms.functional")
+
+    def unavailable(*args, **kwargs):
+        raise RuntimeError("not used: the prompt comes from make_golden")
+
+    tv_io.read_image = tv_io.read_video = tv_functional.resize = unavailable
+    tv_io.write_video = lambda path, frames, fps=None, **kw: written.append(frames.clone())
+    tqdm = types.ModuleType("tqdm")
+    tqdm.tqdm = lambda iterable, *a, **kw: iterable
+    safetensors = types.ModuleType("safetensors")
+    safetensors_torch = types.ModuleType("safetensors.torch")
+
+    def load_model(model, filename, strict=True):
+        """safetensors.torch.load_model: the file's tensors into the model; names it lacks may only be
+        aliases of a shared tensor (which save_model stores once)."""
+        import torch
+        tensors, _ = safetensors_io.read(filename)
+        state = {k: torch.from_numpy(np.array(v)) for k, v in tensors.items()}
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        shared = {n for n, t in model.state_dict().items()
+                  if any(t.data_ptr() == u.data_ptr() for m, u in model.state_dict().items() if m in state)}
+        assert not unexpected and set(missing) <= shared, (missing, unexpected)
+        return missing, unexpected
+
+    safetensors_torch.load_model = load_model
+    sys.modules.update({"torchvision": torchvision, "torchvision.io": tv_io, "torchvision.transforms": tv_transforms,
+                        "torchvision.transforms.functional": tv_functional, "tqdm": tqdm,
+                        "safetensors": safetensors, "safetensors.torch": safetensors_torch})
+
+
+def make_sampling(torch, dit_module, vae_module, out_dir, generator):
+    """Runs the official generate.main on the golden checkpoints and records what it drew and made."""
+    written, noise, decode_inputs, decoded = [], [], [], []
+    install_generate_stand_ins(written)
+    real_available = torch.cuda.is_available
+    torch.cuda.is_available = lambda: True  # generate.py asserts it at import
+    try:
+        import generate
+    finally:
+        torch.cuda.is_available = real_available
+    generate.device = "cpu"
+    height, width = VAE_CONFIG["input_height"], VAE_CONFIG["input_width"]
+    prompt = torch.rand(1, 1, 3, height, width, generator=generator)
+    actions = (torch.rand(1, SAMPLE_FRAMES, 25, generator=generator) < 0.3).float()
+    actions[..., 15:17] = torch.rand(1, SAMPLE_FRAMES, 2, generator=generator) * 2 - 1
+    actions[:, 0] = 0  # load_actions prepends a zero row
+    generate.load_prompt = lambda path, video_offset=None, n_prompt_frames=1: prompt.clone()
+    generate.load_actions = lambda path, action_offset=None: actions.clone()
+
+    def make_vae():
+        vae = vae_module.AutoencoderKL(**VAE_CONFIG)
+        real_decode = vae.decode
+
+        def decode(z):
+            decode_inputs.append(z.detach().clone())
+            out = real_decode(z)
+            decoded.append(out.detach().clone())
+            return out
+        vae.decode = decode
+        return vae
+
+    generate.DiT_models = {"DiT-S/2": lambda: dit_module.DiT(**dict(DIT_CONFIG, max_frames=SAMPLE_WINDOW))}
+    generate.VAE_models = {"vit-l-20-shallow-encoder": make_vae}
+    real_randn = torch.randn
+
+    def recording_randn(*args, **kwargs):
+        out = real_randn(*args, **kwargs)
+        noise.append(out.clone())
+        return out
+
+    args = types.SimpleNamespace(oasis_ckpt=os.path.join(out_dir, "dit.safetensors"),
+                                 vae_ckpt=os.path.join(out_dir, "vae.safetensors"), num_frames=SAMPLE_FRAMES,
+                                 prompt_path="prompt.png", actions_path="actions.one_hot_actions.pt",
+                                 video_offset=None, n_prompt_frames=1, output_path=os.path.join(out_dir, "unused.mp4"),
+                                 fps=20, ddim_steps=SAMPLE_STEPS)
+    torch.randn = recording_randn
+    try:
+        generate.main(args)
+    finally:
+        torch.randn = real_randn
+    assert len(decoded) == 1 and len(written) == 1 and len(noise) == SAMPLE_FRAMES - 1
+    h, w, c = height // VAE_CONFIG["patch_size"], width // VAE_CONFIG["patch_size"], VAE_CONFIG["latent_dim"]
+    # decode's input is x / scaling_factor laid out "(b t) (h w) c"; back to the DiT's (b, t, c, h, w)
+    latents = (decode_inputs[0] * SCALING_FACTOR).reshape(1, SAMPLE_FRAMES, h, w, c).permute(0, 1, 4, 2, 3)
+    arrays = {"sample_prompt": prompt.numpy(), "sample_actions": actions.numpy(),
+              "sample_noise": torch.cat(noise, 0).numpy(), "sample_latents": latents.contiguous().numpy(),
+              "sample_decoded": decoded[0].numpy()}
+    for name, array in arrays.items():
+        np.save(os.path.join(out_dir, name + ".npy"), array)
+    return {"frames": SAMPLE_FRAMES, "prompt_frames": 1, "ddim_steps": SAMPLE_STEPS, "max_frames": SAMPLE_WINDOW,
+            "latents": stats(arrays["sample_latents"]), "decoded": stats(arrays["sample_decoded"])}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("upstream", help="directory with the official open-oasis sources")
@@ -196,10 +309,11 @@ def main(argv=None):
     case = {"upstream": "github.com/etched-ai/open-oasis", "upstream_commit": args.upstream_commit,
             "seed": args.seed, "dit": make_dit(torch, dit_module, args.out_dir, generator),
             "vae": make_vae(torch, vae_module, args.out_dir, generator)}
+    case["sampling"] = make_sampling(torch, dit_module, vae_module, args.out_dir, generator)
     with open(os.path.join(args.out_dir, "case.json"), "w") as f:
         json.dump(case, f, indent=1)
         f.write("\n")
-    print(json.dumps({k: case[k] for k in ("dit", "vae")}, default=str)[:2000])
+    print(json.dumps({k: case[k] for k in ("dit", "vae", "sampling")}, default=str)[-1500:])
 
 
 if __name__ == "__main__":

@@ -247,3 +247,53 @@ def vae_decode(state, cfg, z, scaling_factor):
     tokens = layer_norm(tokens, 1e-6, st["dec_norm.weight"], st["dec_norm.bias"])
     patches = conv1x1(tokens, st["predictor.weight"], st["predictor.bias"]).reshape(n, -1, h, w)
     return pixel_shuffle(patches, p)
+
+
+def sigmoid_alphas_cumprod(timesteps=1000, start=-3.0, end=3.0, tau=1.0):
+    """generate.py's alphas_cumprod, bit for bit as torch makes it: utils.sigmoid_beta_schedule in float64
+    except v_start / v_end (0-dim float32 tensors there), betas then float32, 1 - betas in float32, and
+    torch's CPU cumprod, which accumulates in double and rounds each output to float32."""
+    t = np.linspace(0, timesteps, timesteps + 1, dtype=np.float64) / timesteps
+    sigmoid = lambda v: 1.0 / (1.0 + np.exp(-v))  # noqa: E731
+    v_start, v_end = float(np.float32(sigmoid(start / tau))), float(np.float32(sigmoid(end / tau)))
+    alphas = (-sigmoid((t * (end - start) + start) / tau) + v_end) / (v_end - v_start)
+    alphas = alphas / alphas[0]
+    betas = np.clip(1 - alphas[1:] / alphas[:-1], 0, 0.999).astype(np.float32)
+    return np.cumprod((np.float32(1) - betas).astype(np.float64)).astype(np.float32)
+
+
+def ddim_levels(steps, max_level=1000):
+    """generate.py's noise levels: linspace(-1, max_level - 1, steps + 1) in float32, truncated to integers."""
+    return float32_linspace(-1.0, float(max_level - 1), steps + 1).astype(np.int64)
+
+
+def sample(dit_state, dit_cfg, vae_state, vae_cfg, scaling_factor, prompt, actions, noise, steps, max_frames,
+           stabilization_level=15, noise_abs_max=20.0):
+    """generate.py's loop: prompt (1, P, 3, H, W) in [0, 1], actions (1, T, A), noise (T - P, 1, C, h, w) the
+    new frames' draws in order. Returns the latents (1, T, C, h, w) and vae.decode's output (T, 3, H, W)."""
+    n_prompt, total = prompt.shape[1], actions.shape[1]
+    z = vae_encode(vae_state, vae_cfg, prompt[0] * 2 - 1, scaling_factor)
+    x = z[None].astype(np.float64)  # (1, P, C, h, w)
+    alphas = sigmoid_alphas_cumprod().astype(np.float64)
+    levels = ddim_levels(steps)
+    for i in range(n_prompt, total):
+        chunk = np.clip(noise[i - n_prompt], -noise_abs_max, noise_abs_max)[None]  # (1, 1, C, h, w)
+        x = np.concatenate([x, chunk], axis=1)
+        start = max(0, i + 1 - max_frames)
+        for k in reversed(range(1, steps + 1)):
+            t_new, t_next_new = levels[k], levels[k - 1] if levels[k - 1] >= 0 else levels[k]
+            t = np.array([stabilization_level - 1] * i + [t_new])[start:]
+            t_next = np.array([stabilization_level - 1] * i + [t_next_new])[start:]
+            x_curr = x[:, start:]
+            v = dit_forward(dit_state, dit_cfg, x_curr, t[None], actions[:, start:i + 1])
+            a = alphas[t][None, :, None, None, None]
+            x_start = np.sqrt(a) * x_curr - np.sqrt(1 - a) * v
+            x_noise = (np.sqrt(1 / a) * x_curr - x_start) / np.sqrt(1 / a - 1)
+            a_next = alphas[t_next][None, :, None, None, None].copy()
+            a_next[:, :-1] = 1
+            if k == 1:
+                a_next[:, -1:] = 1
+            x_pred = np.sqrt(a_next) * x_start + x_noise * np.sqrt(1 - a_next)
+            x[:, -1:] = x_pred[:, -1:]
+    decoded = vae_decode(vae_state, vae_cfg, x[0], scaling_factor)
+    return x, decoded

@@ -63,9 +63,18 @@ class ConvertOasis(unittest.TestCase):
         self.assertIn("dit.spatial_rotary_emb.freqs", tensors)
         self.assertFalse([k for k in tensors if "rotary_emb.freqs" in k and not k.startswith("dit.s")
                           and not k.startswith("dit.t")])
-        alphas = np.array(config["diffusion"]["alphas_cumprod"])
+        alphas = np.array(config["diffusion"]["alphas_cumprod"], np.float32)
         self.assertEqual(alphas.shape, (1000,))
         self.assertTrue(np.all(np.diff(alphas) < 0) and 0 < alphas[-1] < alphas[0] < 1)
+        # the schedule generate.py builds (utils.sigmoid_beta_schedule, float32 cumprod), as torch computes it
+        import torch  # utils.sigmoid_beta_schedule's arithmetic, as generate.py then uses it
+        t = torch.linspace(0, 1000, 1001, dtype=torch.float64) / 1000
+        v_start, v_end = torch.tensor(-3.0).sigmoid(), torch.tensor(3.0).sigmoid()
+        ac = (-((t * 6 - 3)).sigmoid() + v_end) / (v_end - v_start)
+        ac = ac / ac[0]
+        betas = torch.clip(1 - ac[1:] / ac[:-1], 0, 0.999).float()
+        want = torch.cumprod(1.0 - betas, dim=0).numpy()
+        np.testing.assert_array_equal(alphas, want)
 
     def test_pt_state_dict_with_every_alias_converts_identically(self):
         import torch
