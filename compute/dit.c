@@ -27,6 +27,8 @@ struct dfv_dit {
 };
 
 const char *dfv_dit_error(const dfv_dit *net) { return net->error; }
+const dfv_oasis_dit_arch *dfv_dit_arch(const dfv_dit *net) { return &net->a; }
+dfv_oasis_graph *dfv_dit_graph(dfv_dit *net) { return &net->g; }
 
 /* A Linear (out, in) as the linear op wants it (rows of tokens {F,1,1,in}): weight {1,out,1,in}, bias {1,1,1,out}. */
 static dfv_status load_linear(dfv_dit *net, const char *prefix, int out, int in, dfv_tensor *w, dfv_tensor *b)

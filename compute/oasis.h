@@ -25,6 +25,16 @@ typedef struct {
     float layernorm_eps, scaling_factor;
 } dfv_oasis_vae_arch;
 
+/* generate.py's sampler, from the file's `diffusion` section (v-prediction only). */
+typedef struct {
+    int timesteps;         /* noise levels 0…timesteps−1 */
+    float *alphas_cumprod; /* timesteps values, as stored (the converter writes generate.py's, bit for bit) */
+    int stabilization_level; /* context frames are labelled stabilization_level − 1, kept clean */
+    int sampling_steps;      /* DDIM steps over linspace(−1, timesteps − 1, steps + 1) */
+    float clip_noise;        /* new-frame noise clamped to ±clip_noise */
+    int window;              /* frames the DiT sees: the last `window` of the rollout */
+} dfv_oasis_diffusion;
+
 typedef struct dfv_oasis_model dfv_oasis_model;
 
 /* Opens and validates a model file; errors are one line starting with the path. */
@@ -35,6 +45,7 @@ dfv_status dfv_oasis_model_parse(const void *bytes, size_t size, const char *lab
 void dfv_oasis_model_close(dfv_oasis_model *model);
 const dfv_oasis_dit_arch *dfv_oasis_model_dit(const dfv_oasis_model *model);
 const dfv_oasis_vae_arch *dfv_oasis_model_vae(const dfv_oasis_model *model);
+const dfv_oasis_diffusion *dfv_oasis_model_diffusion(const dfv_oasis_model *model);
 /* A tensor by its name in the file (e.g. "dit.blocks.0.s_attn.to_qkv.weight"); NULL when absent. */
 const dfv_st_tensor *dfv_oasis_model_tensor(const dfv_oasis_model *model, const char *name);
 
@@ -51,6 +62,19 @@ void dfv_dit_destroy(dfv_dit *net);
 dfv_status dfv_dit_forward(dfv_dit *net, const float *x, const int32_t *timesteps, const float *actions, int batch,
                            int frames, float *v);
 const char *dfv_dit_error(const dfv_dit *net);
+const dfv_oasis_dit_arch *dfv_dit_arch(const dfv_dit *net);
+
+/* ---- generate.py's sampling loop (compute/oasis_sampler.c) ------------------------------------------ */
+
+/* One new frame as generate.py makes it, batch 1: x holds `frames` latent frames (C×h×w each) of a
+ * rollout, the last being fresh noise (clamped here to ±clip_noise); actions one row per frame. Runs
+ * `steps` DDIM steps (0: the model's) over the last `window` frames (0: the model's), context frames
+ * labelled stabilization_level − 1 but kept clean, and writes the denoised frame over the last one. */
+dfv_status dfv_oasis_denoise_last(dfv_dit *net, const dfv_oasis_diffusion *diffusion, float *x, const float *actions,
+                                  int frames, int steps, int window);
+/* The DDIM noise levels, level k of 0…steps: generate.py's linspace(−1, timesteps − 1, steps + 1) in
+ * float32, truncated. */
+int dfv_oasis_ddim_level(int timesteps, int steps, int k);
 
 /* ---- the ViT-VAE (compute/vit_vae.c) ---------------------------------------------------------------- */
 

@@ -45,6 +45,9 @@ dfv_status dfv_oasis_graph_weight(dfv_oasis_graph *g, const char *name, int t, i
  * Angles are products in float32 like the official code's; cos and sin are taken in double. */
 dfv_status dfv_oasis_axial_table(dfv_oasis_graph *g, const float *freqs, int n, int h, int w, dfv_tensor *out);
 dfv_status dfv_oasis_sequence_table(dfv_oasis_graph *g, const float *freqs, int n, int length, dfv_tensor *out);
+/* The DiT's graph state (its error buffer), for the sampler. */
+dfv_oasis_graph *dfv_dit_graph(dfv_dit *net);
+
 /* torch.linspace(start, end, steps) in float32 (the halves counted from each end). */
 void dfv_oasis_linspace(float start, float end, int steps, float *out);
 

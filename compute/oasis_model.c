@@ -13,6 +13,7 @@ struct dfv_oasis_model {
     dfv_st_file *file;
     dfv_oasis_dit_arch dit;
     dfv_oasis_vae_arch vae;
+    dfv_oasis_diffusion diffusion;
 };
 
 enum { oasis_max_size = 1 << 16, oasis_max_depth = 256 };
@@ -108,6 +109,41 @@ static bool parse_vae(const cJSON *o, dfv_oasis_vae_arch *a, const char *label, 
     if (a->image_h % a->patch || a->image_w % a->patch) {
         oasis_fail(err, label, "VAE image %dx%d is not a multiple of patch %d", a->image_h, a->image_w, a->patch);
         return false;
+    }
+    return true;
+}
+
+static bool parse_diffusion(const cJSON *o, dfv_oasis_diffusion *d, const char *label, char err[DFV_ERR_LEN])
+{
+    const cJSON *objective = cJSON_GetObjectItemCaseSensitive(o, "objective");
+    if (!cJSON_IsString(objective) || strcmp(objective->valuestring, "pred_v")) {
+        oasis_fail(err, label, "diffusion.objective must be \"pred_v\" (generate.py's)");
+        return false;
+    }
+    if (!(get_int(o, "diffusion", "timesteps", 2, 100000, &d->timesteps, label, err) &&
+          get_int(o, "diffusion", "stabilization_level", 1, d->timesteps, &d->stabilization_level, label, err) &&
+          get_int(o, "diffusion", "sampling_steps", 1, d->timesteps, &d->sampling_steps, label, err) &&
+          get_int(o, "diffusion", "window", 1, 1024, &d->window, label, err) &&
+          get_float(o, "diffusion", "clip_noise", 0.0, 1e6, &d->clip_noise, label, err)))
+        return false;
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "alphas_cumprod");
+    if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) != d->timesteps) {
+        oasis_fail(err, label, "diffusion.alphas_cumprod must hold %d values", d->timesteps);
+        return false;
+    }
+    d->alphas_cumprod = malloc((size_t)d->timesteps * sizeof *d->alphas_cumprod);
+    if (!d->alphas_cumprod) {
+        oasis_fail(err, label, "out of memory");
+        return false;
+    }
+    int i = 0;
+    for (const cJSON *it = list->child; it; it = it->next, i++) {
+        float f = cJSON_IsNumber(it) ? (float)it->valuedouble : -1.0f;
+        if (!(f > 0.0f && f < 1.0f) || (i > 0 && f > d->alphas_cumprod[i - 1])) {
+            oasis_fail(err, label, "diffusion.alphas_cumprod[%d] is not in (0, 1) and non-increasing", i);
+            return false;
+        }
+        d->alphas_cumprod[i] = f;
     }
     return true;
 }
@@ -220,6 +256,9 @@ static void expect_vae(tensor_check *c, const dfv_oasis_vae_arch *a)
 
 /* ---- opening ------------------------------------------------------------------------------------- */
 
+static dfv_status oasis_check(const dfv_oasis_model *m, const dfv_st_file *file, const char *label,
+                              char err[DFV_ERR_LEN]);
+
 static dfv_status oasis_from_file(dfv_st_file *file, const char *label, dfv_oasis_model **out, char err[DFV_ERR_LEN])
 {
     const char *json = dfv_st_metadata(file, "dfview");
@@ -238,11 +277,31 @@ static dfv_status oasis_from_file(dfv_st_file *file, const char *label, dfv_oasi
     else if (!cJSON_IsString(type) || strcmp(type->valuestring, "oasis"))
         s = oasis_fail(err, label, "architecture.type is not \"oasis\"");
     else if (!parse_dit(cJSON_GetObjectItemCaseSensitive(arch, "dit"), &model.dit, label, err) ||
-             !parse_vae(cJSON_GetObjectItemCaseSensitive(arch, "vae"), &model.vae, label, err))
+             !parse_vae(cJSON_GetObjectItemCaseSensitive(arch, "vae"), &model.vae, label, err) ||
+             !parse_diffusion(cJSON_GetObjectItemCaseSensitive(root, "diffusion"), &model.diffusion, label, err))
         s = DFV_ERR_ARGUMENT;
     cJSON_Delete(root);
-    if (s)
+    if (!s)
+        s = oasis_check(&model, file, label, err);
+    if (s) {
+        free(model.diffusion.alphas_cumprod);
         return s;
+    }
+    *out = malloc(sizeof **out);
+    if (!*out) {
+        free(model.diffusion.alphas_cumprod);
+        snprintf(err, DFV_ERR_LEN, "%s: out of memory", label);
+        return DFV_ERR_MEMORY;
+    }
+    **out = model;
+    return DFV_OK;
+}
+
+/* The architecture's consistency and the tensor table. */
+static dfv_status oasis_check(const dfv_oasis_model *m, const dfv_st_file *file, const char *label,
+                              char err[DFV_ERR_LEN])
+{
+    const dfv_oasis_model model = *m;
     if (model.dit.channels != model.vae.latent || model.dit.input_h * model.vae.patch != model.vae.image_h ||
         model.dit.input_w * model.vae.patch != model.vae.image_w)
         return oasis_fail(err, label, "the DiT's %dx%dx%d latents are not the VAE's (%d x %d/%d x %d/%d)",
@@ -256,12 +315,6 @@ static dfv_status oasis_from_file(dfv_st_file *file, const char *label, dfv_oasi
     if (dfv_st_tensor_count(file) != check.expected)
         return oasis_fail(err, label, "%d tensors where the architecture has %d", dfv_st_tensor_count(file),
                           check.expected);
-    *out = malloc(sizeof **out);
-    if (!*out) {
-        snprintf(err, DFV_ERR_LEN, "%s: out of memory", label);
-        return DFV_ERR_MEMORY;
-    }
-    **out = model;
     return DFV_OK;
 }
 
@@ -293,11 +346,13 @@ void dfv_oasis_model_close(dfv_oasis_model *model)
     if (!model)
         return;
     dfv_st_close(model->file);
+    free(model->diffusion.alphas_cumprod);
     free(model);
 }
 
 const dfv_oasis_dit_arch *dfv_oasis_model_dit(const dfv_oasis_model *model) { return &model->dit; }
 const dfv_oasis_vae_arch *dfv_oasis_model_vae(const dfv_oasis_model *model) { return &model->vae; }
+const dfv_oasis_diffusion *dfv_oasis_model_diffusion(const dfv_oasis_model *model) { return &model->diffusion; }
 
 const dfv_st_tensor *dfv_oasis_model_tensor(const dfv_oasis_model *model, const char *name)
 {
