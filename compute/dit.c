@@ -6,7 +6,10 @@
  *                      per batch item), out projection, gated residual; adaLN norm, MLP (GELU tanh),
  *                      gated residual — the six chunks of Linear(SiLU(c)) read in place
  *   final layer        adaLN norm, Linear (rows reordered at upload to c·p² + row·p + col), pixel_shuffle
- * Every forward records a fresh sequence (no caching yet). */
+ * Cached context (dfv_dit_context, dfv_dit_forward_cached): with spatial attention per frame and causal
+ * temporal attention, a frame's activations depend on no later frame, so the context frames run once and
+ * keep each block's temporal keys (rotated at their positions) and values; the new frame then runs alone,
+ * its queries at position cached_frames. Every call records a fresh sequence (none kept yet). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +26,10 @@ struct dfv_dit {
     dfv_tensor patch_w, patch_b, t1_w, t1_b, t2_w, t2_b, act_w, act_b, final_mod_w, final_mod_b, final_w, final_b;
     dfv_tensor spatial_table, temporal_table;
     dit_half *halves; /* 2 per block: spatial, temporal */
+    /* Per block: the context frames' temporal keys and values (rotated keys, then values), {max_frames,
+     * 2·hidden, h, w}, made by dfv_dit_context; the new frame's are written after them at every step. */
+    dfv_tensor *kv_cache;
+    int cached_frames; /* -1: no context recorded */
     char error[DFV_ERR_LEN];
 };
 
@@ -148,6 +155,7 @@ dfv_status dfv_dit_create(dfv_ctx *ctx, const dfv_oasis_model *model, dfv_dit **
     if (s == DFV_ERR_MEMORY && !net->error[0])
         snprintf(net->error, sizeof net->error, "out of host memory");
     net->weight_count = net->g.count;
+    net->cached_frames = -1;
     *out = net;
     return s;
 }
@@ -158,6 +166,7 @@ void dfv_dit_destroy(dfv_dit *net)
         return;
     dfv_oasis_graph_release(&net->g, 0);
     free(net->halves);
+    free(net->kv_cache);
     free(net);
 }
 
@@ -205,9 +214,35 @@ static dfv_status conv1x1(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tenso
     return dfv_op_conv2d(seq, out, in, w, b, 1, 0);
 }
 
+/* What a forward does with the temporal keys and values: attend within its own frames (FULL), also keep
+ * them in the cache (CONTEXT), or attend to the cached frames first (CACHED: its frames come after them). */
+typedef enum { DIT_FULL, DIT_CONTEXT, DIT_CACHED } dit_mode;
+
+/* Temporal attention of one batch item's frames (qkv / out views), per mode. */
+static dfv_status record_temporal(dfv_dit *net, dfv_seq *seq, dfv_tensor qkv, dfv_tensor out, int block,
+                                  dit_mode mode)
+{
+    const int d = net->a.hidden, heads = net->a.heads, dh = d / heads;
+    const int pos0 = mode == DIT_CACHED ? net->cached_frames : 0;
+    dfv_rotary_desc rot = {2 * heads, dh, 0, true, pos0};
+    dfv_attention_desc att = {.heads = heads, .dim_head = dh, .temporal = true, .causal = true,
+                              .q_channel0 = 0, .k_channel0 = d, .v_channel0 = 2 * d};
+    dfv_status s = dfv_op_rotary(seq, qkv, qkv, net->temporal_table, &rot);
+    if (s || mode == DIT_FULL)
+        return s ? s : dfv_op_attention(seq, out, qkv, qkv, &att);
+    dfv_tensor cache = net->kv_cache[block];
+    if ((s = dfv_op_copy(seq, cache, pos0, 0, qkv, 0, d, qkv.t, 2 * d)))
+        return s;
+    if (mode == DIT_CONTEXT)
+        return dfv_op_attention(seq, out, qkv, qkv, &att);
+    cache.t = pos0 + qkv.t;
+    att.q_pos0 = pos0, att.k_channel0 = 0, att.v_channel0 = d;
+    return dfv_op_attention(seq, out, qkv, cache, &att);
+}
+
 /* One half block (spatial or temporal) on t->x, in place. */
 static dfv_status record_half(dfv_dit *net, dfv_seq *seq, const dit_acts *t, const dit_half *hb, bool temporal,
-                              int batch, int n_frames)
+                              int block, int batch, int n_frames, dit_mode mode)
 {
     const int d = net->a.hidden, heads = net->a.heads, dh = d / heads;
     dfv_status s;
@@ -217,20 +252,17 @@ static dfv_status record_half(dfv_dit *net, dfv_seq *seq, const dit_acts *t, con
     if ((s = dfv_op_layer_norm_modulated(seq, t->normed, t->x, &msa)) ||
         (s = conv1x1(seq, t->qkv, t->normed, hb->qkv_w, NULL)))
         return s;
-    dfv_rotary_desc rot = {2 * heads, dh, 0, temporal, 0}; /* q and k: 2·heads heads in a row */
-    dfv_attention_desc att = {.heads = heads, .dim_head = dh, .temporal = temporal, .causal = temporal,
-                              .q_channel0 = 0, .k_channel0 = d, .v_channel0 = 2 * d};
+    dfv_rotary_desc rot = {2 * heads, dh, 0, false, 0}; /* q and k: 2·heads heads in a row */
+    dfv_attention_desc att = {.heads = heads, .dim_head = dh, .q_channel0 = 0, .k_channel0 = d, .v_channel0 = 2 * d};
     if (!temporal) {
         if ((s = dfv_op_rotary(seq, t->qkv, t->qkv, net->spatial_table, &rot)) ||
             (s = dfv_op_attention(seq, t->att, t->qkv, t->qkv, &att)))
             return s;
     } else {
-        for (int b = 0; b < batch; b++) { /* each batch item's frames are one causal sequence from position 0 */
-            dfv_tensor qkv = frames(t->qkv, b * n_frames, n_frames), out = frames(t->att, b * n_frames, n_frames);
-            if ((s = dfv_op_rotary(seq, qkv, qkv, net->temporal_table, &rot)) ||
-                (s = dfv_op_attention(seq, out, qkv, qkv, &att)))
+        for (int b = 0; b < batch; b++) /* each batch item's frames are one causal sequence */
+            if ((s = record_temporal(net, seq, frames(t->qkv, b * n_frames, n_frames),
+                                     frames(t->att, b * n_frames, n_frames), block, mode)))
                 return s;
-        }
     }
     dfv_layer_norm_desc mlp = {net->a.layernorm_eps, NULL, NULL, &t->mod, 3 * d, 4 * d};
     if ((s = conv1x1(seq, t->proj, t->att, hb->out_w, &hb->out_b)) ||
@@ -243,7 +275,8 @@ static dfv_status record_half(dfv_dit *net, dfv_seq *seq, const dit_acts *t, con
     return dfv_op_add_gated(seq, t->x, t->x, t->proj, t->mod, 5 * d);
 }
 
-static dfv_status record_forward(dfv_dit *net, dfv_seq *seq, const dit_acts *t, int batch, int n_frames)
+static dfv_status record_forward(dfv_dit *net, dfv_seq *seq, const dit_acts *t, int batch, int n_frames,
+                                 dit_mode mode)
 {
     const dfv_oasis_dit_arch *a = &net->a;
     const int d = a->hidden;
@@ -261,7 +294,7 @@ static dfv_status record_forward(dfv_dit *net, dfv_seq *seq, const dit_acts *t, 
     if ((s = dfv_op_unary(seq, t->cs, t->c, DFV_UNARY_SILU)))
         return s;
     for (int i = 0; i < 2 * a->depth; i++)
-        if ((s = record_half(net, seq, t, &net->halves[i], i % 2 == 1, batch, n_frames)))
+        if ((s = record_half(net, seq, t, &net->halves[i], i % 2 == 1, i / 2, batch, n_frames, mode)))
             return s;
     dfv_layer_norm_desc final = {a->layernorm_eps, NULL, NULL, &t->mod_final, 0, d};
     if ((s = dfv_op_linear(seq, t->mod_final, t->cs, net->final_mod_w, &net->final_mod_b)) ||
@@ -292,12 +325,9 @@ static dfv_status upload_inputs(dfv_dit *net, const dit_acts *t, const float *x,
     return s ? dfv_oasis_graph_ctx_fail(&net->g, s) : DFV_OK;
 }
 
-dfv_status dfv_dit_forward(dfv_dit *net, const float *x, const int32_t *timesteps, const float *actions, int batch,
-                           int frames_n, float *v)
+static dfv_status run(dfv_dit *net, const float *x, const int32_t *timesteps, const float *actions, int batch,
+                      int frames_n, float *v, dit_mode mode)
 {
-    if (batch < 1 || frames_n < 1 || frames_n > net->a.max_frames)
-        return dfv_oasis_graph_fail(&net->g, DFV_ERR_ARGUMENT, "DiT forward on %d x %d frames (batch >= 1, 1..%d frames)",
-                                    batch, frames_n, net->a.max_frames);
     for (int i = 0; i < batch * frames_n; i++)
         if (timesteps[i] < 0)
             return dfv_oasis_graph_fail(&net->g, DFV_ERR_ARGUMENT, "negative noise level %d", (int)timesteps[i]);
@@ -309,13 +339,67 @@ dfv_status dfv_dit_forward(dfv_dit *net, const float *x, const int32_t *timestep
         s = upload_inputs(net, &t, x, timesteps, actions, f);
     if (!s && (s = dfv_seq_create(net->g.ctx, &seq)))
         s = dfv_oasis_graph_ctx_fail(&net->g, s);
-    if (!s && (s = record_forward(net, seq, &t, batch, frames_n)))
+    if (!s && (s = record_forward(net, seq, &t, batch, frames_n, mode)))
         s = dfv_oasis_graph_ctx_fail(&net->g, s);
     if (!s && (s = dfv_seq_submit(seq)))
         s = dfv_oasis_graph_ctx_fail(&net->g, s);
-    if (!s && (s = dfv_buffer_download(net->g.ctx, t.v.buf, 0, v, dfv_tensor_bytes(t.v))))
+    if (!s && v && (s = dfv_buffer_download(net->g.ctx, t.v.buf, 0, v, dfv_tensor_bytes(t.v))))
         s = dfv_oasis_graph_ctx_fail(&net->g, s);
     dfv_seq_destroy(seq);
     dfv_oasis_graph_release(&net->g, net->weight_count);
     return s;
+}
+
+dfv_status dfv_dit_forward(dfv_dit *net, const float *x, const int32_t *timesteps, const float *actions, int batch,
+                           int frames_n, float *v)
+{
+    if (batch < 1 || frames_n < 1 || frames_n > net->a.max_frames)
+        return dfv_oasis_graph_fail(&net->g, DFV_ERR_ARGUMENT, "DiT forward on %d x %d frames (batch >= 1, 1..%d frames)",
+                                    batch, frames_n, net->a.max_frames);
+    return run(net, x, timesteps, actions, batch, frames_n, v, DIT_FULL);
+}
+
+/* The caches live as long as the net; made on first use. */
+static dfv_status make_caches(dfv_dit *net)
+{
+    if (net->kv_cache)
+        return DFV_OK;
+    const dfv_oasis_dit_arch *a = &net->a;
+    net->kv_cache = calloc((size_t)a->depth, sizeof *net->kv_cache);
+    if (!net->kv_cache)
+        return dfv_oasis_graph_fail(&net->g, DFV_ERR_MEMORY, "out of host memory");
+    /* Below the activations: release() keeps the first weight_count tensors, so the caches join them. */
+    if (net->g.count != net->weight_count)
+        return dfv_oasis_graph_fail(&net->g, DFV_ERR_ARGUMENT, "internal: activations alive while making caches");
+    for (int i = 0; i < a->depth; i++) {
+        dfv_status s = dfv_oasis_graph_tensor(&net->g, a->max_frames, 2 * a->hidden, a->input_h / a->patch,
+                                              a->input_w / a->patch, &net->kv_cache[i]);
+        if (s)
+            return s;
+    }
+    net->weight_count = net->g.count;
+    return DFV_OK;
+}
+
+dfv_status dfv_dit_context(dfv_dit *net, const float *x, const int32_t *timesteps, const float *actions, int frames_n)
+{
+    net->cached_frames = -1;
+    if (frames_n < 1 || frames_n >= net->a.max_frames)
+        return dfv_oasis_graph_fail(&net->g, DFV_ERR_ARGUMENT, "DiT context of %d frames (1..%d: one more must fit)",
+                                    frames_n, net->a.max_frames - 1);
+    dfv_status s = make_caches(net);
+    if (!s && !(s = run(net, x, timesteps, actions, 1, frames_n, NULL, DIT_CONTEXT)))
+        net->cached_frames = frames_n;
+    return s;
+}
+
+dfv_status dfv_dit_forward_cached(dfv_dit *net, const float *x, const int32_t *timesteps, const float *actions,
+                                  int frames_n, float *v)
+{
+    if (net->cached_frames < 0)
+        return dfv_oasis_graph_fail(&net->g, DFV_ERR_ARGUMENT, "DiT cached forward without a context");
+    if (frames_n < 1 || net->cached_frames + frames_n > net->a.max_frames)
+        return dfv_oasis_graph_fail(&net->g, DFV_ERR_ARGUMENT, "%d new frames after %d cached exceed the %d-frame window",
+                                    frames_n, net->cached_frames, net->a.max_frames);
+    return run(net, x, timesteps, actions, 1, frames_n, v, DIT_CACHED);
 }

@@ -61,6 +61,13 @@ void dfv_dit_destroy(dfv_dit *net);
  * the temporal rotary positions are 0…frames−1, as in the official sliding window. */
 dfv_status dfv_dit_forward(dfv_dit *net, const float *x, const int32_t *timesteps, const float *actions, int batch,
                            int frames, float *v);
+/* Cached context, batch 1: dfv_dit_context runs the DiT on `frames` context frames (fewer than max_frames)
+ * and keeps every block's temporal keys and values; dfv_dit_forward_cached then runs only `frames` new
+ * frames placed after them (positions cached…cached+frames−1) and returns their v — what dfv_dit_forward
+ * on the context and the new frames together returns for the new ones. */
+dfv_status dfv_dit_context(dfv_dit *net, const float *x, const int32_t *timesteps, const float *actions, int frames);
+dfv_status dfv_dit_forward_cached(dfv_dit *net, const float *x, const int32_t *timesteps, const float *actions,
+                                  int frames, float *v);
 const char *dfv_dit_error(const dfv_dit *net);
 const dfv_oasis_dit_arch *dfv_dit_arch(const dfv_dit *net);
 
@@ -72,6 +79,10 @@ const dfv_oasis_dit_arch *dfv_dit_arch(const dfv_dit *net);
  * labelled stabilization_level − 1 but kept clean, and writes the denoised frame over the last one. */
 dfv_status dfv_oasis_denoise_last(dfv_dit *net, const dfv_oasis_diffusion *diffusion, float *x, const float *actions,
                                   int frames, int steps, int window);
+/* The same with the context computed once (dfv_dit_context) and only the new frame in each DDIM step:
+ * the same result, ~window times less work per step. */
+dfv_status dfv_oasis_denoise_last_cached(dfv_dit *net, const dfv_oasis_diffusion *diffusion, float *x,
+                                         const float *actions, int frames, int steps, int window);
 /* The DDIM noise levels, level k of 0…steps: generate.py's linspace(−1, timesteps − 1, steps + 1) in
  * float32, truncated. */
 int dfv_oasis_ddim_level(int timesteps, int steps, int k);

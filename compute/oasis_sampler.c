@@ -2,7 +2,8 @@
  * official float32 expressions term by term:
  *   x_start = √ᾱ_t·x − √(1 − ᾱ_t)·v,  x_noise = (√(1/ᾱ_t)·x − x_start) / √(1/ᾱ_t − 1),
  *   x ← √ᾱ_next·x_start + x_noise·√(1 − ᾱ_next)   (ᾱ_next = 1 on the last step)
- * for the new frame only: context frames enter every step clean, labelled stabilization_level − 1. */
+ * for the new frame only: context frames enter every step clean, labelled stabilization_level − 1.
+ * Cached: the context runs once per new frame and each step runs the new frame alone (dfv_dit_context). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,24 @@ static void ddim_update(float *x, const float *v, size_t n, float alpha, float a
     }
 }
 
-dfv_status dfv_oasis_denoise_last(dfv_dit *net, const dfv_oasis_diffusion *d, float *x, const float *actions,
-                                  int frames, int steps, int window)
+/* The DiT's v for the window's last frame: the whole window (as generate.py), or the new frame alone
+ * after a context recorded once (cached). */
+static dfv_status predict(dfv_dit *net, const float *window_x, int32_t *levels, const float *window_actions, int n,
+                          bool cached, float *v, float *v_last_out, size_t frame)
+{
+    if (!cached) {
+        dfv_status s = dfv_dit_forward(net, window_x, levels, window_actions, 1, n, v);
+        if (!s)
+            memcpy(v_last_out, v + (size_t)(n - 1) * frame, frame * sizeof *v);
+        return s;
+    }
+    const size_t action = (size_t)dfv_dit_arch(net)->action_dim;
+    return dfv_dit_forward_cached(net, window_x + (size_t)(n - 1) * frame, levels + n - 1,
+                                  window_actions ? window_actions + (size_t)(n - 1) * action : NULL, 1, v_last_out);
+}
+
+static dfv_status denoise_last(dfv_dit *net, const dfv_oasis_diffusion *d, float *x, const float *actions, int frames,
+                               int steps, int window, bool cached)
 {
     const dfv_oasis_dit_arch *a = dfv_dit_arch(net);
     dfv_oasis_graph *g = dfv_dit_graph(net);
@@ -43,31 +60,41 @@ dfv_status dfv_oasis_denoise_last(dfv_dit *net, const dfv_oasis_diffusion *d, fl
                                     window, a->max_frames);
     const size_t frame = (size_t)a->channels * a->input_h * a->input_w, action = (size_t)a->action_dim;
     const int start = frames > window ? frames - window : 0, n = frames - start;
+    const float *window_x = x + (size_t)start * frame, *window_actions = actions ? actions + (size_t)start * action : NULL;
     float *x_last = x + (size_t)(frames - 1) * frame;
     for (size_t i = 0; i < frame; i++)
         x_last[i] = fminf(fmaxf(x_last[i], -d->clip_noise), d->clip_noise);
-    float *v = malloc((size_t)n * frame * sizeof *v);
+    cached = cached && n > 1; /* nothing to cache for a lone frame */
+    float *v = malloc((size_t)(cached ? 1 : n) * frame * sizeof *v), *v_last = malloc(frame * sizeof *v_last);
     int32_t *levels = malloc((size_t)n * sizeof *levels);
-    if (!v || !levels) {
-        free(v);
-        free(levels);
-        return dfv_oasis_graph_fail(g, DFV_ERR_MEMORY, "out of host memory");
-    }
-    dfv_status s = DFV_OK;
+    dfv_status s = v && v_last && levels ? DFV_OK : dfv_oasis_graph_fail(g, DFV_ERR_MEMORY, "out of host memory");
+    for (int i = 0; !s && i < n - 1; i++)
+        levels[i] = d->stabilization_level - 1;
+    if (!s && cached)
+        s = dfv_dit_context(net, window_x, levels, window_actions, n - 1);
     for (int k = steps; k >= 1 && !s; k--) {
         int t = dfv_oasis_ddim_level(d->timesteps, steps, k), t_next = dfv_oasis_ddim_level(d->timesteps, steps, k - 1);
         if (t_next < 0)
             t_next = t;
-        for (int i = 0; i < n - 1; i++)
-            levels[i] = d->stabilization_level - 1;
         levels[n - 1] = t;
-        s = dfv_dit_forward(net, x + (size_t)start * frame, levels, actions ? actions + (size_t)start * action : NULL,
-                            1, n, v);
+        s = predict(net, window_x, levels, window_actions, n, cached, v, v_last, frame);
         if (!s)
-            ddim_update(x_last, v + (size_t)(n - 1) * frame, frame, d->alphas_cumprod[t],
-                        k == 1 ? 1.0f : d->alphas_cumprod[t_next]);
+            ddim_update(x_last, v_last, frame, d->alphas_cumprod[t], k == 1 ? 1.0f : d->alphas_cumprod[t_next]);
     }
     free(v);
+    free(v_last);
     free(levels);
     return s;
+}
+
+dfv_status dfv_oasis_denoise_last(dfv_dit *net, const dfv_oasis_diffusion *d, float *x, const float *actions,
+                                  int frames, int steps, int window)
+{
+    return denoise_last(net, d, x, actions, frames, steps, window, false);
+}
+
+dfv_status dfv_oasis_denoise_last_cached(dfv_dit *net, const dfv_oasis_diffusion *d, float *x, const float *actions,
+                                         int frames, int steps, int window)
+{
+    return denoise_last(net, d, x, actions, frames, steps, window, true);
 }

@@ -87,6 +87,11 @@ static void test_dit(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, const
         levels[0] = -1;
         s = dfv_dit_forward(net, x, levels, act, batch, frames, v);
         CHECK_COUNTED(t, s == DFV_ERR_ARGUMENT, "negative noise level accepted");
+        s = dfv_dit_forward_cached(net, x, levels + 1, act, 1, v);
+        CHECK_COUNTED(t, s == DFV_ERR_ARGUMENT && strstr(dfv_dit_error(net), "without a context"),
+                      "cached forward without a context: %s", dfv_dit_error(net));
+        s = dfv_dit_context(net, x, levels + 1, act, a->max_frames);
+        CHECK_COUNTED(t, s == DFV_ERR_ARGUMENT, "a context filling the whole window accepted");
     }
     free(x), free(want), free(ts), free(act), free(v);
     dfv_dit_destroy(net);
@@ -168,6 +173,23 @@ static void test_sampling(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, 
         CHECK_COUNTED(t, dfv_oasis_denoise_last(net, diff, x, actions, frames, steps, a->max_frames + 1) ==
                              DFV_ERR_ARGUMENT,
                       "a window past max_frames accepted");
+        /* cached context: the same rollout with each step running the new frame alone */
+        float *xc = malloc(frames * frame * sizeof *xc);
+        s = xc ? dfv_vit_vae_encode(vae, prompt, 1, xc) : DFV_ERR_MEMORY;
+        for (int i = 1; i < frames && !s; i++) {
+            memcpy(xc + i * frame, noise + (i - 1) * frame, frame * sizeof *xc);
+            s = dfv_oasis_denoise_last_cached(net, diff, xc, actions, i + 1, steps, window);
+        }
+        CHECK_COUNTED(t, s == DFV_OK, "cached sampling: %s", dfv_dit_error(net));
+        if (!s) {
+            double worst = 0;
+            for (size_t i = 0; i < frames * frame; i++)
+                worst = fmax(worst, fabs((double)xc[i] - x[i]));
+            printf("sampling: cached vs uncached latents: max difference %.3g\n", worst);
+            CHECK_COUNTED(t, worst <= 1e-6, "cached and uncached rollouts differ by %.3g", worst);
+            compare(t, "sampling (cached): latents (4 frames)", xc, want, frames * frame);
+        }
+        free(xc);
     }
     free(prompt), free(actions), free(noise), free(want), free(want_px), free(x), free(px);
     dfv_dit_destroy(net);
