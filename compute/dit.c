@@ -1,4 +1,4 @@
-/* The Oasis DiT (open-oasis dit.py) as engine ops, fp32, activations channel-planar per frame
+/* The Oasis DiT (open-oasis dit.py) as engine ops, fp32 or fp16 storage, activations channel-planar per frame
  * (models/oasis/oasis_np.py is the same decomposition in numpy, checked against the official outputs):
  *   patch embedding    pixel_unshuffle + 1x1 conv
  *   c                  Linear(SiLU(Linear(sinusoid(t)))) + Linear(actions); every adaLN reads SiLU(c)
@@ -143,13 +143,13 @@ static dfv_status load_weights(dfv_dit *net)
     return DFV_OK;
 }
 
-dfv_status dfv_dit_create(dfv_ctx *ctx, const dfv_oasis_model *model, dfv_dit **out)
+dfv_status dfv_dit_create(dfv_ctx *ctx, const dfv_oasis_model *model, dfv_dtype dtype, dfv_dit **out)
 {
     dfv_dit *net = calloc(1, sizeof *net);
     if (!net)
         return DFV_ERR_MEMORY;
     net->a = *dfv_oasis_model_dit(model);
-    net->g = (dfv_oasis_graph){.ctx = ctx, .model = model, .error = net->error};
+    net->g = (dfv_oasis_graph){.ctx = ctx, .model = model, .dtype = dtype, .error = net->error};
     net->halves = calloc((size_t)net->a.depth * 2, sizeof *net->halves);
     dfv_status s = net->halves ? load_weights(net) : DFV_ERR_MEMORY;
     if (s == DFV_ERR_MEMORY && !net->error[0])
@@ -196,7 +196,7 @@ static dfv_status make_acts(dfv_dit *net, int f, dit_acts *t)
         (s = dfv_oasis_graph_tensor(g, f, 3 * d, h, w, &t->qkv)) ||
         (s = dfv_oasis_graph_tensor(g, f, d, h, w, &t->att)) || (s = dfv_oasis_graph_tensor(g, f, d, h, w, &t->proj)) ||
         (s = dfv_oasis_graph_tensor(g, f, a->mlp_hidden, h, w, &t->hidden)) ||
-        (s = dfv_oasis_graph_tensor(g, f, 1, 1, 1, &t->tin)) ||
+        (s = dfv_oasis_graph_tensor_f32(g, f, 1, 1, 1, &t->tin)) ||
         (s = dfv_oasis_graph_tensor(g, f, 1, 1, a->frequency_dim, &t->temb)) ||
         (s = dfv_oasis_graph_tensor(g, f, 1, 1, d, &t->e1)) || (s = dfv_oasis_graph_tensor(g, f, 1, 1, d, &t->c)) ||
         (s = dfv_oasis_graph_tensor(g, f, 1, 1, a->action_dim ? a->action_dim : 1, &t->ain)) ||
@@ -307,22 +307,19 @@ static dfv_status record_forward(dfv_dit *net, dfv_seq *seq, const dit_acts *t, 
 static dfv_status upload_inputs(dfv_dit *net, const dit_acts *t, const float *x, const int32_t *timesteps,
                                 const float *actions, int f)
 {
-    dfv_ctx *ctx = net->g.ctx;
-    float *host = malloc((size_t)f * (net->a.action_dim > 1 ? net->a.action_dim : 1) * sizeof *host);
+    const size_t n_actions = (size_t)f * (net->a.action_dim ? net->a.action_dim : 1);
+    float *host = calloc(n_actions > (size_t)f ? n_actions : (size_t)f, sizeof *host);
     if (!host)
         return dfv_oasis_graph_fail(&net->g, DFV_ERR_MEMORY, "out of host memory");
-    dfv_status s = dfv_buffer_upload(ctx, t->xin.buf, 0, x, dfv_tensor_bytes(t->xin));
+    dfv_status s = dfv_oasis_graph_upload(&net->g, t->xin, x);
+    if (!s && net->a.action_dim) /* no actions: zeros */
+        s = dfv_oasis_graph_upload(&net->g, t->ain, actions ? actions : host);
     for (int i = 0; i < f; i++)
         host[i] = (float)timesteps[i];
     if (!s)
-        s = dfv_buffer_upload(ctx, t->tin.buf, 0, host, dfv_tensor_bytes(t->tin));
-    if (!s && net->a.action_dim) {
-        if (!actions)
-            memset(host, 0, dfv_tensor_bytes(t->ain));
-        s = dfv_buffer_upload(ctx, t->ain.buf, 0, actions ? actions : host, dfv_tensor_bytes(t->ain));
-    }
+        s = dfv_oasis_graph_upload(&net->g, t->tin, host);
     free(host);
-    return s ? dfv_oasis_graph_ctx_fail(&net->g, s) : DFV_OK;
+    return s;
 }
 
 static dfv_status run(dfv_dit *net, const float *x, const int32_t *timesteps, const float *actions, int batch,
@@ -343,8 +340,8 @@ static dfv_status run(dfv_dit *net, const float *x, const int32_t *timesteps, co
         s = dfv_oasis_graph_ctx_fail(&net->g, s);
     if (!s && (s = dfv_seq_submit(seq)))
         s = dfv_oasis_graph_ctx_fail(&net->g, s);
-    if (!s && v && (s = dfv_buffer_download(net->g.ctx, t.v.buf, 0, v, dfv_tensor_bytes(t.v))))
-        s = dfv_oasis_graph_ctx_fail(&net->g, s);
+    if (!s && v)
+        s = dfv_oasis_graph_download(&net->g, t.v, v);
     dfv_seq_destroy(seq);
     dfv_oasis_graph_release(&net->g, net->weight_count);
     return s;

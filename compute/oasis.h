@@ -53,8 +53,9 @@ const dfv_st_tensor *dfv_oasis_model_tensor(const dfv_oasis_model *model, const 
 
 typedef struct dfv_dit dfv_dit;
 
-/* Uploads the DiT's weights (fp32) and its rotary tables, computed from the stored frequencies. */
-dfv_status dfv_dit_create(dfv_ctx *ctx, const dfv_oasis_model *model, dfv_dit **out);
+/* Uploads the DiT's weights and its rotary tables, computed from the stored frequencies. dtype: DFV_F32,
+ * or DFV_F16 (fp16 weights and activations, fp32 arithmetic; rotary tables stay fp32). */
+dfv_status dfv_dit_create(dfv_ctx *ctx, const dfv_oasis_model *model, dfv_dtype dtype, dfv_dit **out);
 void dfv_dit_destroy(dfv_dit *net);
 /* The official DiT.forward: x (batch, frames, C, H, W) latents, timesteps (batch, frames) noise levels
  * 0…999, actions (batch, frames, action_dim) or NULL (zeros) -> v of x's shape. frames ≤ max_frames;
@@ -91,7 +92,7 @@ int dfv_oasis_ddim_level(int timesteps, int steps, int k);
 
 typedef struct dfv_vit_vae dfv_vit_vae;
 
-dfv_status dfv_vit_vae_create(dfv_ctx *ctx, const dfv_oasis_model *model, dfv_vit_vae **out);
+dfv_status dfv_vit_vae_create(dfv_ctx *ctx, const dfv_oasis_model *model, dfv_dtype dtype, dfv_vit_vae **out);
 void dfv_vit_vae_destroy(dfv_vit_vae *vae);
 /* images (n, 3, image_h, image_w) in the encoder's input range [-1, 1] -> z (n, latent, h, w), the
  * posterior mean times the scaling factor: what the DiT takes. */

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,7 @@ dfv_status dfv_oasis_graph_ctx_fail(dfv_oasis_graph *g, dfv_status status)
     return dfv_oasis_graph_fail(g, status, "%s", dfv_ctx_error(g->ctx));
 }
 
-dfv_status dfv_oasis_graph_tensor(dfv_oasis_graph *g, int t, int c, int h, int w, dfv_tensor *out)
+static dfv_status graph_tensor(dfv_oasis_graph *g, dfv_dtype dtype, int t, int c, int h, int w, dfv_tensor *out)
 {
     if (g->count == g->capacity) {
         int capacity = g->capacity ? 2 * g->capacity : 64;
@@ -31,13 +32,81 @@ dfv_status dfv_oasis_graph_tensor(dfv_oasis_graph *g, int t, int c, int h, int w
         g->buffers = grown;
         g->capacity = capacity;
     }
-    dfv_tensor x = {.dtype = DFV_F32, .t = t, .c = c, .h = h, .w = w};
+    dfv_tensor x = {.dtype = dtype, .t = t, .c = c, .h = h, .w = w};
     dfv_status s = dfv_buffer_create(g->ctx, dfv_tensor_bytes(x), DFV_MEM_DEVICE, &x.buf);
     if (s)
         return dfv_oasis_graph_ctx_fail(g, s);
     g->buffers[g->count++] = x.buf;
     *out = x;
     return DFV_OK;
+}
+
+dfv_status dfv_oasis_graph_tensor(dfv_oasis_graph *g, int t, int c, int h, int w, dfv_tensor *out)
+{
+    return graph_tensor(g, g->dtype, t, c, h, w, out);
+}
+
+dfv_status dfv_oasis_graph_tensor_f32(dfv_oasis_graph *g, int t, int c, int h, int w, dfv_tensor *out)
+{
+    return graph_tensor(g, DFV_F32, t, c, h, w, out);
+}
+
+/* float -> IEEE half, round to nearest even (subnormals, overflow to Inf, NaN kept). */
+static uint16_t to_f16(float value)
+{
+    uint32_t x;
+    memcpy(&x, &value, 4);
+    const uint32_t sign = (x >> 16) & 0x8000u, exp8 = (x >> 23) & 0xffu;
+    uint32_t mant = x & 0x7fffffu;
+    if (exp8 == 0xffu)
+        return (uint16_t)(sign | 0x7c00u | (mant ? 0x200u : 0u));
+    const int exp = (int)exp8 - 127 + 15;
+    if (exp >= 31)
+        return (uint16_t)(sign | 0x7c00u);
+    if (exp <= 0) { /* subnormal half (or zero) */
+        if (exp < -10)
+            return (uint16_t)sign;
+        mant |= 0x800000u;
+        const uint32_t shift = (uint32_t)(14 - exp), half = mant >> shift, rest = mant & ((1u << shift) - 1u);
+        const uint32_t halfway = 1u << (shift - 1u);
+        return (uint16_t)(sign | (half + (rest > halfway || (rest == halfway && (half & 1u)))));
+    }
+    const uint32_t half = sign | ((uint32_t)exp << 10) | (mant >> 13), rest = mant & 0x1fffu;
+    return (uint16_t)(half + (rest > 0x1000u || (rest == 0x1000u && (half & 1u)))); /* a carry rounds up the exponent */
+}
+
+dfv_status dfv_oasis_graph_upload(dfv_oasis_graph *g, dfv_tensor x, const float *values)
+{
+    const size_t n = dfv_tensor_count(x);
+    const void *bytes = values;
+    uint16_t *half = NULL;
+    if (x.dtype == DFV_F16) {
+        if (!(half = malloc(n * sizeof *half)))
+            return dfv_oasis_graph_fail(g, DFV_ERR_MEMORY, "out of host memory");
+        for (size_t i = 0; i < n; i++)
+            half[i] = to_f16(values[i]);
+        bytes = half;
+    }
+    dfv_status s = dfv_buffer_upload(g->ctx, x.buf, x.offset, bytes, dfv_tensor_bytes(x));
+    free(half);
+    return s ? dfv_oasis_graph_ctx_fail(g, s) : DFV_OK;
+}
+
+dfv_status dfv_oasis_graph_download(dfv_oasis_graph *g, dfv_tensor x, float *values)
+{
+    const size_t n = dfv_tensor_count(x);
+    if (x.dtype != DFV_F16) {
+        dfv_status s = dfv_buffer_download(g->ctx, x.buf, x.offset, values, dfv_tensor_bytes(x));
+        return s ? dfv_oasis_graph_ctx_fail(g, s) : DFV_OK;
+    }
+    uint16_t *half = malloc(n * sizeof *half);
+    if (!half)
+        return dfv_oasis_graph_fail(g, DFV_ERR_MEMORY, "out of host memory");
+    dfv_status s = dfv_buffer_download(g->ctx, x.buf, x.offset, half, dfv_tensor_bytes(x));
+    for (size_t i = 0; !s && i < n; i++)
+        values[i] = dfv_st_f16_to_f32(half[i]);
+    free(half);
+    return s ? dfv_oasis_graph_ctx_fail(g, s) : DFV_OK;
 }
 
 void dfv_oasis_graph_release(dfv_oasis_graph *g, int keep)
@@ -77,8 +146,8 @@ dfv_status dfv_oasis_graph_weight(dfv_oasis_graph *g, const char *name, int t, i
         }
         s = dfv_oasis_graph_tensor(g, t, c, h, w, out);
     }
-    if (!s && (s = dfv_buffer_upload(g->ctx, out->buf, 0, picked, want * sizeof *picked)))
-        s = dfv_oasis_graph_ctx_fail(g, s);
+    if (!s)
+        s = dfv_oasis_graph_upload(g, *out, picked);
     free(all);
     free(picked);
     return s;
@@ -106,9 +175,9 @@ static dfv_status upload_table(dfv_oasis_graph *g, const float *angles, int posi
             table[((size_t)p * 2) * pairs + i] = (float)cos(angle);
             table[((size_t)p * 2 + 1) * pairs + i] = (float)sin(angle);
         }
-    dfv_status s = dfv_oasis_graph_tensor(g, 1, positions, 2, pairs, out);
-    if (!s && (s = dfv_buffer_upload(g->ctx, out->buf, 0, table, (size_t)positions * 2 * pairs * sizeof *table)))
-        s = dfv_oasis_graph_ctx_fail(g, s);
+    dfv_status s = dfv_oasis_graph_tensor_f32(g, 1, positions, 2, pairs, out);
+    if (!s)
+        s = dfv_oasis_graph_upload(g, *out, table);
     free(table);
     return s;
 }

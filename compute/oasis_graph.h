@@ -10,6 +10,7 @@
 typedef struct {
     dfv_ctx *ctx;
     const dfv_oasis_model *model;
+    dfv_dtype dtype; /* of weights and activations: fp32, or fp16 storage with fp32 arithmetic */
     dfv_buffer **buffers;
     int count, capacity;
     char *error; /* the owner's DFV_ERR_LEN buffer */
@@ -21,8 +22,12 @@ dfv_status dfv_oasis_graph_fail(dfv_oasis_graph *g, dfv_status status, const cha
 /* The context's error as g's. */
 dfv_status dfv_oasis_graph_ctx_fail(dfv_oasis_graph *g, dfv_status status);
 
-/* A new fp32 device tensor owned by g. */
+/* A new device tensor owned by g, in g's dtype (_f32: always fp32, for tables and noise levels). */
 dfv_status dfv_oasis_graph_tensor(dfv_oasis_graph *g, int t, int c, int h, int w, dfv_tensor *out);
+dfv_status dfv_oasis_graph_tensor_f32(dfv_oasis_graph *g, int t, int c, int h, int w, dfv_tensor *out);
+/* Host floats to and from a whole tensor, converted to / from fp16 when the tensor is. */
+dfv_status dfv_oasis_graph_upload(dfv_oasis_graph *g, dfv_tensor x, const float *values);
+dfv_status dfv_oasis_graph_download(dfv_oasis_graph *g, dfv_tensor x, float *values);
 /* Frees every tensor of g from index `keep` on (0: all). */
 void dfv_oasis_graph_release(dfv_oasis_graph *g, int keep);
 

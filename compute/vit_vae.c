@@ -1,4 +1,4 @@
-/* The Oasis ViT-VAE (open-oasis vae.py) as engine ops, fp32, channel-planar per image (the same
+/* The Oasis ViT-VAE (open-oasis vae.py) as engine ops, fp32 or fp16 storage, channel-planar per image (the same
  * decomposition as models/oasis/oasis_np.py):
  *   encode   pixel_unshuffle + 1x1 conv (the patch embedding), pre-norm ViT blocks (LayerNorm, qkv,
  *            axial rotary on the first half of each head, spatial attention, projection + residual;
@@ -112,13 +112,13 @@ static dfv_status load_weights(dfv_vit_vae *vae)
     return load(vae, "vae.predictor.bias", 3 * p * p, 0, NULL, &vae->pred_b);
 }
 
-dfv_status dfv_vit_vae_create(dfv_ctx *ctx, const dfv_oasis_model *model, dfv_vit_vae **out)
+dfv_status dfv_vit_vae_create(dfv_ctx *ctx, const dfv_oasis_model *model, dfv_dtype dtype, dfv_vit_vae **out)
 {
     dfv_vit_vae *vae = calloc(1, sizeof *vae);
     if (!vae)
         return DFV_ERR_MEMORY;
     vae->a = *dfv_oasis_model_vae(model);
-    vae->g = (dfv_oasis_graph){.ctx = ctx, .model = model, .error = vae->error};
+    vae->g = (dfv_oasis_graph){.ctx = ctx, .model = model, .dtype = dtype, .error = vae->error};
     vae->enc = (vae_stack){vae->a.enc_dim, vae->a.enc_depth, vae->a.enc_mlp, NULL, {0}, {0}, {0}};
     vae->dec = (vae_stack){vae->a.dec_dim, vae->a.dec_depth, vae->a.dec_mlp, NULL, {0}, {0}, {0}};
     dfv_status s = load_weights(vae);
@@ -210,16 +210,16 @@ static dfv_status run(dfv_vit_vae *vae, vae_record_fn record, const float *in_ho
     dfv_status s = dfv_oasis_graph_tensor(&vae->g, n, in_shape[0], in_shape[1], in_shape[2], &in);
     if (!s)
         s = dfv_oasis_graph_tensor(&vae->g, n, out_shape[0], out_shape[1], out_shape[2], &out);
-    if (!s && (s = dfv_buffer_upload(vae->g.ctx, in.buf, 0, in_host, dfv_tensor_bytes(in))))
-        s = dfv_oasis_graph_ctx_fail(&vae->g, s);
+    if (!s)
+        s = dfv_oasis_graph_upload(&vae->g, in, in_host);
     if (!s && (s = dfv_seq_create(vae->g.ctx, &seq)))
         s = dfv_oasis_graph_ctx_fail(&vae->g, s);
     if (!s)
         s = record(vae, seq, in, out, n);
     if (!s && (s = dfv_seq_submit(seq)))
         s = dfv_oasis_graph_ctx_fail(&vae->g, s);
-    if (!s && (s = dfv_buffer_download(vae->g.ctx, out.buf, 0, out_host, dfv_tensor_bytes(out))))
-        s = dfv_oasis_graph_ctx_fail(&vae->g, s);
+    if (!s)
+        s = dfv_oasis_graph_download(&vae->g, out, out_host);
     dfv_seq_destroy(seq);
     dfv_oasis_graph_release(&vae->g, vae->weight_count);
     return s;

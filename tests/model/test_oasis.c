@@ -67,7 +67,7 @@ static void test_dit(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, const
     const int batch = 2, frames = 3, f = batch * frames;
     const size_t n = (size_t)f * a->channels * a->input_h * a->input_w;
     dfv_dit *net = NULL;
-    dfv_status s = dfv_dit_create(ctx, model, &net);
+    dfv_status s = dfv_dit_create(ctx, model, DFV_F32, &net);
     CHECK_COUNTED(t, s == DFV_OK, "dit create: %s", net ? dfv_dit_error(net) : "?");
     float *x = golden(t, dir, "dit_x", n), *want = golden(t, dir, "dit_v", n);
     float *ts = golden(t, dir, "dit_t", (size_t)f), *act = golden(t, dir, "dit_a", (size_t)f * a->action_dim);
@@ -103,7 +103,7 @@ static void test_vae(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, const
     const int images = 2, h = a->image_h / a->patch, w = a->image_w / a->patch;
     const size_t n_img = (size_t)images * 3 * a->image_h * a->image_w, n_z = (size_t)images * a->latent * h * w;
     dfv_vit_vae *vae = NULL;
-    dfv_status s = dfv_vit_vae_create(ctx, model, &vae);
+    dfv_status s = dfv_vit_vae_create(ctx, model, DFV_F32, &vae);
     CHECK_COUNTED(t, s == DFV_OK, "vae create: %s", vae ? dfv_vit_vae_error(vae) : "?");
     float *img = golden(t, dir, "vae_img", n_img), *z_want = golden(t, dir, "vae_z", n_z);
     float *z_in = golden(t, dir, "vae_zin", n_z), *dec_want = golden(t, dir, "vae_dec", n_img);
@@ -140,9 +140,9 @@ static void test_sampling(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, 
                       dfv_oasis_ddim_level(diff->timesteps, 10, k));
     dfv_dit *net = NULL;
     dfv_vit_vae *vae = NULL;
-    dfv_status s = dfv_dit_create(ctx, model, &net);
+    dfv_status s = dfv_dit_create(ctx, model, DFV_F32, &net);
     if (!s)
-        s = dfv_vit_vae_create(ctx, model, &vae);
+        s = dfv_vit_vae_create(ctx, model, DFV_F32, &vae);
     CHECK_COUNTED(t, s == DFV_OK, "create: %s", net ? dfv_dit_error(net) : "?");
     float *prompt = golden(t, dir, "sample_prompt", pixels), *actions = golden(t, dir, "sample_actions", frames * 25);
     float *noise = golden(t, dir, "sample_noise", (frames - 1) * frame);
@@ -192,6 +192,66 @@ static void test_sampling(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, 
         free(xc);
     }
     free(prompt), free(actions), free(noise), free(want), free(want_px), free(x), free(px);
+    dfv_dit_destroy(net);
+    dfv_vit_vae_destroy(vae);
+}
+
+/* fp16 storage (fp32 arithmetic) against the official fp32 outputs: relative to max(1, max |ref|), within
+ * FP16_BOUND (fp16 keeps 11 significant bits, 4.9e-4 relative per stored value; the residual stream, the
+ * attention inputs and every activation are rounded again at each op). */
+#define FP16_BOUND 1e-2
+static void test_fp16(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, const char *dir)
+{
+    const dfv_oasis_dit_arch *a = dfv_oasis_model_dit(model);
+    const dfv_oasis_vae_arch *va = dfv_oasis_model_vae(model);
+    const int f = 6, images = 2;
+    const size_t n = (size_t)f * a->channels * a->input_h * a->input_w, n_img = (size_t)images * 3 * va->image_h * va->image_w;
+    const size_t n_z = (size_t)images * va->latent * (va->image_h / va->patch) * (va->image_w / va->patch);
+    dfv_dit *net = NULL;
+    dfv_vit_vae *vae = NULL;
+    dfv_status s = dfv_dit_create(ctx, model, DFV_F16, &net);
+    if (s == DFV_ERR_UNSUPPORTED) {
+        printf("SKIP fp16: %s\n", dfv_dit_error(net));
+        dfv_dit_destroy(net);
+        return;
+    }
+    if (!s)
+        s = dfv_vit_vae_create(ctx, model, DFV_F16, &vae);
+    CHECK_COUNTED(t, s == DFV_OK, "fp16 create: %s", net ? dfv_dit_error(net) : "?");
+    float *x = golden(t, dir, "dit_x", n), *want = golden(t, dir, "dit_v", n), *ts = golden(t, dir, "dit_t", f);
+    float *act = golden(t, dir, "dit_a", (size_t)f * a->action_dim), *img = golden(t, dir, "vae_img", n_img);
+    float *z_want = golden(t, dir, "vae_z", n_z), *z_in = golden(t, dir, "vae_zin", n_z);
+    float *dec_want = golden(t, dir, "vae_dec", n_img);
+    float *v = malloc(n * sizeof *v), *z = malloc(n_z * sizeof *z), *dec = malloc(n_img * sizeof *dec);
+    if (!s && x && want && ts && act && img && z_want && z_in && dec_want && v && z && dec) {
+        int32_t levels[6];
+        for (int i = 0; i < f; i++)
+            levels[i] = (int32_t)ts[i];
+        const struct {
+            const char *what;
+            dfv_status status;
+            const float *got, *want;
+            size_t n;
+        } runs[] = {
+            {"fp16 DiT forward", dfv_dit_forward(net, x, levels, act, 2, 3, v), v, want, n},
+            {"fp16 VAE encode", dfv_vit_vae_encode(vae, img, images, z), z, z_want, n_z},
+            {"fp16 VAE decode", dfv_vit_vae_decode(vae, z_in, images, dec), dec, dec_want, n_img},
+        };
+        for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+            CHECK_COUNTED(t, runs[r].status == DFV_OK, "%s: %s / %s", runs[r].what, dfv_dit_error(net),
+                          dfv_vit_vae_error(vae));
+            double worst = 0, scale = 1;
+            for (size_t i = 0; i < runs[r].n; i++) {
+                worst = fmax(worst, fabs((double)runs[r].got[i] - runs[r].want[i]));
+                scale = fmax(scale, fabs(runs[r].want[i]));
+            }
+            printf("%s: max |dfview - official| %.3g, outputs up to %.3g (bound %.2g)\n", runs[r].what, worst,
+                   scale, FP16_BOUND * scale);
+            CHECK_COUNTED(t, worst <= FP16_BOUND * scale, "%s: %.3g", runs[r].what, worst);
+        }
+    }
+    free(x), free(want), free(ts), free(act), free(img), free(z_want), free(z_in), free(dec_want), free(v), free(z),
+        free(dec);
     dfv_dit_destroy(net);
     dfv_vit_vae_destroy(vae);
 }
@@ -275,6 +335,7 @@ int main(int argc, char **argv)
         test_dit(&t, ctx, model, argv[2]);
         test_vae(&t, ctx, model, argv[2]);
         test_sampling(&t, ctx, model, argv[2]);
+        test_fp16(&t, ctx, model, argv[2]);
         dfv_ctx_destroy(ctx);
     }
     dfv_oasis_model_close(model);
