@@ -32,7 +32,7 @@ dfv_status dfv_oasis_graph_download(dfv_oasis_graph *g, dfv_tensor x, float *val
 void dfv_oasis_graph_release(dfv_oasis_graph *g, int keep);
 
 /* Rows of a weight as the graph wants them: row i of the upload is row order[i] of the file's tensor
- * (NULL: unchanged), times scale; only the first `rows` rows (0: all). */
+ * (NULL: unchanged), times scale (0: 1); only the first `rows` rows (0: all). */
 typedef struct {
     const int *order;
     int rows;
