@@ -34,7 +34,7 @@ dfv_status dfv_op_layer_norm(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_te
     dfv_shader shader = DFV_OP_SHADER_FOR(layer_norm, out.dtype, 4, sizeof push);
     dfv_pipeline *pipe;
     const dfv_device_caps *caps = dfv_ctx_caps(ctx);
-    uint32_t spec[2] = {local, caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU && caps->subgroup_size == 8};
+    uint32_t spec[2] = {local, caps->cpu_shaders && caps->subgroup_size == 8};
     if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 2, &pipe)))
         return s;
     dfv_binding bindings[4] = {dfv_bind_in(in), dfv_bind_in(gamma), dfv_bind_in(beta), dfv_bind_out(out)};
