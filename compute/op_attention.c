@@ -112,7 +112,7 @@ dfv_status dfv_op_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor q_src, dfv_
      * queries (shaders/attention.comp, attend_query_block). Measured on lavapipe, 16 queries at 64x64 fp32:
      * one per invocation 800 ms wall, blocks of 2 / 4 / 8: 304 / 144 / 106 ms; later in CPU time blocks of
      * 4 / 8 / 16: 385 / 255 / 194 ms (the spilled registers cost less than reading the keys twice). */
-    bool blocked = t && caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU;
+    bool blocked = t && caps->cpu_shaders;
     uint32_t query_block = 1;
     while (blocked && query_block < dfv_attention_max_query_block && (int)query_block < q_src.t)
         query_block *= 2;

@@ -9,7 +9,7 @@ enum { dfv_conv2d_block_c = 4, dfv_conv2d_block_p = 8, dfv_conv2d_max_kernel = 7
 /* The CPU path of the shader (see shaders/conv2d.comp) suits lavapipe: subgroups of 8 lanes. */
 static bool dfv_conv2d_cpu_path(const dfv_device_caps *caps)
 {
-    return caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU && caps->subgroup_size == 8;
+    return caps->cpu_shaders && caps->subgroup_size == 8;
 }
 
 

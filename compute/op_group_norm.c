@@ -51,7 +51,7 @@ dfv_status dfv_op_group_norm(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_te
     const dfv_device_caps *caps = dfv_ctx_caps(ctx);
     /* The shader's tree reduction halves the workgroup each step: a power of two. A CPU runs a workgroup
      * on one thread whatever its size; 64 keeps every lane busy down to 8x8 maps. */
-    uint32_t local = caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 64 : 256;
+    uint32_t local = caps->cpu_shaders ? 64 : 256;
     while (local > caps->max_workgroup_invocations)
         local /= 2;
     uint32_t gy = desc->per_frame ? (uint32_t)in.t : 1;
@@ -63,7 +63,7 @@ dfv_status dfv_op_group_norm(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_te
     /* Without modulation gamma stands in for binding 3; the shader never reads it (has_mod = 0). */
     dfv_tensor mod = desc->scale_shift ? *desc->scale_shift : gamma;
     dfv_shader shader = DFV_OP_SHADER_FOR(group_norm, out.dtype, 5, sizeof push);
-    if (caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU) { /* inputs through texel buffers */
+    if (caps->cpu_shaders) { /* inputs through texel buffers */
         shader = DFV_OP_TEXEL_SHADER_FOR(group_norm, out.dtype, 5, sizeof push, 0xf);
         push.in_texel0 = dfv_texel_base(in), push.gamma_texel0 = dfv_texel_base(gamma);
         push.beta_texel0 = dfv_texel_base(beta), push.mod_texel0 = dfv_texel_base(mod);

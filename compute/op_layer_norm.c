@@ -65,8 +65,7 @@ dfv_status dfv_op_layer_norm_modulated(dfv_seq *seq, dfv_tensor out, dfv_tensor 
     dfv_shader shader = DFV_OP_SHADER_FOR(layer_norm, out.dtype, 5, sizeof push);
     dfv_pipeline *pipe;
     const dfv_device_caps *caps = dfv_ctx_caps(ctx);
-    uint32_t spec[4] = {local, caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU && caps->subgroup_size == 8,
-                        desc->gamma != NULL, mod != NULL};
+    uint32_t spec[4] = {local, caps->cpu_shaders && caps->subgroup_size == 8, desc->gamma != NULL, mod != NULL};
     if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 4, &pipe)))
         return s;
     /* Bindings the variant never reads are bound to `in`. */

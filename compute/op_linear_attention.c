@@ -45,7 +45,7 @@ dfv_status dfv_op_linear_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor qkv,
                            heads, qkv.t);
     dfv_linear_attention_push push = {qkv.t, heads, qkv.h * qkv.w, 1.0f / sqrtf((float)dim_head), 0};
     /* The CPU path (lavapipe) shares ctx across each subgroup of 8 by shuffles (shaders/linear_attention.comp). */
-    uint32_t cpu = caps->type == VK_PHYSICAL_DEVICE_TYPE_CPU && caps->subgroup_size == 8;
+    uint32_t cpu = caps->cpu_shaders && caps->subgroup_size == 8;
     if (cpu && dim_head % 8 == 0 && (uint32_t)dim_head <= local)
         cpu = 2; /* and the context step (measured at 16x384x64x64: fp32 480 -> 200 ms, fp16 240 -> 209 ms) */
     uint32_t spec[3] = {local, (uint32_t)dim_head, cpu};

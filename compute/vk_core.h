@@ -63,6 +63,9 @@ typedef struct {
     bool heap_device_local[VK_MAX_MEMORY_HEAPS];
     bool timestamps; /* compute queue supports timestamps */
     float timestamp_period_ns;
+    /* Run the shader variants tuned for CPUs (lavapipe). By default on CPU devices only; DFVIEW_SHADERS=gpu
+     * or cpu forces one family on any device, so that CI runs the GPU variants on lavapipe too. */
+    bool cpu_shaders;
 } dfv_device_caps;
 
 dfv_status dfv_ctx_create(const dfv_ctx_desc *desc, dfv_ctx **out, char err[DFV_ERR_LEN]);

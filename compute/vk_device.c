@@ -169,6 +169,18 @@ bool dfv_device_usable(const dfv_device_info *info)
     return info->caps.api_version >= VK_API_VERSION_1_1 && info->queue_family != UINT32_MAX;
 }
 
+/* DFVIEW_SHADERS: auto (or unset) runs the CPU variants on CPU devices only; cpu or gpu forces one family. */
+static dfv_status dfv_device_choose_shaders(dfv_device_info *infos, int count, char err[DFV_ERR_LEN])
+{
+    const char *env = getenv("DFVIEW_SHADERS");
+    bool is_auto = !env || !*env || strcmp(env, "auto") == 0;
+    if (!is_auto && strcmp(env, "cpu") != 0 && strcmp(env, "gpu") != 0)
+        return dfv_fail(err, DFV_ERR_ARGUMENT, "DFVIEW_SHADERS=%s: expected gpu, cpu or auto", env);
+    for (int i = 0; i < count; i++)
+        infos[i].caps.cpu_shaders = is_auto ? infos[i].caps.type == VK_PHYSICAL_DEVICE_TYPE_CPU : strcmp(env, "cpu") == 0;
+    return DFV_OK;
+}
+
 dfv_status dfv_device_enumerate(const dfv_vk_table *vk, VkInstance instance, dfv_device_info **out, int *count,
                                 char err[DFV_ERR_LEN])
 {
@@ -196,6 +208,11 @@ dfv_status dfv_device_enumerate(const dfv_vk_table *vk, VkInstance instance, dfv
     for (uint32_t i = 0; i < n; i++)
         dfv_device_query(vk, phys[i], &infos[i]);
     free(phys);
+    dfv_status status = dfv_device_choose_shaders(infos, (int)n, err);
+    if (status) {
+        free(infos);
+        return status;
+    }
     *out = infos;
     *count = (int)n;
     return DFV_OK;
@@ -252,8 +269,9 @@ void dfv_device_print(FILE *out, int index, const dfv_device_info *info, bool pi
             c->subgroup_size, c->max_shared_memory / 1024, c->max_workgroup_invocations, c->max_push_constants);
     fprintf(out, "    max storage-buffer range %.1f MiB, storage offset alignment %u B\n",
             (double)c->max_storage_buffer_range / (1024.0 * 1024.0), c->min_storage_buffer_offset_alignment);
-    fprintf(out, "    fp16 storage %s, fp16 arithmetic %s, timestamps %s\n", c->fp16_storage ? "yes" : "no",
-            c->fp16_arithmetic ? "yes" : "no", c->timestamps ? "yes" : "no");
+    fprintf(out, "    fp16 storage %s, fp16 arithmetic %s, timestamps %s, shader variants %s\n",
+            c->fp16_storage ? "yes" : "no", c->fp16_arithmetic ? "yes" : "no", c->timestamps ? "yes" : "no",
+            c->cpu_shaders ? "CPU" : "GPU");
     fprintf(out, "    cooperative matrix: NV %s, KHR %s", c->coopmat_nv ? "yes" : "no", c->coopmat_khr ? "yes" : "no");
     for (int i = 0; i < c->coopmat_shape_count; i++)
         fprintf(out, "%s%ux%ux%u %s", i ? ", " : "; fp16 shapes ", c->coopmat_shapes[i].m, c->coopmat_shapes[i].n,

@@ -22,5 +22,6 @@ expect_error "device index out of range" "device 99 does not exist" env DFVIEW_D
 expect_error "device index not a number" "not a device index" env DFVIEW_DEVICE=gpu "$dfview" devices
 expect_error "no Vulkan driver (ICD)" "no Vulkan driver" env VK_DRIVER_FILES=/nonexistent VK_ICD_FILENAMES=/nonexistent "$dfview" devices
 expect_error "no Vulkan loader" "cannot load the Vulkan loader" env DFVIEW_VULKAN_LIBRARY=/nonexistent/libvulkan.so.1 "$dfview" devices
+expect_error "unknown shader family" "DFVIEW_SHADERS=fast" env DFVIEW_SHADERS=fast "$dfview" devices
 expect_error "unknown bench op" "no operator 'nosuchop'" "$dfview" bench-ops --op nosuchop
 exit $failed

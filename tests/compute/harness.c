@@ -35,7 +35,9 @@ bool dfv_test_begin(dfv_test *t, const char *name)
         t->skipped++;
         return false;
     }
-    printf("%s on %s%s\n", name, dfv_ctx_caps(t->ctx)->name, t->validate ? " with validation" : "");
+    const dfv_device_caps *caps = dfv_ctx_caps(t->ctx);
+    printf("%s on %s, %s shader variants%s\n", name, caps->name, caps->cpu_shaders ? "CPU" : "GPU",
+           t->validate ? ", with validation" : "");
     return true;
 }
 

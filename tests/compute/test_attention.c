@@ -1,7 +1,8 @@
 /* dfv_op_attention against a double reference: spatial (8x8 up to 32x32 = 1024 tokens, the online-softmax
  * path) and temporal (T = 1 and 16, causal, interleaved rotary, a longer K/V source with q_pos0 > 0 as
- * in the cached-context path), q/k/v at arbitrary channel offsets, odd dim_head and sizes; rotary with the
- * default frequencies and with perturbed stored ones (the official network uses what a checkpoint stores). */
+ * in the cached-context path), q/k/v at arbitrary channel offsets, odd dim_head and sizes, the Minecraft
+ * network's dim_head 64; rotary with the default frequencies and with perturbed stored ones (the official
+ * network uses what a checkpoint stores). */
 #include <math.h>
 #include <stdlib.h>
 
@@ -169,6 +170,11 @@ int main(void)
         {1, 1, 12, 12, 4, 4, {2, 2, true, true, true, 0, 0, 4, 8}, true},
         {16, 16, 36, 36, 3, 3, {2, 6, true, true, true, 0, 0, 12, 24}, true, true},
         {1, 16, 13, 27, 5, 3, {2, 6, true, true, true, 15, 1, 2, 14}, false, true},
+        /* The official Minecraft network's heads (4 of 64): spatial, temporal over its window of 10, and
+         * one new frame against a 10-frame cache. */
+        {1, 1, 768, 768, 4, 4, {4, 64, false, false, false, 0, 0, 256, 512}, true},
+        {10, 10, 768, 768, 2, 3, {4, 64, true, true, true, 0, 0, 256, 512}, true},
+        {1, 10, 768, 768, 2, 3, {4, 64, true, true, true, 9, 0, 256, 512}, false, true},
     };
     DFV_TEST_EACH_CASE(&t, test_case, cases);
     DFV_TEST_BAD_ARGUMENTS(&t, bad_arguments, bad_shapes);

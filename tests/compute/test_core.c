@@ -185,6 +185,40 @@ static void test_missing_device_and_loader(dfv_test *t)
                     err);
 }
 
+/* DFVIEW_SHADERS=gpu|cpu forces a shader family on any device, auto picks by device type, anything else is
+ * refused in one line. The suite compute-gpu-shaders relies on gpu reaching the capabilities. */
+static void expect_shader_family(dfv_test *t, const char *value, int want_cpu)
+{
+    setenv("DFVIEW_SHADERS", value, 1);
+    dfv_ctx *ctx = NULL;
+    char err[DFV_ERR_LEN] = "";
+    dfv_status s = dfv_ctx_create(&(dfv_ctx_desc){.device_index = -1}, &ctx, err);
+    if (want_cpu < 0)
+        dfv_test_expect(t, s == DFV_ERR_ARGUMENT && !ctx && strstr(err, "DFVIEW_SHADERS") && !strchr(err, '\n'),
+                        "DFVIEW_SHADERS=%s is refused: %s", value, err);
+    else if (dfv_test_ok(t, s, err))
+        dfv_test_expect(t, dfv_ctx_caps(ctx)->cpu_shaders == (bool)want_cpu, "DFVIEW_SHADERS=%s runs the %s variants",
+                        value, want_cpu ? "CPU" : "GPU");
+    dfv_ctx_destroy(ctx);
+}
+
+static void test_shader_switch(dfv_test *t)
+{
+    const char *saved = getenv("DFVIEW_SHADERS");
+    char before[64] = "";
+    if (saved)
+        snprintf(before, sizeof before, "%s", saved);
+    bool cpu_device = dfv_ctx_caps(t->ctx)->type == VK_PHYSICAL_DEVICE_TYPE_CPU;
+    expect_shader_family(t, "gpu", 0);
+    expect_shader_family(t, "cpu", 1);
+    expect_shader_family(t, "auto", cpu_device);
+    expect_shader_family(t, "fast", -1);
+    if (saved)
+        setenv("DFVIEW_SHADERS", before, 1);
+    else
+        unsetenv("DFVIEW_SHADERS");
+}
+
 /* Under DFVIEW_VALIDATE the counter must see a real violation (a buffer with no usage), on a context of
  * its own so that the harness's context stays clean. */
 static void test_validation_counts(dfv_test *t)
@@ -214,6 +248,7 @@ int main(void)
     test_hazards(&t);
     test_pipeline_cache(&t);
     test_missing_device_and_loader(&t);
+    test_shader_switch(&t);
     test_validation_counts(&t);
     return dfv_test_end(&t);
 }

@@ -2,7 +2,10 @@
 
 Each case is written by models/make_parity.py (every parameter perturbed away from its init; context
 frames at timestep 14, new frames at 500 and 999; output std ≈ 0.5); dfview forward runs it and the
-largest absolute difference must stay within 1e-3 (fp32) or 2e-2 (fp16 storage), as issue 3 asks.
+largest absolute difference must stay within FP32 (absolute) or, with fp16 storage, FP16 (normalised by
+the largest |expected|). Measured on lavapipe over every case below, with the CPU and with the GPU
+shader variants (DFVIEW_SHADERS, suite parity-gpu-shaders): fp32 max abs error <= 3.4e-6 (bound 15x
+above), fp16 normalised <= 2.4e-3 (bound 2x above: fp16 storage rounds every activation).
 """
 import os
 import subprocess
@@ -15,6 +18,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DFVIEW = os.environ.get("DFVIEW", os.path.join(ROOT, "build", "dfview"))
 PY = sys.executable
 failures = []
+FP32 = ("absolute", 5e-5)
+FP16 = ("normalised", 5e-3)
 
 
 def make_case(out, *args):
@@ -30,7 +35,7 @@ def forward(case, out, *extra, actions=False):
     return subprocess.run(cmd, capture_output=True, text=True)
 
 
-def check(name, case, tol, *extra, actions=False, tail=None):
+def check(name, case, bound, *extra, actions=False, tail=None):
     out = os.path.join(case, name + ".npy")
     r = forward(case, out, *extra, actions=actions)
     if r.returncode != 0:
@@ -40,9 +45,12 @@ def check(name, case, tol, *extra, actions=False, tail=None):
     got, want = np.load(out), np.load(f"{case}/v.npy")
     if tail is not None:
         want = want[-tail:]
-    err = float(np.abs(got.astype(np.float64) - want).max())
-    ok = got.shape == want.shape and np.isfinite(got).all() and err <= tol
-    print(f"{'ok  ' if ok else 'FAIL'} {name}: max abs err {err:.3g} (tolerance {tol}), output std {want.std():.3f}")
+    err = float(np.abs(got.astype(np.float64) - want).max()) if got.shape == want.shape else float("inf")
+    normalised = err / float(np.abs(want).max())
+    kind, tol = bound
+    ok = np.isfinite(got).all() and (err if kind == "absolute" else normalised) <= tol
+    print(f"{'ok  ' if ok else 'FAIL'} {name}: max abs err {err:.3g}, normalised {normalised:.3g} ({kind} "
+          f"tolerance {tol}), output std {want.std():.3f}")
     if not ok:
         failures.append(name)
 
@@ -67,22 +75,32 @@ def main():
         joint = os.path.join(tmp, "joint")
         make_case(joint, "--preset", "tiny", "--via-official", "--frames", "5",
                   "--timesteps", "14,14,14,500,999")
-        check("official-layout joint GroupNorm (converted Lightning checkpoint), fp32", joint, 1e-3)
-        check("official-layout joint GroupNorm, fp16 storage", joint, 2e-2, "--fp16")
+        check("official-layout joint GroupNorm (converted Lightning checkpoint), fp32", joint, FP32)
+        check("official-layout joint GroupNorm, fp16 storage", joint, FP16, "--fp16")
         bad_inputs(joint)
 
         pf = os.path.join(tmp, "perframe")
         make_case(pf, "--preset", "tiny", "--per-frame-gn", "--actions", "7", "--frames", "6",
                   "--timesteps", "14,14,14,14,500,999")
-        check("per-frame GroupNorm + actions, fp32", pf, 1e-3, actions=True)
-        check("per-frame GroupNorm + actions, cached context (4 frames)", pf, 1e-3, "--cache-context", "4",
+        check("per-frame GroupNorm + actions, fp32", pf, FP32, actions=True)
+        check("per-frame GroupNorm + actions, cached context (4 frames)", pf, FP32, "--cache-context", "4",
               actions=True, tail=2)
-        check("per-frame GroupNorm + actions, fp16 storage", pf, 2e-2, "--fp16", actions=True)
+        check("per-frame GroupNorm + actions, fp16 storage", pf, FP16, "--fp16", actions=True)
+
+        # The Minecraft recipe's attention shapes (4 heads of 64, window 10) on a small model: dim 16, 16x16;
+        # per-frame GroupNorm and actions, so that the cached-context path runs at dim_head 64 too.
+        mc = os.path.join(tmp, "minecraft")
+        make_case(mc, "--preset", "minecraft", "--dim", "16", "--resolution", "16", "--per-frame-gn",
+                  "--actions", "4")
+        check("Minecraft-shaped (4 heads of 64, window 10, dim 16, 16x16) + actions, fp32", mc, FP32, actions=True)
+        check("Minecraft-shaped, cached context (9 frames)", mc, FP32, "--cache-context", "9", actions=True,
+              tail=1)
+        check("Minecraft-shaped, fp16 storage", mc, FP16, "--fp16", actions=True)
 
         if os.environ.get("DFVIEW_PARITY_QUICK") != "1":
             dmlab = os.path.join(tmp, "dmlab")
             make_case(dmlab, "--preset", "dmlab", "--float32")
-            check("official DMLab recipe (dim 48, 64x64, window 16, 18.65 M parameters), fp32", dmlab, 1e-3)
+            check("official DMLab recipe (dim 48, 64x64, window 16, 18.65 M parameters), fp32", dmlab, FP32)
     if failures:
         print(f"{len(failures)} parity check(s) failed")
         sys.exit(1)

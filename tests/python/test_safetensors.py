@@ -1,4 +1,6 @@
-"""safetensors writer/reader round trips, BF16 rounding, header validation, model export."""
+"""safetensors writer/reader round trips, BF16 rounding, header validation, model export; the writer
+checked against a reader written here from the format's spec (and the reader against a writer written
+here), so that a fault shared by models/safetensors_io.py's writer and reader cannot hide."""
 import hashlib
 import json
 import os
@@ -7,6 +9,7 @@ import tempfile
 import unittest
 
 from pyref_common import TINY_ARCH, perturb_all
+from safetensors_spec import spec_read, spec_write
 import numpy as np
 import torch
 
@@ -76,6 +79,72 @@ class RoundTrip(unittest.TestCase):
         bad = blob.replace(b'"F32"', b'"I64"', 1)
         with self.assertRaises(st.SafetensorsError):
             st.parse_header(bad)
+
+
+class AgainstTheSpec(unittest.TestCase):
+    """The writer read back by spec_read; the reader given files made by spec_write."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.path = os.path.join(self.dir.name, "t.safetensors")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def test_writer_f32_f16_bf16_read_by_the_spec(self):
+        rng = np.random.default_rng(3)
+        tensors = {"w": rng.standard_normal((2, 3, 1, 2)).astype(np.float32),
+                   "b": rng.standard_normal(5).astype(np.float32), "s": np.float32([0.5])}
+        for dtype in ("F32", "F16", "BF16"):
+            st.write(self.path, tensors, dtype, {"dfview": '{"a": 1}', "n": "2"})
+            got, meta = spec_read(read_bytes(self.path))
+            self.assertEqual(meta, {"dfview": '{"a": 1}', "n": "2"})
+            self.assertEqual(set(got), set(tensors))
+            for name, array in tensors.items():
+                kind, shape, values = got[name]
+                self.assertEqual((kind, shape), (dtype, list(array.shape)), name)
+                flat = [float(v) for v in array.reshape(-1)]
+                if dtype == "F32":
+                    expect = flat
+                elif dtype == "F16":  # IEEE half by the standard library's own packing
+                    expect = [struct.unpack("<e", struct.pack("<e", v))[0] for v in flat]
+                else:  # bf16: within half an ulp of 8 significant bits
+                    expect = flat
+                    for v, e in zip(values, expect):
+                        self.assertLessEqual(abs(v - e), abs(e) * 2 ** -8, name)
+                    continue
+                self.assertEqual(values, expect, f"{name} {dtype}")
+
+    def test_bf16_ties_to_even_read_by_the_spec(self):
+        values = np.array([1.0 + 2 ** -8, 1.0 + 3 * 2 ** -8, -2.5], dtype=np.float32)
+        st.write(self.path, {"x": values}, "BF16")
+        _, _, got = spec_read(read_bytes(self.path))[0]["x"]
+        self.assertEqual(got, [1.0, 1.0 + 4 * 2 ** -8, -2.5])
+
+    def test_reader_takes_a_file_written_by_the_spec(self):
+        entries = {"z.last": ("F32", [2, 2], [1.5, -2.0, 3.25, 0.0]),
+                   "a.half": ("F16", [3], [0.5, -1.0, 65504.0]),
+                   "m.bf16": ("BF16", [1, 2], [0x3F80, 0xC020])}  # 1.0, -2.5 as bf16 bit patterns
+        spec_write(self.path, entries, {"dfview": "{}"}, pad=5)
+        back, meta = st.read(self.path)
+        self.assertEqual(meta, {"dfview": "{}"})
+        np.testing.assert_array_equal(back["z.last"], np.float32([[1.5, -2.0], [3.25, 0.0]]))
+        np.testing.assert_array_equal(back["a.half"], np.float32([0.5, -1.0, 65504.0]))
+        np.testing.assert_array_equal(back["m.bf16"], np.float32([[1.0, -2.5]]))
+
+    def test_exported_model_holds_every_parameter_exactly(self):
+        torch.manual_seed(1)
+        model = perturb_all(dfv_unet.Unet3D(dict(TINY_ARCH), action_dim=3)).eval()
+        config = model_file.default_config(model.arch, name="tiny", action_dim=3, window=4)
+        model_file.export_model(model, config, self.path)
+        got, meta = spec_read(read_bytes(self.path))
+        self.assertEqual(json.loads(meta["dfview"])["architecture"]["dim"], TINY_ARCH["dim"])
+        state = model.state_dict()
+        self.assertEqual(set(got), set(state))
+        for name, tensor in state.items():
+            kind, shape, values = got[name]
+            self.assertEqual((kind, shape), ("F32", list(tensor.shape)), name)
+            self.assertEqual(values, [float(v) for v in tensor.reshape(-1).tolist()], name)
 
 
 class ModelExport(unittest.TestCase):

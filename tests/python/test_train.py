@@ -1,6 +1,7 @@
 """Trainer tests (models/train.py, models/data.py) on a tiny network and a tiny synthetic dataset.
 
-Run: /usr/bin/python3 tests/python/test_train.py   (registered in meson suite 'train')
+Run through meson (suite 'train'): the test() definition names the build's programs in DFVIEW,
+DFVIEW_ENGINE and DFVIEW_DATASET, and a test that needs one fails when it is missing.
 """
 import contextlib
 import io
@@ -31,6 +32,18 @@ from dfv_unet import Unet3D  # noqa: E402
 
 TINY = ["--preset", "tiny", "--window", "4", "--context-frames", "2", "--batch", "4", "--lr", "2e-3",
         "--warmup", "5", "--lr-decay", "none", "--log-every", "5", "--sampling-steps", "4", "--name", "tiny"]
+
+
+def built(variable):
+    """A program of the build under test, named by the meson test() definition (DFVIEW, DFVIEW_ENGINE,
+    DFVIEW_DATASET); a missing one fails the test instead of skipping it."""
+    path = os.environ.get(variable)
+    if not path:
+        raise AssertionError(f"{variable} is not set: run this through meson (suite 'train'), which names the "
+                             "build's programs")
+    if not os.access(path, os.X_OK):
+        raise AssertionError(f"{variable}={path}: not an executable file (is the build complete?)")
+    return path
 
 
 def run_trainer(args):
@@ -353,9 +366,7 @@ class TrainerTests(unittest.TestCase):
         self.assertIn("CPU", prov["hardware"])
 
     def test_export_runs_in_dfview_like_the_python_network(self):
-        dfview = os.path.join(ROOT, "build", "dfview")
-        if not os.access(dfview, os.X_OK):
-            self.skipTest("build/dfview not built")
+        dfview = built("DFVIEW")
         path = os.path.join(self.straight, "tiny.safetensors")
         model, _ = model_file.load_model(path)
         rng = np.random.default_rng(1)
@@ -415,17 +426,14 @@ class TrainerTests(unittest.TestCase):
                    CKPT_DIR=os.path.join(self.tmp.name, "device-ckpt"),
                    MINUTES="0.5", EPISODES="4", FRAMES="12", BATCH="1",
                    EXTRA="--preset tiny --window 4 --log-every 1 --rollout-frames 2 --sampling-steps 2")
-        engine = os.path.join(ROOT, "build", "dfview-engine")
-        if os.access(engine, os.X_OK):
-            env.update(EVAL="1", EVAL_EPISODES="2", EVAL_FRAMES="2", ENGINE=engine)
+        env.update(EVAL="1", EVAL_EPISODES="2", EVAL_FRAMES="2", ENGINE=built("DFVIEW_ENGINE"))
         result = subprocess.run([os.path.join(ROOT, "scripts", "train-device.sh")], env=env,
                                 capture_output=True, text=True, timeout=600)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
-        if "EVAL" in env:
-            with open(os.path.join(out, "eval", "summary.json"), encoding="utf-8") as f:
-                summary = json.load(f)
-            self.assertEqual((summary["episodes"], summary["frames"]), (2, 2))
-            self.assertTrue(summary["model"].startswith("rollouts:"))
+        with open(os.path.join(out, "eval", "summary.json"), encoding="utf-8") as f:
+            summary = json.load(f)
+        self.assertEqual((summary["episodes"], summary["frames"]), (2, 2))
+        self.assertTrue(summary["model"].startswith("rollouts:"))
         self.assertIn("frames/s", result.stdout)
         model, config = model_file.load_model(os.path.join(out, "maze.safetensors"))
         self.assertEqual(config["actions"]["names"], ["none", "forward", "backward", "turn_left",
@@ -436,9 +444,7 @@ class TrainerTests(unittest.TestCase):
         self.assertFalse(any("-ckpt-" in name for name in os.listdir(out)), "checkpoints go to CKPT_DIR")
 
     def test_streamed_training_draws_the_worlds_the_dataset_tool_writes(self):
-        tool = os.path.join(ROOT, "build", "worlds", "dfview-dataset")
-        if not os.access(tool, os.X_OK):
-            self.skipTest("build/worlds/dfview-dataset not built")
+        tool = built("DFVIEW_DATASET")
         disk = os.path.join(self.tmp.name, "maze-disk")
         subprocess.run([tool, "--world", "maze", "--episodes", "7", "--frames", "6", "--size", "16", "--seed", "50",
                         "--out", disk, "--quiet"], check=True)
@@ -480,9 +486,7 @@ class TrainerTests(unittest.TestCase):
         self.assertEqual(config["provenance"]["steps"], 2)
 
     def test_a_stream_that_dies_mid_run_leaves_training_on_the_pool(self):
-        tool = os.path.join(ROOT, "build", "worlds", "dfview-dataset")
-        if not os.access(tool, os.X_OK):
-            self.skipTest("build/worlds/dfview-dataset not built")
+        tool = built("DFVIEW_DATASET")
         dying = os.path.join(self.tmp.name, "dying-dataset-tool")
         with open(dying, "w", encoding="utf-8") as f:   # six episodes, then an error
             f.write(f"#!/bin/sh\n\"{tool}\" $(echo \"$@\" | sed 's/--episodes 0/--episodes 6/')\n"
@@ -528,11 +532,10 @@ class TrainerTests(unittest.TestCase):
                                     "--out", os.path.join(self.tmp.name, "z")] + TINY)
         self.assertEqual((code, len(err.strip().splitlines())), (1, 1), err)
         self.assertIn("is not an executable file", err)
-        if os.access(os.path.join(ROOT, "build", "worlds", "dfview-dataset"), os.X_OK):
-            code, _, err = run_trainer(["--stream", "maze", "--stream-size", "4",
-                                        "--out", os.path.join(self.tmp.name, "z")] + TINY)
-            self.assertEqual((code, len(err.strip().splitlines())), (1, 1), err)
-            self.assertIn("dfview-dataset failed: dataset: --size expects an integer in 8..1024", err)
+        code, _, err = run_trainer(["--stream", "maze", "--stream-size", "4", "--dataset-tool", built("DFVIEW_DATASET"),
+                                    "--out", os.path.join(self.tmp.name, "z")] + TINY)
+        self.assertEqual((code, len(err.strip().splitlines())), (1, 1), err)
+        self.assertIn("dfview-dataset failed: dataset: --size expects an integer in 8..1024", err)
 
 
 if __name__ == "__main__":
