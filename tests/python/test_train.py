@@ -139,7 +139,7 @@ class SpeedOptionTests(unittest.TestCase):
             self.assertIn(best, layouts)
             self.assertEqual(len(lines), 2)
             for key, value in before.items():
-                if not key.startswith("meta.wall") and not key.startswith("meta.rng"):
+                if not key.startswith(("meta.wall", "meta.cpu", "meta.rng")):
                     self.assertTrue(torch.equal(after[key], value), key)
 
 
@@ -466,6 +466,32 @@ class TrainerTests(unittest.TestCase):
         _, config = model_file.load_model(os.path.join(out, "tiny.safetensors"))
         self.assertIn("maze world streamed from dfview-dataset", config["provenance"]["training_data"])
         self.assertEqual(config["actions"]["names"][:2], ["none", "forward"])
+
+    def test_cpu_minutes_budget_stops_in_bf16_and_counts_cpu_seconds_across_resumes(self):
+        out = os.path.join(self.tmp.name, "cpu-budget")
+        budget = 0.03  # 1.8 CPU seconds
+        begin = time.process_time()
+        code, _, err = run_trainer(["--data", self.data_dir, "--out", out] + TINY +
+                                   ["--cpu-minutes", str(budget), "--precision", "bf16", "--log-every", "1"])
+        used = time.process_time() - begin
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(out, "train.log"), encoding="utf-8") as f:
+            records = [r for r in map(json.loads, f) if "loss" in r]
+        self.assertGreater(len(records), 1)
+        self.assertTrue(all(math.isfinite(r["loss"]) for r in records))
+        # the run stops at the first step past the budget, and reports CPU seconds and CPU throughput
+        self.assertGreaterEqual(records[-1]["cpu_s"], budget * 60 - records[-1]["cpu_s"] / len(records) - 0.5)
+        self.assertLess(records[-1]["cpu_s"], used)
+        self.assertGreater(records[-1]["gflop_per_cpu_s"], 0)
+        _, config = model_file.load_model(os.path.join(out, "tiny.safetensors"))
+        self.assertEqual(config["provenance"]["steps"], len(records))
+        first_cpu = config["provenance"]["cpu_seconds"]
+        self.assertGreater(first_cpu, 0)
+        code, _, err = run_trainer(["--data", self.data_dir, "--out", out, "--steps", str(2 * len(records)),
+                                    "--resume", os.path.join(out, "tiny-ckpt-00.pt")] + TINY)
+        self.assertEqual(code, 0, err)
+        _, config = model_file.load_model(os.path.join(out, "tiny.safetensors"))
+        self.assertGreater(config["provenance"]["cpu_seconds"], first_cpu + 0.5)
 
     def test_profile_names_the_operators_and_leaves_the_step_count(self):
         out = os.path.join(self.tmp.name, "profiled")
