@@ -276,11 +276,11 @@ class SpatialAttentionBlock(nn.Module):
         return out.reshape(b, t, h, w, c).permute(0, 4, 1, 2, 3)
 
 
-def rotary_matrices(n, d, dtype, device):
-    """(n, d, d) matrices R with apply_rotary(x)[..., p, :] = R[p] @ x[..., p, :], read off apply_rotary
-    itself (rotating the basis vectors), so they follow whatever frequencies it uses."""
+def rotary_matrices(n, d, dtype, device, freqs=None):
+    """(n, d, d) matrices R with apply_rotary(x, freqs)[..., p, :] = R[p] @ x[..., p, :], read off
+    apply_rotary itself (rotating the basis vectors), so they follow its formula and frequencies."""
     basis = torch.eye(d, dtype=dtype, device=device)[:, None, :].expand(d, n, d)
-    return apply_rotary(basis).permute(1, 2, 0)
+    return apply_rotary(basis, freqs).permute(1, 2, 0)
 
 
 class TemporalAttentionBlock(nn.Module):
@@ -315,7 +315,7 @@ class TemporalAttentionBlock(nn.Module):
         wq, wk, wv = (part.reshape(heads, d, c) for part in weight.chunk(3, dim=0))
         if attn.rotary:
             work = torch.float64 if dtype == torch.float64 else torch.float32
-            rot = rotary_matrices(t, d, work, weight.device).to(weight.dtype)   # (t, d, d)
+            rot = rotary_matrices(t, d, work, weight.device, attn.rotary_freqs).to(weight.dtype)  # (t, d, d)
             wq = torch.einsum("pij,hjc->phic", rot, wq)
             wk = torch.einsum("pij,hjc->phic", rot, wk)
         else:

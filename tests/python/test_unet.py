@@ -167,6 +167,7 @@ class FastTrainingPaths(unittest.TestCase):
         torch.manual_seed(0)
         arch = dict(TINY_ARCH, groupnorm_per_frame=True, **arch_changes)
         model = perturb_all(U.Unet3D(arch, action_dim=3)).double()
+        model.rotary_freqs.set(torch.tensor([0.9, 0.3, 0.05, 0.011]))   # stored, not the default ones
         x = torch.randn(2, 5, 3, 8, 8, dtype=torch.float64)
         t = torch.tensor([[14, 500, 999, 3, 250], [0, 1, 998, 600, 40]])
         a = torch.randn(2, 5, 3, dtype=torch.float64)
@@ -194,8 +195,12 @@ class FastTrainingPaths(unittest.TestCase):
 
     def test_rotary_matrices_rotate_like_apply_rotary(self):
         x = torch.randn(3, 6, 8, dtype=torch.float64)
-        rot = U.rotary_matrices(6, 8, torch.float64, x.device)
-        self.assertLess((torch.einsum("pij,bpj->bpi", rot, x) - U.apply_rotary(x)).abs().max().item(), 1e-12)
+        for freqs in (None, U.RotaryFrequencies(8)):
+            if freqs is not None:
+                freqs.set(torch.tensor([0.9, 0.3, 0.05, 0.011]))
+            rot = U.rotary_matrices(6, 8, torch.float64, x.device, freqs)
+            rotated = torch.einsum("pij,bpj->bpi", rot, x)
+            self.assertLess((rotated - U.apply_rotary(x, freqs)).abs().max().item(), 1e-12)
 
     def test_bf16_cpu_autocast_stays_close_to_fp32(self):
         torch.manual_seed(0)
