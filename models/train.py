@@ -221,6 +221,12 @@ def save_checkpoint(flat, out_dir, name, part_bytes):
     return written[0]
 
 
+def weights_only_state(flat):
+    """The checkpoint without the optimizer's moments (a third of its size): model, EMA, step counters,
+    random streams and config, enough to continue training (with a fresh optimizer and a new warm-up)."""
+    return {key: value for key, value in flat.items() if not key.startswith("optimizer.")}
+
+
 def load_checkpoint(path):
     """Reads a checkpoint written by save_checkpoint (any of its parts may be named); weights_only."""
     match = path.rsplit("-ckpt-", 1)
@@ -251,6 +257,9 @@ def restore_checkpoint(state, flat):
     state.previous_wall = float(flat["meta.wall_seconds"])
     state.previous_cpu = float(flat["meta.cpu_seconds"]) if "meta.cpu_seconds" in flat else 0.0
     state.warmup_origin = int(flat["meta.warmup_origin"])
+    if not any(key.startswith("optimizer.") for key in flat):
+        # A weights-only state (what the repository keeps): fresh AdamW moments, so warm up again.
+        state.warmup_origin = state.step
     torch.set_rng_state(flat["meta.rng_cpu"])
     if "meta.rng_cuda" in flat and state.alphas_cumprod.is_cuda:
         torch.cuda.set_rng_state(flat["meta.rng_cuda"], state.alphas_cumprod.device)

@@ -396,6 +396,40 @@ class TrainerTests(unittest.TestCase):
             if key.startswith(("model.", "ema.", "optimizer.")):
                 torch.testing.assert_close(resumed[key], value, rtol=1e-5, atol=1e-6, msg=key)
 
+    def test_weights_only_state_resumes_with_a_fresh_optimizer_and_a_new_warmup(self):
+        import train_state
+        kept = os.path.join(self.tmp.name, "kept")
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.assertEqual(train_state.main([os.path.join(self.straight, "tiny-ckpt-00.pt"), kept]), 0)
+        full = train.load_checkpoint(os.path.join(self.straight, "tiny-ckpt-00.pt"))
+        light = train.load_checkpoint(os.path.join(kept, "tiny-ckpt-00.pt"))
+        self.assertFalse(any(k.startswith("optimizer.") for k in light))
+        self.assertEqual(set(light), {k for k in full if not k.startswith("optimizer.")})
+        for key, value in light.items():
+            self.assertTrue(torch.equal(full[key], value), key)
+        out = os.path.join(self.tmp.name, "from-kept")
+        code, _, err = run_trainer(["--data", self.data_dir, "--out", out, "--steps", "5",
+                                    "--resume", os.path.join(kept, "tiny-ckpt-00.pt")] + TINY)
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(out, "train.log"), encoding="utf-8") as f:
+            first = [r for r in map(json.loads, f) if "loss" in r][0]
+        self.assertEqual(first["step"], 35)          # 30 kept + the 5 asked for
+        code, _, err = run_trainer(["--data", self.data_dir, "--out", out, "--steps", "1",
+                                    "--resume", os.path.join(kept, "tiny-ckpt-00.pt")] + TINY)
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(out, "train.log"), encoding="utf-8") as f:
+            last = [r for r in map(json.loads, f) if "loss" in r][-1]
+        self.assertEqual(last["step"], 31)
+        self.assertAlmostEqual(last["lr"], 2e-3 / 5)  # warm-up step 1 of 5 again
+
+    def test_bad_weights_only_state_input_is_one_line(self):
+        import train_state
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            self.assertEqual(train_state.main([os.path.join(self.tmp.name, "missing-ckpt-00.pt"),
+                                               self.tmp.name]), 1)
+        self.assertEqual(len(err.getvalue().strip().splitlines()), 1)
+
     def test_checkpoint_splits_into_parts_and_init_continues_step_count(self):
         parts = os.path.join(self.tmp.name, "parts")
         code, _, err = run_trainer(["--data", self.data_dir, "--out", parts, "--steps", "2",
