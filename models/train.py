@@ -423,7 +423,8 @@ def parse_args(argv):
                         help="train on episodes streamed from dfview-dataset as it renders them (no files)")
     p.add_argument("--stream-seed", type=int, default=1000000, help="first world seed of the stream")
     p.add_argument("--stream-frames", type=int, default=100, help="frames per streamed episode")
-    p.add_argument("--stream-size", type=int, default=64, help="streamed frame size (pixels per side)")
+    p.add_argument("--stream-size", type=int, default=0,
+                   help="streamed frame size, pixels per side (0: the --resume/--init model's, else 64)")
     p.add_argument("--stream-pool", type=int, default=1024, help="episodes held for sampling")
     p.add_argument("--stream-refresh", type=int, default=0,
                    help="new episodes swapped into the pool per step at most (0: a quarter of --batch)")
@@ -777,12 +778,26 @@ def cpu_seconds_since(args):
     return time.process_time() - args.cpu_start
 
 
+def continued_model_resolution(args):
+    """The frame size of the model a run continues (--resume or --init), or None."""
+    try:
+        if args.resume:
+            config = json.loads(_tensor_text(load_checkpoint(args.resume)["meta.config"]))
+            return int(config["architecture"]["resolution"])
+        if args.init:
+            return int(model_file.read_config(args.init)["architecture"]["resolution"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # build_state reports the unreadable file in one line
+    return None
+
+
 def open_dataset(args, dist):
     """The dataset directory, or a stream (each process of a torchrun job streams its own worlds)."""
     if args.data:
         return load_dataset(args.data, args.max_episodes)
     seed = args.stream_seed + dist.rank * STREAM_SEEDS_PER_PROCESS
-    return StreamingDataset(args.stream, pool=args.stream_pool, frames=args.stream_frames, size=args.stream_size,
+    size = args.stream_size or continued_model_resolution(args) or 64
+    return StreamingDataset(args.stream, pool=args.stream_pool, frames=args.stream_frames, size=size,
                             seed=seed, tool=args.dataset_tool, threads=args.stream_threads)
 
 

@@ -500,6 +500,15 @@ class TrainerTests(unittest.TestCase):
         _, config = model_file.load_model(os.path.join(out, "tiny.safetensors"))
         self.assertIn("maze world streamed from dfview-dataset", config["provenance"]["training_data"])
         self.assertEqual(config["actions"]["names"][:2], ["none", "forward"])
+        # Continuing it without --stream-size streams the model's own frame size (16, not the default 64).
+        for how in (["--resume", os.path.join(out, "tiny-ckpt-00.pt")],
+                    ["--init", os.path.join(out, "tiny.safetensors")]):
+            code, _, err = run_trainer(["--stream", "maze", "--stream-frames", "8", "--stream-pool", "4",
+                                        "--out", os.path.join(self.tmp.name, "continued"), "--steps", "6"]
+                                       + how + TINY)
+            self.assertEqual(code, 0, err)
+            _, config = model_file.load_model(os.path.join(self.tmp.name, "continued", "tiny.safetensors"))
+            self.assertIn("at 16x16", config["provenance"]["training_data"])
 
     def test_cpu_minutes_budget_stops_in_bf16_and_counts_cpu_seconds_across_resumes(self):
         out = os.path.join(self.tmp.name, "cpu-budget")
