@@ -68,6 +68,8 @@ class WindowGroupNorm(nn.GroupNorm):
         self.per_frame = per_frame
 
     def forward(self, x):
+        # Statistics in the weights' precision: CPU autocast (bf16) leaves norms to the caller.
+        x = x.to(self.weight.dtype)
         if not self.per_frame:
             return super().forward(x)
         b, c, t, h, w = x.shape
@@ -243,7 +245,7 @@ class AttentionBlock(nn.Module):
             self.attn = Attention(dim, arch["heads"], arch["dim_head"], rotary=rotary, causal=causal)
 
     def forward(self, x):
-        return x + self.attn(self.norm(x))
+        return x + self.attn(self.norm(x.to(self.norm.weight.dtype)))
 
 
 class _Holder(nn.Module):
@@ -274,19 +276,79 @@ class SpatialAttentionBlock(nn.Module):
         return out.reshape(b, t, h, w, c).permute(0, 4, 1, 2, 3)
 
 
+def rotary_matrices(n, d, dtype, device, freqs=None):
+    """(n, d, d) matrices R with apply_rotary(x, freqs)[..., p, :] = R[p] @ x[..., p, :], read off
+    apply_rotary itself (rotating the basis vectors), so they follow its formula and frequencies."""
+    basis = torch.eye(d, dtype=dtype, device=device)[:, None, :].expand(d, n, d)
+    return apply_rotary(basis, freqs).permute(1, 2, 0)
+
+
 class TemporalAttentionBlock(nn.Module):
-    """Tokens are the T frames at one pixel; causal, rotary positions 0..T-1."""
+    """Tokens are the T frames at one pixel; causal, rotary positions 0..T-1.
+
+    `fast` (set by the trainer) computes the same function with far fewer, larger operations: the tokens
+    are laid out frame-major (T, pixels, C), the rotary rotation and the 1/sqrt(d) scale are folded into
+    per-frame copies of the q/k projection (one batched matmul of T large products instead of the
+    element-wise rotation of every q and k), and the causal mask is an additive bias. The reference path
+    (below) is what the engine and the parity tests follow; tests/python/test_unet.py checks the two agree."""
 
     def __init__(self, dim, arch):
         super().__init__()
         block = AttentionBlock(dim, arch, rotary=arch["rotary"], causal=arch["causal"])
         self.wrapper = _Holder(_TemporalInner(block))
+        self.fast = False
 
     def forward(self, x):
+        if self.fast:
+            return self._forward_fast(x)
         b, c, t, h, w = x.shape
         tokens = x.permute(0, 3, 4, 2, 1).reshape(b * h * w, t, c)
         out = self.wrapper.module.attn_block(tokens)
         return out.reshape(b, h, w, t, c).permute(0, 4, 3, 1, 2)
+
+    def _frame_projections(self, t, dtype):
+        """(t, C, 3·inner): the q | k | v projection for each frame position, rotary and scale folded in."""
+        attn = self.wrapper.module.attn_block.attn
+        heads, d = attn.heads, attn.dim_head
+        weight = attn.to_qkv.weight                                  # (3·inner, C)
+        c = weight.shape[1]
+        wq, wk, wv = (part.reshape(heads, d, c) for part in weight.chunk(3, dim=0))
+        if attn.rotary:
+            work = torch.float64 if dtype == torch.float64 else torch.float32
+            rot = rotary_matrices(t, d, work, weight.device, attn.rotary_freqs).to(weight.dtype)  # (t, d, d)
+            wq = torch.einsum("pij,hjc->phic", rot, wq)
+            wk = torch.einsum("pij,hjc->phic", rot, wk)
+        else:
+            wq, wk = wq.expand(t, heads, d, c), wk.expand(t, heads, d, c)
+        wq = wq * (d ** -0.5)
+        wv = wv.expand(t, heads, d, c)
+        return torch.cat((wq, wk, wv), dim=1).reshape(t, 3 * heads * d, c).transpose(1, 2)
+
+    def _forward_fast(self, x):
+        b, c, t, h, w = x.shape
+        block = self.wrapper.module.attn_block
+        attn = block.attn
+        heads, d = attn.heads, attn.dim_head
+        n = b * h * w
+        tokens = x.permute(2, 0, 3, 4, 1).reshape(t, n, c)            # frame-major
+        normed = block.norm(tokens.to(block.norm.weight.dtype))
+        qkv = torch.matmul(normed, self._frame_projections(t, normed.dtype))   # (t, n, 3·inner)
+        q, k, v = qkv.reshape(t, n, 3, heads, d).permute(2, 1, 3, 0, 4).reshape(3, n * heads, t, d).unbind(0)
+        scores = torch.matmul(q, k.transpose(1, 2))                   # (n·heads, t, t)
+        if attn.causal:
+            mask = torch.full((t, t), float("-inf"), device=x.device, dtype=scores.dtype).triu(1)
+            scores = scores + mask
+        out = torch.matmul(scores.softmax(dim=-1), v)                 # (n·heads, t, d)
+        out = out.reshape(n, heads, t, d).permute(2, 0, 1, 3).reshape(t, n, heads * d)
+        out = tokens + attn.to_out(out)
+        return out.reshape(t, b, h, w, c).permute(1, 4, 0, 2, 3)
+
+
+def set_fast_training_paths(model, enable):
+    """Switches the reference network to its fast (same function, fewer operations) training paths."""
+    for module in model.modules():
+        if isinstance(module, TemporalAttentionBlock):
+            module.fast = enable
 
 
 class Downsample(nn.Module):

@@ -41,7 +41,7 @@ from data_stream import StreamingDataset  # noqa: E402
 from distributed import Distributed  # noqa: E402
 from progress import ProgressLine  # noqa: E402
 from dfv_unet import (Unet3D, complete_arch, count_parameters, gflop_per_frame,  # noqa: E402
-                      set_fused_attention_chunk)
+                      set_fast_training_paths, set_fused_attention_chunk)
 
 PRESETS = {
     # Bundled maze model: 16/32/64/128 channels at 64/32/16/8 px; 1.48 GFLOP per frame (window 8),
@@ -185,6 +185,7 @@ def checkpoint_tensors(state):
     flat["meta.step"] = torch.tensor(state.step, dtype=torch.int64)
     flat["meta.frames_seen"] = torch.tensor(state.frames_seen, dtype=torch.int64)
     flat["meta.wall_seconds"] = torch.tensor(state.wall_seconds(), dtype=torch.float64)
+    flat["meta.cpu_seconds"] = torch.tensor(state.cpu_seconds(), dtype=torch.float64)
     flat["meta.warmup_origin"] = torch.tensor(state.warmup_origin, dtype=torch.int64)
     # The random streams too, so that a resumed run draws the batches an unbroken one would have.
     flat["meta.rng_cpu"] = torch.get_rng_state()
@@ -220,6 +221,12 @@ def save_checkpoint(flat, out_dir, name, part_bytes):
     return written[0]
 
 
+def weights_only_state(flat):
+    """The checkpoint without the optimizer's moments (a third of its size): model, EMA, step counters,
+    random streams and config, enough to continue training (with a fresh optimizer and a new warm-up)."""
+    return {key: value for key, value in flat.items() if not key.startswith("optimizer.")}
+
+
 def load_checkpoint(path):
     """Reads a checkpoint written by save_checkpoint (any of its parts may be named); weights_only."""
     match = path.rsplit("-ckpt-", 1)
@@ -248,7 +255,11 @@ def restore_checkpoint(state, flat):
     state.step = int(flat["meta.step"])
     state.frames_seen = int(flat["meta.frames_seen"])
     state.previous_wall = float(flat["meta.wall_seconds"])
+    state.previous_cpu = float(flat["meta.cpu_seconds"]) if "meta.cpu_seconds" in flat else 0.0
     state.warmup_origin = int(flat["meta.warmup_origin"])
+    if not any(key.startswith("optimizer.") for key in flat):
+        # A weights-only state (what the repository keeps): fresh AdamW moments, so warm up again.
+        state.warmup_origin = state.step
     torch.set_rng_state(flat["meta.rng_cpu"])
     if "meta.rng_cuda" in flat and state.alphas_cumprod.is_cuda:
         torch.cuda.set_rng_state(flat["meta.rng_cuda"], state.alphas_cumprod.device)
@@ -273,6 +284,7 @@ def model_config(state, final_loss):
         "steps": state.step,
         "frames_seen": state.frames_seen,
         "wall_seconds": round(state.wall_seconds(), 1),
+        "cpu_seconds": round(state.cpu_seconds(), 1),
         "hardware": cfg["hardware"],
         "final_loss": None if final_loss is None else round(float(final_loss), 6),
         "recipe": cfg["recipe"],
@@ -393,9 +405,14 @@ class TrainState:
         # Warm-up and the step budget count from here: 0, or the steps an --init model already had.
         self.warmup_origin = 0
         self.previous_wall, self.started = 0.0, time.monotonic()
+        self.previous_cpu, self.started_cpu = 0.0, time.process_time()
 
     def wall_seconds(self):
         return self.previous_wall + time.monotonic() - self.started
+
+    def cpu_seconds(self):
+        """CPU seconds (this process, all threads) of the whole training, earlier runs included."""
+        return self.previous_cpu + time.process_time() - self.started_cpu
 
 
 def parse_args(argv):
@@ -406,7 +423,8 @@ def parse_args(argv):
                         help="train on episodes streamed from dfview-dataset as it renders them (no files)")
     p.add_argument("--stream-seed", type=int, default=1000000, help="first world seed of the stream")
     p.add_argument("--stream-frames", type=int, default=100, help="frames per streamed episode")
-    p.add_argument("--stream-size", type=int, default=64, help="streamed frame size (pixels per side)")
+    p.add_argument("--stream-size", type=int, default=0,
+                   help="streamed frame size, pixels per side (0: the --resume/--init model's, else 64)")
     p.add_argument("--stream-pool", type=int, default=1024, help="episodes held for sampling")
     p.add_argument("--stream-refresh", type=int, default=0,
                    help="new episodes swapped into the pool per step at most (0: a quarter of --batch)")
@@ -437,6 +455,9 @@ def parse_args(argv):
                    help="optimizer steps of this training (0: no limit); counted from scratch or from the "
                         "--init model, and a --resume'd run counts the steps already done")
     p.add_argument("--minutes", type=float, default=0.0, help="wall-clock budget of this run (0: none)")
+    p.add_argument("--cpu-minutes", type=float, default=0.0,
+                   help="budget in CPU time of this process (user + sys, all its threads; 0: none): fair "
+                        "comparisons on a machine shared with other work")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto")
     p.add_argument("--channels-last", choices=["auto", "on", "off"], default="auto")
@@ -554,16 +575,16 @@ def make_optimizer(model, args, device):
             return torch.optim.AdamW(model.parameters(), fused=True, **options)
         except (TypeError, RuntimeError):
             pass
-    return torch.optim.AdamW(model.parameters(), **options)
+    # foreach: a few ops over all parameters instead of a dozen per parameter (~300 here).
+    return torch.optim.AdamW(model.parameters(), foreach=True, **options)
 
 
 def autocast_for(device, precision):
     if precision == "auto":
         precision = "bf16" if device.type == "cuda" else "fp32"
-    if precision == "bf16" and device.type != "cuda":
-        raise TrainError(f"--precision bf16 needs CUDA (CPU autocast cannot run this network's LayerNorm in "
-                         f"bf16 on every torch); use fp32 on {device}")
     if precision == "bf16":
+        # On a CPU too: convolutions and matmuls run in bf16 (oneDNN; 2-4x fp32 on AVX-512 BF16 cores),
+        # the norms compute in fp32 (dfv_unet casts their inputs to the weights' dtype).
         return lambda: torch.autocast(device_type=device.type, dtype=torch.bfloat16)
     return lambda: torch.autocast(device_type=device.type, enabled=False)
 
@@ -747,7 +768,27 @@ def budget_progress(state, args, run_start):
         fractions.append((state.step - origin) / max(1, args.steps))
     if args.minutes:
         fractions.append((time.monotonic() - run_start) / (args.minutes * 60.0))
+    if args.cpu_minutes:
+        fractions.append(cpu_seconds_since(args) / (args.cpu_minutes * 60.0))
     return max(fractions) if fractions else 0.0
+
+
+def cpu_seconds_since(args):
+    """CPU seconds (user + sys, every thread) this process has used since the run started."""
+    return time.process_time() - args.cpu_start
+
+
+def continued_model_resolution(args):
+    """The frame size of the model a run continues (--resume or --init), or None."""
+    try:
+        if args.resume:
+            config = json.loads(_tensor_text(load_checkpoint(args.resume)["meta.config"]))
+            return int(config["architecture"]["resolution"])
+        if args.init:
+            return int(model_file.read_config(args.init)["architecture"]["resolution"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # build_state reports the unreadable file in one line
+    return None
 
 
 def open_dataset(args, dist):
@@ -755,7 +796,8 @@ def open_dataset(args, dist):
     if args.data:
         return load_dataset(args.data, args.max_episodes)
     seed = args.stream_seed + dist.rank * STREAM_SEEDS_PER_PROCESS
-    return StreamingDataset(args.stream, pool=args.stream_pool, frames=args.stream_frames, size=args.stream_size,
+    size = args.stream_size or continued_model_resolution(args) or 64
+    return StreamingDataset(args.stream, pool=args.stream_pool, frames=args.stream_frames, size=size,
                             seed=seed, tool=args.dataset_tool, threads=args.stream_threads)
 
 
@@ -772,6 +814,7 @@ def open_log(args, dist):
 
 def run(args):
     run_start = time.monotonic()
+    args.cpu_start = time.process_time()
     torch.manual_seed(args.seed)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -832,6 +875,8 @@ def train_and_export(args, dataset, device, dist, run_start, log_file):
         f"{f' x {dist.world} processes' if dist.active else ''}")
     autocast = autocast_for(device, args.precision)
     set_fused_attention_chunk(state.model, 0 if args.safe else args.attention_chunk)
+    set_fast_training_paths(state.model, not args.safe)
+    args.gflop_per_frame = gflop_per_frame(arch, cfg["window"], cfg["actions"]["dim"])
     choose_layout(state, sampler, args, autocast, device, log, dist)
     network = dist.wrap(state.model)
     if wants_compile(args, device):
@@ -875,6 +920,7 @@ def should_stop(state, args, stop, deadline, dist):
     over = stop.reason is not None
     over = over or bool(args.steps and state.step - state.warmup_origin >= args.steps)
     over = over or (deadline is not None and time.monotonic() >= deadline)
+    over = over or bool(args.cpu_minutes and cpu_seconds_since(args) >= args.cpu_minutes * 60.0)
     return dist.any(over)
 
 
@@ -884,11 +930,20 @@ def report(state, args, log, dist, loss_sum, window_steps, window_start, run_sta
     if not math.isfinite(loss):
         raise TrainError(f"step {state.step}: loss is {loss} (lower --lr or check the data)")
     elapsed = time.monotonic() - window_start
-    rate = window_steps * args.batch * state.config["window"] * dist.world / elapsed
+    frames = window_steps * args.batch * state.config["window"] * dist.world
+    rate = frames / elapsed
+    cpu = cpu_seconds_since(args)
+    cpu_window = max(cpu - args.cpu_at_report, 1e-9)
+    args.cpu_at_report = cpu
+    # Effective training GFLOP: model FLOPs of forward + backward (x3) per frame.
+    gflop = 3 * args.gflop_per_frame * frames
     log(f"step {state.step} loss {loss:.5f} lr {lr:.2e} {rate:.0f} frames/s "
-        f"{window_steps / elapsed:.1f} steps/s elapsed {time.monotonic() - run_start:.0f}s",
+        f"{window_steps / elapsed:.1f} steps/s {gflop / elapsed:.1f} GFLOP/s {gflop / cpu_window:.1f} GFLOP/cpu-s "
+        f"elapsed {time.monotonic() - run_start:.0f}s cpu {cpu:.0f}s",
         {"step": state.step, "loss": loss, "lr": lr, "frames_per_s": rate,
-         "elapsed_s": time.monotonic() - run_start})
+         "frames_per_cpu_s": frames / cpu_window, "gflop_per_s": gflop / elapsed,
+         "gflop_per_cpu_s": gflop / cpu_window, "elapsed_s": time.monotonic() - run_start, "cpu_s": cpu,
+         "cpu_s_total": state.cpu_seconds()})
     return loss
 
 
@@ -896,7 +951,7 @@ def show_progress(progress, state, args, run_start, loss, frames, loop_start):
     """The status line; reads the loss (a GPU sync) only when the line is due."""
     if not progress.due():
         return
-    fraction = budget_progress(state, args, run_start) if (args.steps or args.minutes) else None
+    fraction = budget_progress(state, args, run_start) if (args.steps or args.minutes or args.cpu_minutes) else None
     progress.update(fraction, state.step, float(loss), frames / max(time.monotonic() - loop_start, 1e-9),
                     time.monotonic() - run_start)
 
@@ -920,6 +975,7 @@ def train_loop(state, sampler, args, train_step, stop, log, run_start, dist, pro
     loss_sum, final_loss, lr = None, None, 0.0
     generator = torch.Generator(device=sampler.device)
     generator.manual_seed(args.seed + 1)
+    args.cpu_at_report = cpu_seconds_since(args)
     # Reserve time for the final export and checkpoint so a --minutes run ends inside its budget.
     deadline = run_start + args.minutes * 60.0 - 5.0 if args.minutes else None
     while not should_stop(state, args, stop, deadline, dist):

@@ -12,7 +12,7 @@
 # afterwards the eval protocol, EVAL_EPISODES x EVAL_FRAMES (16 x 300), into OUT/eval; needs a runnable
 # dfview-engine, ENGINE=path, and adds minutes on top of MINUTES), BATCH (64), LR (3e-4), WARMUP (500),
 # COMPILE (1: torch.compile, kept if faster; 0: never; unset: the trainer's auto), INIT (a .safetensors to continue from), RESUME (a checkpoint), EXTRA (more trainer flags),
-# CKPT_DIR (OUT; checkpoints), DATA_DIR (/tmp/dfview-$WORLD), PYTHON (python3). CPU check: MINUTES=0.5 EPISODES=8 FRAMES=24 BATCH=2 ...
+# SIZE (frame size; default: the INIT/RESUME model's when streaming, else 64), CKPT_DIR (OUT; checkpoints), DATA_DIR (/tmp/dfview-$WORLD), PYTHON (python3). CPU check: MINUTES=0.5 EPISODES=8 FRAMES=24 BATCH=2 ...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORLD=${WORLD:-maze}
@@ -42,11 +42,11 @@ fi
 echo "train-device: $(nproc) cores; $("$PYTHON" -c 'import torch; print("torch", torch.__version__,
   torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA")')"
 if [ "${STREAM:-0}" = 1 ]; then
-  data=(--stream "$WORLD" --stream-seed "$SEED" --stream-frames "$FRAMES" --stream-size 64
+  data=(--stream "$WORLD" --stream-seed "$SEED" --stream-frames "$FRAMES" --stream-size "${SIZE:-0}"
         --stream-pool "$EPISODES" --dataset-tool "$writer")
 else
   rm -rf "$DATA_DIR"
-  "$writer" --world "$WORLD" --episodes "$EPISODES" --frames "$FRAMES" --size 64 --seed "$SEED" \
+  "$writer" --world "$WORLD" --episodes "$EPISODES" --frames "$FRAMES" --size "${SIZE:-64}" --seed "$SEED" \
     --out "$DATA_DIR" --quiet
   echo "train-device: dataset $EPISODES x $FRAMES frames in $(( $(date +%s) - started )) s"
   data=(--data "$DATA_DIR")

@@ -152,7 +152,7 @@ class SpeedOptionTests(unittest.TestCase):
             self.assertIn(best, layouts)
             self.assertEqual(len(lines), 2)
             for key, value in before.items():
-                if not key.startswith("meta.wall") and not key.startswith("meta.rng"):
+                if not key.startswith(("meta.wall", "meta.cpu", "meta.rng")):
                     self.assertTrue(torch.equal(after[key], value), key)
 
 
@@ -407,6 +407,40 @@ class TrainerTests(unittest.TestCase):
             if key.startswith(("model.", "ema.", "optimizer.")):
                 torch.testing.assert_close(resumed[key], value, rtol=1e-5, atol=1e-6, msg=key)
 
+    def test_weights_only_state_resumes_with_a_fresh_optimizer_and_a_new_warmup(self):
+        import train_state
+        kept = os.path.join(self.tmp.name, "kept")
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.assertEqual(train_state.main([os.path.join(self.straight, "tiny-ckpt-00.pt"), kept]), 0)
+        full = train.load_checkpoint(os.path.join(self.straight, "tiny-ckpt-00.pt"))
+        light = train.load_checkpoint(os.path.join(kept, "tiny-ckpt-00.pt"))
+        self.assertFalse(any(k.startswith("optimizer.") for k in light))
+        self.assertEqual(set(light), {k for k in full if not k.startswith("optimizer.")})
+        for key, value in light.items():
+            self.assertTrue(torch.equal(full[key], value), key)
+        out = os.path.join(self.tmp.name, "from-kept")
+        code, _, err = run_trainer(["--data", self.data_dir, "--out", out, "--steps", "5",
+                                    "--resume", os.path.join(kept, "tiny-ckpt-00.pt")] + TINY)
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(out, "train.log"), encoding="utf-8") as f:
+            first = [r for r in map(json.loads, f) if "loss" in r][0]
+        self.assertEqual(first["step"], 35)          # 30 kept + the 5 asked for
+        code, _, err = run_trainer(["--data", self.data_dir, "--out", out, "--steps", "1",
+                                    "--resume", os.path.join(kept, "tiny-ckpt-00.pt")] + TINY)
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(out, "train.log"), encoding="utf-8") as f:
+            last = [r for r in map(json.loads, f) if "loss" in r][-1]
+        self.assertEqual(last["step"], 31)
+        self.assertAlmostEqual(last["lr"], 2e-3 / 5)  # warm-up step 1 of 5 again
+
+    def test_bad_weights_only_state_input_is_one_line(self):
+        import train_state
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            self.assertEqual(train_state.main([os.path.join(self.tmp.name, "missing-ckpt-00.pt"),
+                                               self.tmp.name]), 1)
+        self.assertEqual(len(err.getvalue().strip().splitlines()), 1)
+
     def test_checkpoint_splits_into_parts_and_init_continues_step_count(self):
         parts = os.path.join(self.tmp.name, "parts")
         code, _, err = run_trainer(["--data", self.data_dir, "--out", parts, "--steps", "2",
@@ -472,6 +506,41 @@ class TrainerTests(unittest.TestCase):
         _, config = model_file.load_model(os.path.join(out, "tiny.safetensors"))
         self.assertIn("maze world streamed from dfview-dataset", config["provenance"]["training_data"])
         self.assertEqual(config["actions"]["names"][:2], ["none", "forward"])
+        # Continuing it without --stream-size streams the model's own frame size (16, not the default 64).
+        for how in (["--resume", os.path.join(out, "tiny-ckpt-00.pt")],
+                    ["--init", os.path.join(out, "tiny.safetensors")]):
+            code, _, err = run_trainer(["--stream", "maze", "--stream-frames", "8", "--stream-pool", "4",
+                                        "--out", os.path.join(self.tmp.name, "continued"), "--steps", "6"]
+                                       + how + TINY)
+            self.assertEqual(code, 0, err)
+            _, config = model_file.load_model(os.path.join(self.tmp.name, "continued", "tiny.safetensors"))
+            self.assertIn("at 16x16", config["provenance"]["training_data"])
+
+    def test_cpu_minutes_budget_stops_in_bf16_and_counts_cpu_seconds_across_resumes(self):
+        out = os.path.join(self.tmp.name, "cpu-budget")
+        budget = 0.03  # 1.8 CPU seconds
+        begin = time.process_time()
+        code, _, err = run_trainer(["--data", self.data_dir, "--out", out] + TINY +
+                                   ["--cpu-minutes", str(budget), "--precision", "bf16", "--log-every", "1"])
+        used = time.process_time() - begin
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(out, "train.log"), encoding="utf-8") as f:
+            records = [r for r in map(json.loads, f) if "loss" in r]
+        self.assertGreater(len(records), 1)
+        self.assertTrue(all(math.isfinite(r["loss"]) for r in records))
+        # the run stops at the first step past the budget, and reports CPU seconds and CPU throughput
+        self.assertGreaterEqual(records[-1]["cpu_s"], budget * 60 - records[-1]["cpu_s"] / len(records) - 0.5)
+        self.assertLess(records[-1]["cpu_s"], used)
+        self.assertGreater(records[-1]["gflop_per_cpu_s"], 0)
+        _, config = model_file.load_model(os.path.join(out, "tiny.safetensors"))
+        self.assertEqual(config["provenance"]["steps"], len(records))
+        first_cpu = config["provenance"]["cpu_seconds"]
+        self.assertGreater(first_cpu, 0)
+        code, _, err = run_trainer(["--data", self.data_dir, "--out", out, "--steps", str(2 * len(records)),
+                                    "--resume", os.path.join(out, "tiny-ckpt-00.pt")] + TINY)
+        self.assertEqual(code, 0, err)
+        _, config = model_file.load_model(os.path.join(out, "tiny.safetensors"))
+        self.assertGreater(config["provenance"]["cpu_seconds"], first_cpu + 0.5)
 
     def test_profile_names_the_operators_and_leaves_the_step_count(self):
         out = os.path.join(self.tmp.name, "profiled")

@@ -160,5 +160,59 @@ class Causality(unittest.TestCase):
             self.assertEqual(tuple(y.shape), (1, 2, 3, 8, 8))
 
 
+class FastTrainingPaths(unittest.TestCase):
+    """The trainer's fast temporal attention computes the reference network's function (and gradients)."""
+
+    def pair(self, **arch_changes):
+        torch.manual_seed(0)
+        arch = dict(TINY_ARCH, groupnorm_per_frame=True, **arch_changes)
+        model = perturb_all(U.Unet3D(arch, action_dim=3)).double()
+        model.rotary_freqs.set(torch.tensor([0.9, 0.3, 0.05, 0.011]))   # stored, not the default ones
+        x = torch.randn(2, 5, 3, 8, 8, dtype=torch.float64)
+        t = torch.tensor([[14, 500, 999, 3, 250], [0, 1, 998, 600, 40]])
+        a = torch.randn(2, 5, 3, dtype=torch.float64)
+        results = []
+        for fast in (False, True):
+            U.set_fast_training_paths(model, fast)
+            model.zero_grad()
+            out = model(x, t, a)
+            (out * torch.linspace(-1, 1, out.numel(), dtype=torch.float64).view_as(out)).sum().backward()
+            results.append((out.detach(), [p.grad.clone() for p in model.parameters()]))
+        return results
+
+    def assert_same(self, results):
+        (ref, ref_grads), (fast, fast_grads) = results
+        self.assertGreater(ref.abs().max().item(), 0.1)
+        self.assertLess((ref - fast).abs().max().item(), 1e-10)
+        for a, b in zip(ref_grads, fast_grads):
+            self.assertLess((a - b).abs().max().item(), 1e-9 * (1 + a.abs().max().item()))
+
+    def test_rotary_causal_temporal_attention(self):
+        self.assert_same(self.pair())
+
+    def test_without_rotary_or_causality(self):
+        self.assert_same(self.pair(rotary=False, causal=False))
+
+    def test_rotary_matrices_rotate_like_apply_rotary(self):
+        x = torch.randn(3, 6, 8, dtype=torch.float64)
+        for freqs in (None, U.RotaryFrequencies(8)):
+            if freqs is not None:
+                freqs.set(torch.tensor([0.9, 0.3, 0.05, 0.011]))
+            rot = U.rotary_matrices(6, 8, torch.float64, x.device, freqs)
+            rotated = torch.einsum("pij,bpj->bpi", rot, x)
+            self.assertLess((rotated - U.apply_rotary(x, freqs)).abs().max().item(), 1e-12)
+
+    def test_bf16_cpu_autocast_stays_close_to_fp32(self):
+        torch.manual_seed(0)
+        model = perturb_all(U.Unet3D(dict(TINY_ARCH, groupnorm_per_frame=True), action_dim=3), scale=0.05)
+        U.set_fast_training_paths(model, True)
+        x, t = torch.randn(1, 4, 3, 8, 8), torch.tensor([[14, 500, 999, 3]])
+        with torch.no_grad():
+            ref = model(x, t, None)
+            with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+                low = model(x, t, None).float()
+        self.assertLess((low - ref).abs().max().item(), 0.05 * ref.abs().max().item())
+
+
 if __name__ == "__main__":
     unittest.main()
