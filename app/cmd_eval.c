@@ -2,14 +2,11 @@
  * with the world's own frames (docs/eval.md). */
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "commands.h"
 #include "dataset.h"
@@ -17,7 +14,9 @@
 #include "eval_plot.h"
 #include "eval_report.h"
 #include "npy_io.h"
+#include "progress.h"
 #include "png.h"
+#include "rollout.h"
 #include "session.h"
 
 typedef enum { ORACLE_NONE = 0, ORACLE_TRUTH, ORACLE_STILL } oracle_mode;
@@ -40,9 +39,9 @@ typedef struct {
     int size, context, window, world_actions, model_actions;
     int action_map[DFV_MODEL_MAX_ACTIONS]; /* model action i = world action action_map[i] */
     dfv_npy rollouts;                      /* --rollouts: (episodes, context + frames, size, size, 3) uint8 */
-    sigset_t stop_signals;
-    double t0, last_progress;
-    int64_t frames_done, frames_total;
+    dfv_rollout *rollout;                  /* NULL without a model */
+    dfv_timeline *timeline;                /* the rollout's: keeps only the window, a new root per episode */
+    dfv_progress progress;
 } eval_run;
 
 static void print_usage(FILE *out)
@@ -64,13 +63,6 @@ static void print_usage(FILE *out)
             "                       (default 2) says how many of its frames are context\n"
             "  --quiet              no progress on stderr\n%s",
             dfv_session_options_help());
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int parse_count(const char *opt, const char *text, long long lo, long long hi, long long *out)
@@ -183,24 +175,6 @@ static int map_actions(eval_run *r)
     return 0;
 }
 
-static bool stop_requested(const eval_run *r)
-{
-    struct timespec zero = {0, 0};
-    return sigtimedwait(&r->stop_signals, NULL, &zero) > 0;
-}
-
-static void progress(eval_run *r, int episode)
-{
-    double now = now_s();
-    if (r->args->quiet || (now - r->last_progress < 0.25 && r->frames_done < r->frames_total)) return;
-    r->last_progress = now;
-    double el = now - r->t0, fps = el > 0 ? r->frames_done / el : 0;
-    double eta = fps > 0 ? (r->frames_total - r->frames_done) / fps : 0;
-    fprintf(stderr, "\rdfview eval: episode %d/%d, %lld/%lld frames, %.2f frames/s, ETA %02d:%02d:%02d ", episode + 1,
-            r->args->episodes, (long long)r->frames_done, (long long)r->frames_total, fps, (int)(eta / 3600),
-            (int)eta / 60 % 60, (int)eta % 60);
-}
-
 static const uint8_t *rollout_frame(const eval_run *r, int episode, int t)
 {
     size_t fb = (size_t)r->size * r->size * 3;
@@ -222,37 +196,71 @@ static int check_rollout_context(const eval_run *r, int episode, const uint8_t *
     return 0;
 }
 
-/* Fills frames (context + generated) from the truth's context and the episode's actions. Returns 0, 1 when
- * stopped by a signal, -1 on failure (reported). */
-static int roll_out(eval_run *r, int episode, const uint8_t *truth, const float *world_actions, uint8_t *frames,
-                    float *model_actions)
+/* One episode's model actions: the world's, mapped by name. */
+static void map_episode_actions(const eval_run *r, const float *world_actions, float *model_actions)
 {
-    size_t fb = (size_t)r->size * r->size * 3;
     int total = r->context + r->args->frames, A = r->model_actions;
-    if (r->args->rollouts && check_rollout_context(r, episode, truth)) return -1;
-    memcpy(frames, truth, fb * (size_t)r->context);
     for (int t = 0; t < total; t++)
         for (int i = 0; i < A; i++)
             model_actions[(size_t)t * A + i] = world_actions[(size_t)t * r->world_actions + r->action_map[i]];
-    for (int t = r->context; t < total; t++) {
-        if (stop_requested(r)) return 1;
+}
+
+typedef struct {
+    const eval_run *run;
+    const float *actions; /* the episode's model action rows */
+    uint8_t *frames;      /* the episode's frames, filled as the branch grows */
+} episode_branch;
+
+static void episode_action(void *user, int64_t index, float *out)
+{
+    const episode_branch *b = user;
+    int A = b->run->model_actions;
+    memcpy(out, b->actions + (size_t)index * A, sizeof(float) * (size_t)A);
+}
+
+static int keep_frame(void *user, int64_t index, const uint8_t *rgb)
+{
+    const episode_branch *b = user;
+    size_t fb = (size_t)b->run->size * b->run->size * 3;
+    memcpy(b->frames + fb * (size_t)index, rgb, fb);
+    return 0;
+}
+
+/* The model's branch from the truth's context under the episode's actions. */
+static int model_episode(eval_run *r, int episode, const uint8_t *truth, const float *model_actions, uint8_t *frames)
+{
+    char stage[64], err[DFV_ERR_LEN];
+    snprintf(stage, sizeof stage, "episode %d/%d", episode + 1, r->args->episodes);
+    episode_branch b = {.run = r, .actions = model_actions, .frames = frames};
+    dfv_branch_job job = {.seed_rgb = truth, .seed_actions = r->model_actions ? model_actions : NULL,
+                          .frames = r->args->frames, .action = episode_action, .on_frame = keep_frame, .user = &b,
+                          .progress = &r->progress, .stage = stage,
+                          .progress_base = (int64_t)episode * r->args->frames};
+    dfv_branch_result result;
+    int rc = dfv_rollout_run_branch(r->rollout, r->timeline, &job, &result, err, sizeof err);
+    if (rc < 0) {
+        dfv_progress_end(&r->progress);
+        fprintf(stderr, "dfview eval: episode %d (world seed %llu), frame %lld: %s\n", episode,
+                (unsigned long long)(r->args->first_seed + (uint64_t)episode),
+                (long long)(result.frames_done - r->context + 1), err);
+    }
+    return rc;
+}
+
+/* Without a model: the frames of a --rollouts file, the truth itself or its last context frame held. */
+static int stand_in_episode(eval_run *r, int episode, const uint8_t *truth, uint8_t *frames)
+{
+    size_t fb = (size_t)r->size * r->size * 3;
+    if (r->args->rollouts && check_rollout_context(r, episode, truth)) return -1;
+    if (dfv_stop_requested()) return 1;
+    memcpy(frames, truth, fb * (size_t)r->context);
+    for (int t = r->context; t < r->context + r->args->frames; t++) {
         uint8_t *out = frames + fb * (size_t)t;
         if (r->args->rollouts) memcpy(out, rollout_frame(r, episode, t), fb);
         else if (r->args->oracle == ORACLE_TRUTH) memcpy(out, truth + fb * (size_t)t, fb);
-        else if (r->args->oracle == ORACLE_STILL) memcpy(out, truth + fb * (size_t)(r->context - 1), fb);
-        else {
-            int n = t < r->window - 1 ? t : r->window - 1, first = t - n;
-            char err[1024];
-            if (dfv_session_next(r->session, frames + fb * (size_t)first, n, first,
-                                 A ? model_actions + (size_t)first * A : NULL, out, err, sizeof err)) {
-                fprintf(stderr, "\ndfview eval: episode %d (world seed %llu), frame %d: %s\n", episode,
-                        (unsigned long long)(r->args->first_seed + (uint64_t)episode), t - r->context + 1, err);
-                return -1;
-            }
-        }
-        r->frames_done++;
-        progress(r, episode);
+        else memcpy(out, truth + fb * (size_t)(r->context - 1), fb);
     }
+    dfv_progress_report(&r->progress, (int64_t)(episode + 1) * r->args->frames, NULL);
     return 0;
 }
 
@@ -273,10 +281,11 @@ static int run_episodes(eval_run *r, dfv_eval *eval)
             rc = -1;
             break;
         }
-        rc = roll_out(r, e, truth, world_actions, frames, model_actions);
+        map_episode_actions(r, world_actions, model_actions);
+        rc = r->rollout ? model_episode(r, e, truth, model_actions, frames) : stand_in_episode(r, e, truth, frames);
         if (!rc) dfv_eval_add_episode(eval, truth, frames, world_actions);
     }
-    if (!r->args->quiet) fputc('\n', stderr);
+    dfv_progress_end(&r->progress);
     free(truth), free(frames), free(world_actions), free(model_actions);
     return rc;
 }
@@ -341,10 +350,9 @@ static int evaluate(const eval_args *a, eval_run *r)
                               .device = r->session ? dfv_session_device_name(r->session) : NULL,
                               .first_seed = a->first_seed,
                               .steps = r->session ? dfv_session_settings(r->session)->steps : 0};
-    r->t0 = now_s();
-    r->frames_total = (int64_t)a->episodes * a->frames;
+    dfv_progress_begin(&r->progress, "eval", (int64_t)a->episodes * a->frames, a->quiet);
     int rc = run_episodes(r, eval);
-    info.seconds = now_s() - r->t0;
+    info.seconds = dfv_progress_seconds(&r->progress);
     info.interrupted = rc == 1;
     if (rc == 1) fprintf(stderr, "dfview eval: stopped; scoring the %d finished episode(s)\n", dfv_eval_episodes(eval));
     if (rc >= 0 && dfv_eval_episodes(eval) > 0 && write_results(a, eval, &info)) rc = -1;
@@ -374,6 +382,21 @@ static int open_rollouts(eval_args *a, eval_run *r)
     return 0;
 }
 
+static int run_model(const eval_args *a, eval_run *r)
+{
+    r->timeline = dfv_timeline_create(r->size, r->size, r->model_actions);
+    r->rollout = r->timeline ? dfv_rollout_create(r->session) : NULL;
+    int rc = 1;
+    if (!r->rollout) fprintf(stderr, "dfview eval: out of memory\n");
+    else {
+        dfv_timeline_keep_last(r->timeline, r->window);
+        rc = evaluate(a, r);
+    }
+    dfv_rollout_destroy(r->rollout);
+    dfv_timeline_destroy(r->timeline);
+    return rc;
+}
+
 int dfv_cmd_eval(int argc, char **argv)
 {
     eval_args a;
@@ -386,13 +409,9 @@ int dfv_cmd_eval(int argc, char **argv)
         return 2;
     }
     r.world_actions = dfv_world_action_count(r.kind);
-    /* Blocked before the device opens, so the driver's worker threads inherit the mask and the signal
-     * waits to be polled between frames: Ctrl-C still leaves results for the finished episodes. */
-    sigemptyset(&r.stop_signals);
-    sigaddset(&r.stop_signals, SIGINT);
-    sigaddset(&r.stop_signals, SIGTERM);
+    /* Before the device opens (see progress.h): Ctrl-C still leaves results for the finished episodes. */
     sigset_t old;
-    pthread_sigmask(SIG_BLOCK, &r.stop_signals, &old);
+    dfv_stop_signals_block(&old);
     int rc;
     if (a.rollouts) {
         rc = open_rollouts(&a, &r) ? 1 : evaluate(&a, &r);
@@ -406,9 +425,9 @@ int dfv_cmd_eval(int argc, char **argv)
         r.size = dfv_session_resolution(r.session);
         r.context = dfv_session_context_frames(r.session);
         r.window = dfv_session_settings(r.session)->window;
-        rc = map_actions(&r) ? 2 : evaluate(&a, &r);
+        rc = map_actions(&r) ? 2 : run_model(&a, &r);
         dfv_session_close(r.session);
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    dfv_stop_signals_restore(&old);
     return rc;
 }

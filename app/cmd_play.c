@@ -15,6 +15,7 @@
 #include "ground_truth.h"
 #include "viewer.h"
 #include "viewer_options.h"
+#include "rollout.h"
 #include "session.h"
 #include "sidecar.h"
 #include "window.h"
@@ -254,7 +255,15 @@ static int play(int argc, char **argv)
         return 1;
     }
     if (p.truth) viewer.companion = play_truth, viewer.companion_user = &p;
-    dfv_frame_source source = dfv_session_source(p.session);
+    /* The rollout steps the session over the viewer's timeline. */
+    dfv_rollout *rollout = dfv_rollout_create(p.session);
+    if (!rollout) {
+        fprintf(stderr, "dfview play: out of memory\n");
+        dfv_session_close(p.session);
+        dfv_ground_truth_destroy(p.truth);
+        return 1;
+    }
+    dfv_frame_source source = dfv_rollout_source(rollout);
     model_keys(&p);
     viewer.action_keys = p.keys;
     viewer.source = &source;
@@ -268,7 +277,7 @@ static int play(int argc, char **argv)
     viewer.describe_user = &p;
     char summary[256];
     dfv_viewer_status status = dfv_viewer_run(&viewer, summary, sizeof summary, err, sizeof err);
-    /* The source is a view of the session: closing the session releases both. */
+    dfv_rollout_destroy(rollout);
     dfv_session_close(p.session);
     dfv_ground_truth_destroy(p.truth);
     for (int k = 0; k < p.reseed_count; k++) free(p.reseed_path[k]);

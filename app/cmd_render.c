@@ -7,6 +7,7 @@
 
 #include "action_script.h"
 #include "commands.h"
+#include "progress.h"
 #include "render_job.h"
 #include "sidecar.h"
 
@@ -231,7 +232,7 @@ int dfv_cmd_render(int argc, char **argv)
 {
     render_args a;
     dfv_sidecar_replay replay = {0};
-    dfv_render_block_signals();
+    dfv_stop_signals_block(NULL);
     if (parse_args(argc, argv, &a)) return 2;
     if (a.replay && load_replay(&a, &replay)) return 1;
     if (!a.out || !a.frames) {

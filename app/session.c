@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "seed.h"
@@ -21,7 +20,6 @@ struct dfv_session {
     float *actions;       /* window rows */
     int calls_last;
     const char *action_names[DFV_MODEL_MAX_ACTIONS];
-    char model_name[64];
     char bundled_model[4096], bundled_seed[4096];
 };
 
@@ -116,7 +114,7 @@ int dfv_session_parse_option(const char *command, int argc, char **argv, int i, 
         if (parse_int(command, opt, val, 1, 1000, &v)) return -1;
         d->stabilization = (int)v;
     } else if (!strcmp(opt, "--window")) {
-        if (parse_int(command, opt, val, 1, 64, &v)) return -1;
+        if (parse_int(command, opt, val, 1, DFV_MAX_WINDOW, &v)) return -1;
         d->window = (int)v;
     } else {
         char *end;
@@ -202,7 +200,6 @@ int dfv_session_open(const char *command, const dfv_session_desc *desc, dfv_sess
     s->action_dim = c->actions.dim;
     s->frame_floats = (size_t)s->channels * s->res * s->res;
     for (int i = 0; i < s->action_dim; i++) s->action_names[i] = c->actions.actions[i].name;
-    snprintf(s->model_name, sizeof s->model_name, "%s", c->name);
     char err[DFV_ERR_LEN] = "";
     if (c->arch.frame_stack != 1) snprintf(err, sizeof err, "models with frame_stack > 1 are not supported yet");
     int window = c->diffusion.window;
@@ -237,6 +234,7 @@ const char *dfv_session_seed_spec(const dfv_session *s) { return s->desc.seed ? 
 int dfv_session_resolution(const dfv_session *s) { return s->res; }
 int dfv_session_context_frames(const dfv_session *s) { return s->context_frames; }
 int dfv_session_calls_last(const dfv_session *s) { return s->calls_last; }
+const char *const *dfv_session_action_names(const dfv_session *s) { return s->action_names; }
 
 int dfv_session_update(dfv_session *s, const dfv_sampler_settings *settings, char *err, int err_len)
 {
@@ -317,69 +315,4 @@ int dfv_session_next(dfv_session *s, const uint8_t *context, int n, int64_t firs
     }
     model_to_rgb(s, s->out, out_rgb);
     return 0;
-}
-
-/* ---- as a frame source over a timeline ------------------------------------------------------------- */
-
-static int source_seed(void *user, dfv_timeline *tl)
-{
-    dfv_session *s = user;
-    size_t rgb_frame = (size_t)s->res * s->res * 3;
-    uint8_t *rgb = malloc(rgb_frame * s->context_frames);
-    char err[512];
-    int id = -1;
-    float idle[DFV_MODEL_MAX_ACTIONS];
-    dfv_session_idle_action(s, idle);
-    if (rgb && !dfv_session_load_seed(s, s->desc.seed, rgb, err, sizeof err)) {
-        for (int i = 0; i < s->context_frames; i++) id = dfv_timeline_append(tl, id, rgb + rgb_frame * i, idle, NULL, 0);
-    } else if (rgb) {
-        fprintf(stderr, "dfview: %s\n", err);
-    }
-    free(rgb);
-    return id;
-}
-
-static double elapsed_ms(struct timespec a)
-{
-    struct timespec b;
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    return (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
-}
-
-static int source_step(void *user, dfv_timeline *tl, int parent, const float *action, char *err, int err_len)
-{
-    dfv_session *s = user;
-    int ids[64], A = s->action_dim;
-    int n = dfv_timeline_path(tl, parent, ids, s->settings.window - 1);
-    size_t rgb_frame = (size_t)s->res * s->res * 3;
-    uint8_t *ctx = malloc(rgb_frame * (n + 1));
-    float *acts = calloc((size_t)(n + 1) * (A ? A : 1), sizeof(float));
-    int id = -1;
-    if (ctx && acts) {
-        for (int i = 0; i < n; i++) {
-            memcpy(ctx + rgb_frame * i, dfv_timeline_rgb(tl, ids[i]), rgb_frame);
-            if (A) memcpy(acts + (size_t)i * A, dfv_timeline_get(tl, ids[i])->action, (size_t)A * sizeof(float));
-        }
-        if (A && action) memcpy(acts + (size_t)n * A, action, (size_t)A * sizeof(float));
-        struct timespec t0;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        int64_t first = dfv_timeline_get(tl, ids[0])->index;
-        if (!dfv_session_next(s, ctx, n, first, acts, ctx + rgb_frame * n, err, err_len))
-            id = dfv_timeline_append(tl, parent, ctx + rgb_frame * n, action, NULL, elapsed_ms(t0));
-    } else {
-        snprintf(err, (size_t)err_len, "out of memory");
-    }
-    free(ctx), free(acts);
-    return id;
-}
-
-static int source_calls(void *user) { return ((dfv_session *)user)->calls_last; }
-
-dfv_frame_source dfv_session_source(dfv_session *s)
-{
-    return (dfv_frame_source){
-        .user = s, .name = s->model_name, .device_name = dfv_session_device_name(s), .width = s->res,
-        .height = s->res, .action_dim = s->action_dim, .action_names = s->action_names,
-        .multi_hot = s->engine.config->actions.kind == DFV_ACTIONS_MULTI_HOT, .seed = source_seed,
-        .step = source_step, .calls_per_frame = source_calls, .destroy = NULL};
 }

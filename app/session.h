@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "engine.h"
-#include "frame_source.h"
 #include "sampler.h"
 
 typedef struct {
@@ -62,8 +61,7 @@ int dfv_session_next(dfv_session *s, const uint8_t *context, int n, int64_t firs
 void dfv_session_idle_action(const dfv_session *s, float *out);
 /* Network calls the last dfv_session_next made. */
 int dfv_session_calls_last(const dfv_session *s);
-
-/* The session as a frame source over a timeline (for the viewer); seeded from desc->seed. */
-dfv_frame_source dfv_session_source(dfv_session *s);
+/* The model's action names, action_dim of them. */
+const char *const *dfv_session_action_names(const dfv_session *s);
 
 #endif

@@ -26,6 +26,8 @@ struct dfv_timeline {
     size_t frame_bytes;
     pthread_mutex_t lock;
     int count;
+    int keep_last;   /* 0: keep every frame; else frames older than the newest by more are released */
+    int first_chunk; /* chunks below it were released; chunk c lives in slot c % MAX_CHUNKS */
     timeline_chunk *chunks[MAX_CHUNKS];
     int *branch_heads; /* indexed by branch id */
     int branch_count, branch_capacity;
@@ -50,10 +52,11 @@ dfv_timeline *dfv_timeline_create(int width, int height, int action_dim)
 void dfv_timeline_destroy(dfv_timeline *tl)
 {
     if (!tl) return;
-    for (int c = 0; c < MAX_CHUNKS && tl->chunks[c]; c++) {
-        free(tl->chunks[c]->rgb);
-        free(tl->chunks[c]);
-    }
+    for (int c = 0; c < MAX_CHUNKS; c++)
+        if (tl->chunks[c]) {
+            free(tl->chunks[c]->rgb);
+            free(tl->chunks[c]);
+        }
     free(tl->branch_heads);
     pthread_mutex_destroy(&tl->lock);
     free(tl);
@@ -63,11 +66,32 @@ int dfv_timeline_width(const dfv_timeline *tl) { return tl->width; }
 int dfv_timeline_height(const dfv_timeline *tl) { return tl->height; }
 int dfv_timeline_action_dim(const dfv_timeline *tl) { return tl->action_dim; }
 
+void dfv_timeline_keep_last(dfv_timeline *tl, int frames)
+{
+    pthread_mutex_lock(&tl->lock);
+    tl->keep_last = frames > 0 ? frames : 0;
+    pthread_mutex_unlock(&tl->lock);
+}
+
+/* Caller holds the lock. Frees the chunks wholly older than the newest frame by more than keep_last. */
+static void release_old_chunks(dfv_timeline *tl, int newest)
+{
+    if (!tl->keep_last) return;
+    while ((tl->first_chunk + 1) * CHUNK_FRAMES <= newest - tl->keep_last) {
+        timeline_chunk **slot = &tl->chunks[tl->first_chunk % MAX_CHUNKS];
+        free((*slot)->rgb);
+        free(*slot);
+        *slot = NULL;
+        tl->first_chunk++;
+    }
+}
+
 /* Caller holds the lock. */
 static timeline_chunk *chunk_for_new_frame(dfv_timeline *tl, int id)
 {
     int c = id / CHUNK_FRAMES;
-    if (c >= MAX_CHUNKS) return NULL;
+    if (c - tl->first_chunk >= MAX_CHUNKS) return NULL;
+    c %= MAX_CHUNKS;
     if (!tl->chunks[c]) {
         timeline_chunk *chunk = calloc(1, sizeof *chunk);
         if (!chunk) return NULL;
@@ -117,7 +141,8 @@ int dfv_timeline_append(dfv_timeline *tl, int parent, const uint8_t *rgb, const 
         frame->index = 0;
         frame->branch = add_branch(tl, new_id);
     } else {
-        timeline_chunk *parent_chunk = tl->chunks[parent / CHUNK_FRAMES];
+        timeline_chunk *parent_chunk = tl->chunks[parent / CHUNK_FRAMES % MAX_CHUNKS];
+        if (parent / CHUNK_FRAMES < tl->first_chunk) goto done; /* released */
         const dfv_timeline_frame *p = &parent_chunk->meta[parent % CHUNK_FRAMES];
         frame->index = p->index + 1;
         /* A childless frame is always its branch's head, so the new frame extends that branch. */
@@ -132,6 +157,7 @@ int dfv_timeline_append(dfv_timeline *tl, int parent, const uint8_t *rgb, const 
     if (frame->branch < 0) goto done;
     tl->count = new_id + 1;
     id = new_id;
+    release_old_chunks(tl, new_id);
 done:
     pthread_mutex_unlock(&tl->lock);
     return id;
@@ -150,7 +176,8 @@ static const timeline_chunk *published_chunk(const dfv_timeline *tl, int id)
 {
     if (id < 0) return NULL;
     pthread_mutex_lock((pthread_mutex_t *)&tl->lock);
-    const timeline_chunk *chunk = id < tl->count ? tl->chunks[id / CHUNK_FRAMES] : NULL;
+    const timeline_chunk *chunk =
+        id < tl->count && id / CHUNK_FRAMES >= tl->first_chunk ? tl->chunks[id / CHUNK_FRAMES % MAX_CHUNKS] : NULL;
     pthread_mutex_unlock((pthread_mutex_t *)&tl->lock);
     return chunk;
 }

@@ -26,6 +26,10 @@ void dfv_timeline_destroy(dfv_timeline *tl);
 int dfv_timeline_width(const dfv_timeline *tl);
 int dfv_timeline_height(const dfv_timeline *tl);
 int dfv_timeline_action_dim(const dfv_timeline *tl);
+/* For a rollout that only ever extends its newest frame and looks back at most `frames` frames (a render
+ * of any length): older frames may be released, so memory stays flat; their ids then read as absent.
+ * 0 (the default) keeps everything, as the viewer's history needs. */
+void dfv_timeline_keep_last(dfv_timeline *tl, int frames);
 
 /* Appends a frame after `parent` (-1: a new seed). When parent already has a child, the new frame
  * starts a new branch. Returns the new frame's id, or -1 when out of memory. */

@@ -13,6 +13,8 @@
 
 #define DFV_MODEL_MAX_LEVELS 6
 #define DFV_MODEL_MAX_ACTIONS 64
+/* The longest window any model may use (the network's key/value cache and every caller size to it). */
+#define DFV_MAX_WINDOW 64
 #define DFV_MODEL_MAX_BINDINGS 8 /* keys per action */
 #define DFV_MODEL_MAX_DIM_HEAD 256 /* the config accepts 2..256 */
 /* The optional fp32 tensor {dim_head/2} of rotary frequencies, under its official name. */

@@ -121,9 +121,40 @@ static int check_concurrency(void)
     return failures;
 }
 
+/* A render's timeline keeps only its window: a chain longer than the chunk directory (1M frames) still
+ * appends, the last `keep` frames read back whole, and long-gone frames read as absent. */
+static int check_keep_last(void)
+{
+    int failures = 0, keep = 5, length = (1 << 20) + 1000;
+    dfv_timeline *tl = dfv_timeline_create(W, H, 1);
+    dfv_timeline_keep_last(tl, keep);
+    uint8_t rgb[FRAME_BYTES];
+    int id = -1;
+    for (int i = 0; i < length; i++) {
+        pattern(rgb, i);
+        int next = dfv_timeline_append(tl, id, rgb, NULL, NULL, 0);
+        if (next != i) {
+            CHECK(failures, false, "append %d returned %d", i, next);
+            break;
+        }
+        id = next;
+    }
+    int ids[8];
+    int n = dfv_timeline_path(tl, id, ids, keep);
+    CHECK(failures, n == keep, "the window holds %d frames, not %d", n, keep);
+    for (int k = 0; k < n; k++)
+        CHECK(failures, ids[k] == id - keep + 1 + k && pattern_ok(dfv_timeline_rgb(tl, ids[k]), ids[k]),
+              "window frame %d is wrong", k);
+    CHECK(failures, dfv_timeline_get(tl, 0) == NULL && dfv_timeline_rgb(tl, id - 1000) == NULL,
+          "released frames still read as present");
+    CHECK(failures, dfv_timeline_get(tl, id)->index == length - 1, "the newest frame's index is wrong");
+    dfv_timeline_destroy(tl);
+    return failures;
+}
+
 int main(void)
 {
-    int failures = check_branches() + check_concurrency();
+    int failures = check_branches() + check_concurrency() + check_keep_last();
     if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;
 }
