@@ -33,7 +33,8 @@ typedef struct {
     const dfv_tensor *scale_shift;
 } dfv_group_norm_desc;
 
-/* gamma, beta {1, C, 1, 1}. Variance in two passes (mean first), fp32 throughout. */
+/* gamma, beta {1, C, 1, 1}. Sum and sum of squares in one pass, shifted by the group's first value so the
+ * variance stays exact when the mean is far from zero; fp32 throughout. */
 dfv_status dfv_op_group_norm(dfv_seq *seq, dfv_tensor out, dfv_tensor in, dfv_tensor gamma, dfv_tensor beta,
                              const dfv_group_norm_desc *desc);
 

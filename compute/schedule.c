@@ -22,43 +22,57 @@ static bool parse_uncertainty(const char *text, double *out)
     return true;
 }
 
+/* The one table of schedule names, indexed by dfv_schedule_kind; `shaped` kinds take an uncertainty ":u". */
+static const struct {
+    const char *name;
+    bool shaped;
+} schedule_kinds[] = {
+    [DFV_SCHEDULE_AUTOREGRESSIVE] = {"autoregressive", false},
+    [DFV_SCHEDULE_PYRAMID] = {"pyramid", true},
+    [DFV_SCHEDULE_FULL_SEQUENCE] = {"full_sequence", false},
+    [DFV_SCHEDULE_TRAPEZOID] = {"trapezoid", true},
+};
+
+int dfv_schedule_kind_count(void) { return (int)(sizeof schedule_kinds / sizeof schedule_kinds[0]); }
+
+const char *dfv_schedule_kind_name(dfv_schedule_kind kind)
+{
+    return (int)kind >= 0 && (int)kind < dfv_schedule_kind_count() ? schedule_kinds[kind].name : "?";
+}
+
+void dfv_schedule_list(const char *separator, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (int k = 0; k < dfv_schedule_kind_count() && used < size; k++) {
+        int n = snprintf(out + used, size - used, "%s%s%s", k ? separator : "", schedule_kinds[k].name,
+                         schedule_kinds[k].shaped ? ":U" : "");
+        if (n < 0) break;
+        used += (size_t)n;
+    }
+}
+
 bool dfv_schedule_parse(const char *text, dfv_schedule *out)
 {
     if (!text)
         return false;
-    if (!strcmp(text, "autoregressive")) {
-        *out = (dfv_schedule){DFV_SCHEDULE_AUTOREGRESSIVE, 0.0};
+    for (int k = 0; k < dfv_schedule_kind_count(); k++) {
+        size_t n = strlen(schedule_kinds[k].name);
+        if (strncmp(text, schedule_kinds[k].name, n))
+            continue;
+        double u = 0.0;
+        if (schedule_kinds[k].shaped ? !parse_uncertainty(text + n, &u) : text[n] != 0)
+            return false;
+        *out = (dfv_schedule){(dfv_schedule_kind)k, u};
         return true;
-    }
-    if (!strcmp(text, "full_sequence")) {
-        *out = (dfv_schedule){DFV_SCHEDULE_FULL_SEQUENCE, 0.0};
-        return true;
-    }
-    static const struct {
-        const char *prefix;
-        dfv_schedule_kind kind;
-    } shaped[] = {{"pyramid", DFV_SCHEDULE_PYRAMID}, {"trapezoid", DFV_SCHEDULE_TRAPEZOID}};
-    for (size_t i = 0; i < sizeof shaped / sizeof shaped[0]; i++) {
-        size_t n = strlen(shaped[i].prefix);
-        if (!strncmp(text, shaped[i].prefix, n)) {
-            double u;
-            if (!parse_uncertainty(text + n, &u))
-                return false;
-            *out = (dfv_schedule){shaped[i].kind, u};
-            return true;
-        }
     }
     return false;
 }
 
 void dfv_schedule_format(const dfv_schedule *s, char *buf, size_t size)
 {
-    switch (s->kind) {
-    case DFV_SCHEDULE_AUTOREGRESSIVE: snprintf(buf, size, "autoregressive"); break;
-    case DFV_SCHEDULE_FULL_SEQUENCE: snprintf(buf, size, "full_sequence"); break;
-    case DFV_SCHEDULE_PYRAMID: snprintf(buf, size, "pyramid:%g", s->uncertainty); break;
-    case DFV_SCHEDULE_TRAPEZOID: snprintf(buf, size, "trapezoid:%g", s->uncertainty); break;
-    }
+    if (schedule_kinds[s->kind].shaped) snprintf(buf, size, "%s:%g", dfv_schedule_kind_name(s->kind), s->uncertainty);
+    else snprintf(buf, size, "%s", dfv_schedule_kind_name(s->kind));
 }
 
 /* The exact value -1 + floor(k·T/S) in integers (as models/schedule.py computes it): a float linspace

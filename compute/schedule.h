@@ -25,6 +25,7 @@ typedef enum {
     DFV_SCHEDULE_PYRAMID = 1,
     DFV_SCHEDULE_FULL_SEQUENCE = 2,
     DFV_SCHEDULE_TRAPEZOID = 3,
+    /* A new schedule: a value here, a row in schedule.c's table, its matrix in dfv_schedule_matrix. */
 } dfv_schedule_kind;
 
 typedef struct {
@@ -33,6 +34,11 @@ typedef struct {
 } dfv_schedule;
 
 #define DFV_SCHEDULE_MAX_STEPS 1000
+
+/* The kinds, their names ("pyramid") and a list for usage lines ("autoregressive | pyramid:U | ..."). */
+int dfv_schedule_kind_count(void);
+const char *dfv_schedule_kind_name(dfv_schedule_kind kind);
+void dfv_schedule_list(const char *separator, char *out, size_t size);
 
 /* Parses "autoregressive", "full_sequence", "pyramid[:u]" or "trapezoid[:u]" (u > 0, default 1).
  * Returns false on anything else. */

@@ -71,8 +71,3 @@ bool dfv_png_write(const char *path, const uint8_t *rgb, int width, int height, 
         return dfv_media_fail(err, "png '%s': write failed: %s", path, strerror(write_errno));
     return true;
 }
-
-bool dfv_png_available(void)
-{
-    return true;
-}

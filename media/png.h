@@ -10,7 +10,5 @@
 /* Writes width×height RGB24 pixels (rows `stride` bytes apart; 0 means width*3) to `path`. */
 bool dfv_png_write(const char *path, const uint8_t *rgb, int width, int height, int stride,
                    char err[DFV_MEDIA_ERR_LEN]);
-/* False in dfview-engine, which links no encoder (app/eval_engine.c): callers then skip what is optional. */
-bool dfv_png_available(void);
 
 #endif

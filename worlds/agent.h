@@ -23,4 +23,9 @@ void dfv_agent_act(dfv_agent *agent, const dfv_world *world, float *action);
 /* The vector that means "no action" for a kind (one-hot: the "none" slot; multi-hot: all zeros). */
 void dfv_agent_idle_action(dfv_world_kind kind, float *action);
 
+/* For the worlds' own exploration policies (world_class.h): an index drawn from unnormalised weights, and
+ * whether turning left faces the more open side. */
+int dfv_agent_weighted_choice(dfv_rng *rng, const float *weights, int count);
+int dfv_agent_open_side_is_left(const dfv_world *world, dfv_rng *rng);
+
 #endif

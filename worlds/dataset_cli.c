@@ -68,7 +68,9 @@ static int parse(int argc, char **argv, dfv_dataset_desc *desc)
         long long v = 0;
         if (!strcmp(arg, "--world")) {
             if (dfv_world_kind_from_name(value, &desc->kind)) {
-                fprintf(stderr, "dataset: unknown world '%s' (maze or voxel)\n", value);
+                char kinds[128];
+                dfv_world_kind_list(" or ", kinds, sizeof kinds);
+                fprintf(stderr, "dataset: unknown world '%s' (%s)\n", value, kinds);
                 return -1;
             }
             have_world = 1;

@@ -32,6 +32,10 @@ typedef struct {
 
 typedef struct dfv_world dfv_world;
 
+/* How many kinds there are: kinds are 0..count-1. */
+int dfv_world_kind_count(void);
+/* The kinds' names joined by `separator` ("maze|voxel"), for usage lines and messages. */
+void dfv_world_kind_list(const char *separator, char *out, size_t size);
 /* "maze" / "voxel" <-> kind. Returns -1 for an unknown name. */
 int dfv_world_kind_from_name(const char *name, dfv_world_kind *kind);
 const char *dfv_world_kind_name(dfv_world_kind kind);

@@ -48,7 +48,7 @@ class EvalRollouts(unittest.TestCase):
         values = np.arange(256, dtype=np.uint8).reshape(1, 1, 256 // 16 // 1, 16, 1).repeat(3, -1)[..., :16, :]
         x = eval_rollouts.to_model(values, 0.5, 0.5)
         np.testing.assert_allclose(x.numpy(), np.moveaxis(values / 255.0 * 2 - 1, -1, -3), atol=1e-6)
-        # model_to_rgb in app/session.c: lrintf((x·std + mean)·255) clamped; halves go to even there too.
+        # model_to_rgb in app/core/session.c: lrintf((x·std + mean)·255) clamped; halves go to even there too.
         edge = torch.tensor([-1.5, -1.0, 0.0, 1.0, 2.0, 1 / 255.0 - 1.0]).reshape(1, 1, 6).repeat(3, 1, 1)
         np.testing.assert_array_equal(eval_rollouts.to_rgb(edge, 0.5, 0.5)[..., 0].numpy().ravel(),
                                       [0, 0, 128, 255, 255, 0])

@@ -7,6 +7,7 @@
 
 #include "action_script.h"
 #include "commands.h"
+#include "media_hooks.h"
 #include "progress.h"
 #include "render_job.h"
 #include "sidecar.h"
@@ -35,14 +36,14 @@ static void print_usage(FILE *out)
     fprintf(out,
             "usage: dfview render --model M --seed S [--actions F | --policy P] --frames N --out CLIP [options]\n"
             "       dfview render --replay CLIP.json --out AGAIN.mp4\n"
-            "CLIP: .mp4 (H.264), .webm (VP9), .gif, or a pattern like frames/%%05d.png\n"
+            "CLIP: .mp4 (H.264), .webm (VP9), .gif, a pattern like frames/%%05d.png, or last.png (the last frame)\n"
             "  --frames N           frames in the clip, the seed's context frames included\n"
             "  --actions FILE       action script (docs/action-scripts.md); one line per generated frame\n"
             "  --policy P           still | forward | random[:SEED] | circle (default: still)\n"
             "  --scale K            upsample the clip K times (nearest; --bilinear to smooth)\n"
             "  --fps F              clip frame rate (default 10)\n"
-            "  --quiet              no progress bar\n%s",
-            dfv_session_options_help());
+            "  --quiet              no progress bar\n");
+    dfv_session_print_options(out);
 }
 
 static int parse_number(const char *opt, const char *text, double lo, double hi, double *out)
@@ -61,6 +62,7 @@ static int parse_args(int argc, char **argv, render_args *a)
 {
     memset(a, 0, sizeof *a);
     dfv_session_desc_default(&a->session);
+    a->session.load_image = dfv_media_load_seed;
     for (int i = 1; i < argc; i++) {
         int used = dfv_session_parse_option("render", argc, argv, i, &a->session);
         if (used < 0) return -1;
@@ -132,7 +134,12 @@ static int open_actions(const render_args *a, dfv_session *s, action_source *src
     const dfv_model_config *c = dfv_session_config(s);
     memset(src, 0, sizeof *src);
     src->context = dfv_session_context_frames(s);
-    if (!c->actions.dim) return 0; /* an unconditioned model takes no actions */
+    if (!c->actions.dim) { /* an unconditioned model takes no actions */
+        if (a->actions_path || a->policy)
+            fprintf(stderr, "dfview render: note: %s is not action-conditioned; %s %s is ignored\n", c->name,
+                    a->actions_path ? "--actions" : "--policy", a->actions_path ? a->actions_path : a->policy);
+        return 0;
+    }
     src->space = (dfv_action_space){.dim = c->actions.dim, .kind = (dfv_action_space_kind)c->actions.kind};
     const char **names = malloc(sizeof(char *) * c->actions.dim);
     for (int i = 0; i < c->actions.dim; i++) names[i] = c->actions.actions[i].name;

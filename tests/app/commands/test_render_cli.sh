@@ -38,6 +38,20 @@ echo "not an image" >"$work/text.png"
 expect_error "undecodable seed" "text.png" "$dfview" render --model "$model" --seed "$work/text.png" --frames 4 --out "$work/x.mp4"
 expect_error "unwritable output" "no-such-dir" "$dfview" render $common --out "$work/no-such-dir/x.mp4"
 expect_error "unknown schedule" "schedule" "$dfview" render $common --schedule zigzag --out "$work/x.mp4"
+expect_error "bad world seed" "world:KIND:N" "$dfview" render --model "$model" --seed world:maze:abc --frames 4 --out "$work/x.mp4"
+
+# A .png without a frame-number pattern is the rollout's last frame, scaled like the clip.
+mkdir -p "$work/d"
+"$dfview" render $common --policy random:5 --scale 2 --out "$work/d/%05d.png" || fail "render d"
+"$dfview" render $common --policy random:5 --scale 2 --out "$work/last.png" || fail "render last.png"
+cmp -s "$work/last.png" "$work/d/00007.png" || fail "last.png is not the clip's last frame"
+grep -q '"frames":	8,' "$work/last.json" || fail "last.json does not replay the 8 frames last.png ends"
+
+# Actions for a model that takes none: said, not silently dropped.
+unconditioned=$(dirname "$model")/tiny_fp32.safetensors
+"$dfview" render --model "$unconditioned" --actions "$work/short.actions" --frames 3 --out "$work/u.gif" --quiet \
+  2>"$work/err.txt" || fail "render of an unconditioned model with --actions"
+grep -q "not action-conditioned" "$work/err.txt" || fail "--actions on an unconditioned model went unmentioned"
 
 # Ctrl-C (or SIGTERM) mid-render finalises the clip: it decodes (read back through dfview's own seed decoder) with the
 # frame count the message gives.

@@ -1,11 +1,11 @@
 """Writes a tiny random-weight model with the maze world's seven one-hot actions, for the viewer's
-ground-truth test (tests/app/test_viewer.c --play). Uses the reference network and model-file writer in
+ground-truth test (tests/app/viewer/test_viewer.c --play). Uses the reference network and model-file writer in
 models/. usage: make_maze_model.py OUT.safetensors"""
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "models"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "models"))
 
 import torch  # noqa: E402
 
@@ -23,7 +23,7 @@ def main():
     model = dfv_unet.Unet3D(ARCH, len(MAZE_ACTIONS))
     config = model_file.default_config(ARCH, name="tiny_maze", window=4, context_frames=2, action_dim=len(MAZE_ACTIONS),
                                        action_names=MAZE_ACTIONS, action_kind="one-hot",
-                                       provenance={"source": "tests/app/make_maze_model.py", "steps": 0, "license": "MIT"})
+                                       provenance={"source": "tests/app/viewer/make_maze_model.py", "steps": 0, "license": "MIT"})
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     model_file.export_model(model, config, out, "fp32")
 

@@ -15,7 +15,6 @@
 #include "eval_report.h"
 #include "npy_io.h"
 #include "progress.h"
-#include "png.h"
 #include "rollout.h"
 #include "session.h"
 
@@ -29,6 +28,7 @@ typedef struct {
     oracle_mode oracle;
     int oracle_context, oracle_size;
     bool quiet;
+    dfv_png_writer write_png; /* NULL in dfview-engine: no plot */
 } eval_args;
 
 /* What one episode's rollout needs, fixed for the whole run. */
@@ -61,8 +61,8 @@ static void print_usage(FILE *out)
             "                       (episodes, context + frames, size, size, 3) rolled out from world seeds S.. with\n"
             "                       the agent's actions (models/eval_rollouts.py makes one on a GPU); --context C\n"
             "                       (default 2) says how many of its frames are context\n"
-            "  --quiet              no progress on stderr\n%s",
-            dfv_session_options_help());
+            "  --quiet              no progress on stderr\n");
+    dfv_session_print_options(out);
 }
 
 static int parse_count(const char *opt, const char *text, long long lo, long long hi, long long *out)
@@ -304,12 +304,12 @@ static int write_results(const eval_args *a, const dfv_eval *eval, const dfv_eva
     if (dfv_eval_write_csv(eval, csv, err, sizeof err) || dfv_eval_write_json(&summary, info, json, err, sizeof err))
         return fprintf(stderr, "dfview eval: %s\n", err), -1;
     dfv_eval_print_summary(stdout, &summary, info);
-    if (!dfv_png_available()) {
+    if (!a->write_png) {
         printf("  wrote %s and %s (draw eval.png with dfview eval --replot %s where the full dfview runs)\n", csv,
                json, a->out);
         return 0;
     }
-    if (dfv_eval_plot_write(eval, png, err, sizeof err)) {
+    if (dfv_eval_plot_write(eval, png, a->write_png, err, sizeof err)) {
         printf("  wrote %s and %s\n", csv, json);
         fprintf(stderr, "dfview eval: %s (redraw it with dfview eval --replot %s)\n", err, a->out);
         return -1;
@@ -318,8 +318,9 @@ static int write_results(const eval_args *a, const dfv_eval *eval, const dfv_eva
     return 0;
 }
 
-static int replot(const char *dir)
+static int replot(const char *dir, dfv_png_writer write_png)
 {
+    if (!write_png) return fprintf(stderr, "dfview eval: %s/eval.png: dfview-engine has no PNG encoder\n", dir), 1;
     char csv[4200], png[4200], err[600];
     snprintf(csv, sizeof csv, "%s/eval.csv", dir);
     snprintf(png, sizeof png, "%s/eval.png", dir);
@@ -327,7 +328,7 @@ static int replot(const char *dir)
     dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .size = 64, .context = 1};
     dfv_eval *eval;
     if (dfv_eval_read_csv(csv, &shape, &eval, err, sizeof err)) return fprintf(stderr, "dfview eval: %s\n", err), 1;
-    int rc = dfv_eval_plot_write(eval, png, err, sizeof err);
+    int rc = dfv_eval_plot_write(eval, png, write_png, err, sizeof err);
     if (rc) fprintf(stderr, "dfview eval: %s\n", err);
     else printf("dfview eval: drew %s from %s\n", png, csv);
     dfv_eval_destroy(eval);
@@ -397,15 +398,18 @@ static int run_model(const eval_args *a, eval_run *r)
     return rc;
 }
 
-int dfv_cmd_eval(int argc, char **argv)
+int dfv_cmd_eval(int argc, char **argv, dfv_png_writer write_png)
 {
     eval_args a;
     int parsed = parse_args(argc, argv, &a);
     if (parsed) return parsed > 0 ? 0 : 2;
-    if (a.replot) return replot(a.replot);
+    a.write_png = write_png;
+    if (a.replot) return replot(a.replot, write_png);
     eval_run r = {.args = &a};
     if (dfv_world_kind_from_name(a.world, &r.kind)) {
-        fprintf(stderr, "dfview eval: unknown world '%s' (maze or voxel)\n", a.world);
+        char kinds[128];
+        dfv_world_kind_list(" or ", kinds, sizeof kinds);
+        fprintf(stderr, "dfview eval: unknown world '%s' (%s)\n", a.world, kinds);
         return 2;
     }
     r.world_actions = dfv_world_action_count(r.kind);

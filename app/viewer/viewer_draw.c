@@ -13,15 +13,26 @@ enum { MAX_FORKS = 64, HUD_LINES = 9, FPS_HORIZON_MS = 3000 };
 
 static const uint32_t background = 0x000000;
 
+/* Frames per second over the last few seconds; a slow model (a frame every few seconds) is measured over
+ * its last two frames instead. 0 before two frames. */
 static double frames_per_second(const dfv_viewer *v)
 {
     double now = dfv_now_ms();
     int first = v->finish_count;
     while (first > 0 && now - v->finish_times[first - 1] < FPS_HORIZON_MS) first--;
+    if (v->finish_count - first < 2) first = v->finish_count - 2;
+    if (first < 0) return 0;
     int n = v->finish_count - first;
-    if (n < 2) return 0;
     double span = v->finish_times[v->finish_count - 1] - v->finish_times[first];
     return span > 0 ? (n - 1) * 1000.0 / span : 0;
+}
+
+/* "FPS 12.5" while a frame takes under a second, "4.2 S/FRAME" for slower sources. */
+static void format_rate(double fps, char *text, size_t len)
+{
+    if (fps <= 0) snprintf(text, len, "FPS -");
+    else if (fps >= 1) snprintf(text, len, "FPS %.1f", fps);
+    else snprintf(text, len, "%.1f S/FRAME", 1 / fps);
 }
 
 static void action_label(const dfv_viewer *v, char *text, size_t len)
@@ -47,8 +58,9 @@ static void draw_hud(dfv_viewer *v)
     snprintf(lines[n++], sizeof lines[0], "%s", v->src->name);
     snprintf(lines[n++], sizeof lines[0], "DEVICE %s", v->src->device_name ? v->src->device_name : "?");
     if (v->desc->describe) v->desc->describe(v->desc->describe_user, lines[n++], (int)sizeof lines[0]);
-    snprintf(lines[n++], sizeof lines[0], "FPS %.1f  %.1f MS/FRAME  CALLS/FRAME %d", frames_per_second(v), v->generate_ms,
-             v->calls_per_frame);
+    char rate[32];
+    format_rate(frames_per_second(v), rate, sizeof rate);
+    snprintf(lines[n++], sizeof lines[0], "%s  %.1f MS/FRAME  CALLS/FRAME %d", rate, v->generate_ms, v->calls_per_frame);
     snprintf(lines[n++], sizeof lines[0], "FRAME %d/%d  BRANCH %d/%d%s%s", v->position, v->path_len - 1, v->branch + 1,
              dfv_timeline_branch_count(v->tl), v->paused ? "  PAUSED" : "",
              v->position < v->path_len - 1 ? "  PAST" : "");

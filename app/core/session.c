@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "seed.h"
 #include "world.h"
 
 struct dfv_session {
@@ -60,18 +59,22 @@ void dfv_session_desc_default(dfv_session_desc *desc)
     desc->engine.device_index = -1;
 }
 
-const char *dfv_session_options_help(void)
+void dfv_session_print_options(FILE *out)
 {
-    return "  --model FILE         model (.safetensors)\n"
-           "  --seed SPEC          image, video@SECONDS, video#FRAME or world:maze:N (default: world:maze:1)\n"
+    char schedules[256];
+    dfv_schedule_list(" | ", schedules, sizeof schedules);
+    fprintf(out,
+           "  --model FILE         model (.safetensors)\n"
+           "  --seed SPEC          image, video@SECONDS, video#FRAME or world:KIND:N (default: world:maze:1; with\n"
+           "                       the bundled model, its seed image assets/seeds/maze-0.png)\n"
            "  --steps S            sampling steps (default: the model's)\n"
            "  --stabilization L    noise level fed for clean context frames (default: the model's)\n"
-           "  --schedule KIND      autoregressive | pyramid:U | full_sequence | trapezoid:U\n"
+           "  --schedule KIND      %s\n"
            "  --window W           frames the network sees (default: the model's)\n"
            "  --seed-rng K         noise seed (default 0)\n"
            "  --no-cache           run the whole window every call\n"
            "  --fp16               fp16 storage on the GPU\n"
-           "  --device N           Vulkan device index (see dfview devices)\n";
+           "  --device N           Vulkan device index (see dfview devices)\n", schedules);
 }
 
 static int parse_int(const char *command, const char *opt, const char *text, long lo, long hi, long *out)
@@ -174,8 +177,9 @@ static int apply_desc(dfv_session *s, const dfv_session_desc *d, char *err, int 
     if (d->window) s->settings.window = d->window;
     s->settings.seed = d->rng_seed;
     if (d->schedule && !dfv_schedule_parse(d->schedule, &s->settings.schedule)) {
-        snprintf(err, (size_t)err_len, "unknown schedule '%s' (autoregressive, pyramid:U, full_sequence, trapezoid:U)",
-                 d->schedule);
+        char schedules[256];
+        dfv_schedule_list(", ", schedules, sizeof schedules);
+        snprintf(err, (size_t)err_len, "unknown schedule '%s' (%s)", d->schedule, schedules);
         return -1;
     }
     /* The session produces one frame per step; chunked schedules still denoise their chunk together. */
@@ -260,9 +264,19 @@ int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *
         }
         return 0;
     }
-    char e[DFV_MEDIA_ERR_LEN];
-    dfv_seed_desc d = {.resolution = s->res, .frame_count = s->context_frames};
-    if (!dfv_seed_load(spec, &d, rgb, e)) {
+    if (!strncmp(spec, "world:", 6)) {
+        char kinds[128];
+        dfv_world_kind_list(", ", kinds, sizeof kinds);
+        snprintf(err, (size_t)err_len, "'%s' is not a world seed: write world:KIND:N, KIND one of %s, N a whole number",
+                 spec, kinds);
+        return -1;
+    }
+    if (!s->desc.load_image) {
+        snprintf(err, (size_t)err_len, "%s: image and video seeds need the full dfview (use world:KIND:SEED here)", spec);
+        return -1;
+    }
+    char e[DFV_ERR_LEN];
+    if (s->desc.load_image(spec, s->res, s->context_frames, rgb, e)) {
         snprintf(err, (size_t)err_len, "%s", e);
         return -1;
     }

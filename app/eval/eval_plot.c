@@ -6,7 +6,6 @@
 #include <stdlib.h>
 
 #include "canvas.h"
-#include "png.h"
 
 static const uint32_t background = 0x101418, axis_color = 0x5a6470, grid_color = 0x252c34, text_color = 0xd8dee4;
 static const uint32_t model_color = 0x4fc3f7, baseline_color = 0xffa040, mark_color = 0xd04040;
@@ -148,7 +147,7 @@ int dfv_eval_plot_draw(const dfv_eval *eval, uint8_t *rgb)
     return 0;
 }
 
-int dfv_eval_plot_write(const dfv_eval *eval, const char *path, char *err, int err_len)
+int dfv_eval_plot_write(const dfv_eval *eval, const char *path, dfv_png_writer write_png, char *err, int err_len)
 {
     uint8_t *rgb = malloc((size_t)DFV_EVAL_PLOT_WIDTH * DFV_EVAL_PLOT_HEIGHT * 3);
     if (!rgb || dfv_eval_plot_draw(eval, rgb)) {
@@ -156,9 +155,9 @@ int dfv_eval_plot_write(const dfv_eval *eval, const char *path, char *err, int e
         snprintf(err, (size_t)err_len, "%s: out of memory drawing the plot", path);
         return -1;
     }
-    char media_err[DFV_MEDIA_ERR_LEN];
-    bool ok = dfv_png_write(path, rgb, DFV_EVAL_PLOT_WIDTH, DFV_EVAL_PLOT_HEIGHT, 0, media_err);
+    char write_err[512];
+    bool ok = write_png(path, rgb, DFV_EVAL_PLOT_WIDTH, DFV_EVAL_PLOT_HEIGHT, write_err);
     free(rgb);
-    if (!ok) snprintf(err, (size_t)err_len, "%s", media_err);
+    if (!ok) snprintf(err, (size_t)err_len, "%s", write_err);
     return ok ? 0 : -1;
 }

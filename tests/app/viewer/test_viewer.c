@@ -474,7 +474,7 @@ int main(int argc, char **argv)
     int failures = 0;
     if (argc >= 4 && !strcmp(argv[2], "--play")) {
         if (!play_available()) {
-            printf("SKIP: this dfview has no model session yet (app/session.c)\n");
+            printf("SKIP: this dfview has no model session yet (app/core/session.c)\n");
             rmdir(dir);
             return 77;
         }

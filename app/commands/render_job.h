@@ -11,7 +11,7 @@
 #include "session.h"
 
 typedef struct {
-    const char *out_path; /* NULL: no clip (benchmarks) */
+    const char *out_path; /* a clip (see export.h), a .png without a pattern (the last frame only), or NULL */
     int64_t frames;       /* total frames, the seed's context frames included */
     double fps;           /* 0: 10 */
     int scale;            /* 0: 1 */
@@ -25,7 +25,7 @@ typedef struct {
 
 typedef struct {
     int64_t frames_done;   /* frames made, seed included */
-    int64_t frames_in_file;
+    int64_t frames_in_file; /* for a single .png: the frames of the rollout it ends */
     bool interrupted;      /* stopped by Ctrl-C */
     double seconds;        /* generation wall time */
     int64_t network_calls;

@@ -1,16 +1,29 @@
 #include "render_job.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "export.h"
+#include "frame_scale.h"
+#include "png.h"
 #include "rollout.h"
 
 typedef struct {
     const dfv_render_job *job;
     dfv_export *exporter; /* NULL: no clip */
+    uint8_t *still;       /* --out last.png: the newest frame, written as one PNG at the end */
+    size_t frame_bytes;
 } render_state;
+
+/* A .png without a frame-number pattern holds one picture: the rollout's last frame. */
+static bool is_still_png(const char *path)
+{
+    size_t len = path ? strlen(path) : 0;
+    return len >= 4 && !strcasecmp(path + len - 4, ".png") && !strchr(path, '%');
+}
 
 static void next_action(void *user, int64_t index, float *out)
 {
@@ -22,10 +35,41 @@ static int write_frame(void *user, int64_t index, const uint8_t *rgb)
 {
     (void)index;
     const render_state *st = user;
+    if (st->still) memcpy(st->still, rgb, st->frame_bytes);
     char err[DFV_MEDIA_ERR_LEN];
     if (!st->exporter || dfv_export_write(st->exporter, rgb, 0, err)) return 0;
     fprintf(stderr, "\ndfview render: %s\n", err);
     return -1;
+}
+
+/* Fails early, before any frame is made, when the still cannot be written. */
+static int open_still(dfv_session *s, const dfv_render_job *job, render_state *st)
+{
+    int res = dfv_session_resolution(s);
+    st->frame_bytes = (size_t)res * res * 3;
+    st->still = malloc(st->frame_bytes);
+    FILE *f = fopen(job->out_path, "ab");
+    if (!st->still || !f) {
+        fprintf(stderr, "dfview render: cannot write %s: %s\n", job->out_path, st->still ? strerror(errno) : "out of memory");
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
+static int write_still(dfv_session *s, const dfv_render_job *job, const render_state *st)
+{
+    int res = dfv_session_resolution(s), width, height;
+    dfv_frame_scaler *scaler = dfv_frame_scaler_create(res, res, job->scale ? job->scale : 1, job->filter, 1);
+    char err[DFV_MEDIA_ERR_LEN] = "out of memory";
+    bool ok = scaler != NULL;
+    if (ok) {
+        dfv_frame_scaler_output_size(scaler, &width, &height);
+        ok = dfv_png_write(job->out_path, dfv_frame_scaler_apply(scaler, st->still, 0), width, height, 0, err);
+    }
+    dfv_frame_scaler_destroy(scaler);
+    if (!ok) fprintf(stderr, "dfview render: %s\n", err);
+    return ok ? 0 : -1;
 }
 
 static int open_export(dfv_session *s, const dfv_render_job *job, dfv_export **out)
@@ -46,7 +90,7 @@ static int open_export(dfv_session *s, const dfv_render_job *job, dfv_export **o
 }
 
 /* The branch through a timeline that keeps only the window, so a render of any length stays flat. */
-static int run_branch(dfv_session *s, const uint8_t *seed_rgb, const dfv_render_job *job, dfv_export *exporter,
+static int run_branch(dfv_session *s, const uint8_t *seed_rgb, const dfv_render_job *job, render_state *st,
                       dfv_render_result *r)
 {
     int res = dfv_session_resolution(s), context = dfv_session_context_frames(s);
@@ -59,9 +103,8 @@ static int run_branch(dfv_session *s, const uint8_t *seed_rgb, const dfv_render_
     dfv_timeline_keep_last(tl, dfv_session_settings(s)->window);
     dfv_progress progress;
     dfv_progress_begin(&progress, "render", job->frames - context, job->quiet);
-    render_state st = {.job = job, .exporter = exporter};
     dfv_branch_job branch = {.seed_rgb = seed_rgb, .frames = job->frames - context, .action = next_action,
-                             .on_frame = write_frame, .user = &st, .progress = &progress};
+                             .on_frame = write_frame, .user = st, .progress = &progress};
     dfv_branch_result result;
     char err[DFV_ERR_LEN];
     int rc = dfv_rollout_run_branch(rollout, tl, &branch, &result, err, sizeof err);
@@ -79,16 +122,22 @@ static int run_branch(dfv_session *s, const uint8_t *seed_rgb, const dfv_render_
 int dfv_render_run(dfv_session *s, const uint8_t *seed_rgb, const dfv_render_job *job, dfv_render_result *r)
 {
     memset(r, 0, sizeof *r);
-    dfv_export *exporter;
-    if (open_export(s, job, &exporter)) return -1;
-    int rc = run_branch(s, seed_rgb, job, exporter, r);
-    if (exporter) {
+    render_state st = {.job = job};
+    bool still = is_still_png(job->out_path);
+    if (still ? open_still(s, job, &st) : open_export(s, job, &st.exporter)) return free(st.still), -1;
+    int rc = run_branch(s, seed_rgb, job, &st, r);
+    if (st.exporter) {
         char err[DFV_MEDIA_ERR_LEN];
-        if (!dfv_export_close(exporter, &r->frames_in_file, err)) {
+        if (!dfv_export_close(st.exporter, &r->frames_in_file, err)) {
             fprintf(stderr, "dfview render: %s\n", err);
             rc = -1;
         }
     }
+    if (still && r->frames_done > 0) {
+        if (write_still(s, job, &st)) rc = -1;
+        else r->frames_in_file = r->frames_done; /* the rollout the picture ends: what its sidecar replays */
+    }
+    free(st.still);
     if (r->interrupted)
         fprintf(stderr, "dfview render: interrupted; %s holds %lld frames\n", job->out_path ? job->out_path : "(no file)",
                 (long long)r->frames_in_file);

@@ -1,7 +1,7 @@
 /* `dfview play` (and `dfview` with no command): steer a world model live in the viewer.
  *
  * The window options are the viewer's (viewer_options.h); the model options are the session's
- * (app/session.h: --model --seed --steps --stabilization --window --schedule --seed-rng ...). The session
+ * (app/core/session.h: --model --seed --steps --stabilization --window --schedule --seed-rng ...). The session
  * becomes the viewer's frame source; this file adds what the viewer asks of a source beyond frames: live
  * knobs, a HUD line of the settings, the settings for recordings' sidecars, and reseeding from a dropped
  * file.
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "media_hooks.h"
 #include "ground_truth.h"
 #include "viewer.h"
 #include "viewer_options.h"
@@ -27,7 +28,8 @@ static void usage(FILE *out)
                  "  --ground-truth           with a world:KIND:SEED seed, show the simulator beside the model,\n"
                  "                           stepped with the same actions\n\n%s",
             dfv_viewer_options_help);
-    fprintf(out, "\nmodel options:\n%s", dfv_session_options_help());
+    fprintf(out, "\nmodel options:\n");
+    dfv_session_print_options(out);
     fprintf(out, "\nKeys, bindings and the script format: docs/viewer.md.\n");
 }
 
@@ -75,12 +77,11 @@ static int ladder_move(int value, int direction)
     return value;
 }
 
-static const char *const schedule_cycle[] = {"autoregressive", "pyramid", "full_sequence", "trapezoid"};
-
+/* The next kind in schedule.c's table, at its default uncertainty. */
 static void next_schedule(dfv_schedule *schedule)
 {
-    int n = (int)(sizeof schedule_cycle / sizeof schedule_cycle[0]);
-    dfv_schedule_parse(schedule_cycle[((int)schedule->kind + 1) % n], schedule);
+    dfv_schedule_parse(dfv_schedule_kind_name((dfv_schedule_kind)((schedule->kind + 1) % dfv_schedule_kind_count())),
+                       schedule);
 }
 
 static void format_settings(const dfv_sampler_settings *s, char *text, int len)
@@ -195,8 +196,8 @@ static const uint8_t *play_truth(void *user, const dfv_timeline *tl, int id)
 /* The simulator beside the model, for a world seed; false (with a message) for any other seed. */
 static bool open_ground_truth(play_state *p)
 {
-    /* NULL is the session's default seed, world:maze:1. */
-    const char *spec = p->desc->seed ? p->desc->seed : "world:maze:1";
+    /* The seed the model starts from, so both sides start alike. */
+    const char *spec = dfv_session_seed_spec(p->session);
     dfv_world_kind kind;
     uint64_t seed;
     if (dfv_world_parse_seed_spec(spec, &kind, &seed) != 0) {
@@ -214,6 +215,7 @@ static bool open_ground_truth(play_state *p)
 static int parse(int argc, char **argv, dfv_viewer_desc *viewer, dfv_session_desc *session, bool *ground_truth)
 {
     dfv_session_desc_default(session);
+    session->load_image = dfv_media_load_seed;
     for (int i = 1; i < argc;) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
@@ -248,6 +250,9 @@ static int play(int argc, char **argv)
     char err[512] = "";
     /* Fail before loading a model when no window can be shown. */
     if (!dfv_window_display_available(err, sizeof err)) return dfv_viewer_exit_code("play", DFV_VIEWER_NO_DISPLAY, NULL, err);
+    /* The bundled seed image is the first frame of world:maze:2 (assets/seeds/README.md); the simulator
+     * needs the world itself, so both sides start from that world. */
+    if (ground_truth && !session_desc.seed && !session_desc.engine.model_path) session_desc.seed = "world:maze:2";
     play_state p = {.desc = &session_desc};
     if (dfv_session_open("play", &session_desc, &p.session) != 0) return 1; /* the session printed why */
     if (ground_truth && !open_ground_truth(&p)) {

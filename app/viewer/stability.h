@@ -1,4 +1,4 @@
-/* Per-frame drift statistics for the stability panel, computed once per timeline frame (worlds/metrics.h)
+/* Per-frame drift statistics for the stability panel, computed once per timeline frame (app/metrics/metrics.h)
  * and gathered along the branch on screen. */
 #ifndef DFV_STABILITY_H
 #define DFV_STABILITY_H

@@ -11,8 +11,14 @@
 #include "eval.h"
 #include "eval_plot.h"
 #include "eval_report.h"
+#include "png.h"
 
 enum { SIZE = 32, CONTEXT = 2 };
+static bool write_png(const char *path, const uint8_t *rgb, int width, int height, char *err)
+{
+    return dfv_png_write(path, rgb, width, height, 0, err);
+}
+
 static const size_t frame_bytes = (size_t)SIZE * SIZE * 3;
 
 static dfv_eval *make_eval(int frames)
@@ -244,7 +250,7 @@ static int check_files(const char *dir)
         model_pixels += rgb[i * 3] == 0x4f && rgb[i * 3 + 1] == 0xc3 && rgb[i * 3 + 2] == 0xf7;
     CHECK(failures, model_pixels > 100, "only %d pixels of the model curve", model_pixels);
     snprintf(path, sizeof path, "%s/test_eval.png", dir);
-    CHECK(failures, dfv_eval_plot_write(e, path, err, sizeof err) == 0, "%s", err);
+    CHECK(failures, dfv_eval_plot_write(e, path, write_png, err, sizeof err) == 0, "%s", err);
     f = fopen(path, "rb");
     unsigned char sig[8] = {0};
     if (f) {

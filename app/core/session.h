@@ -6,13 +6,19 @@
 #define DFV_SESSION_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "engine.h"
 #include "sampler.h"
 
+/* Decodes an image or video seed into `frames` RGB24 frames of resolution² (the full dfview passes media/'s
+ * decoder; the session core links no FFmpeg). Returns 0, or -1 with one line in err (DFV_ERR_LEN bytes). */
+typedef int (*dfv_image_seed_loader)(const char *spec, int resolution, int frames, uint8_t *rgb, char *err);
+
 typedef struct {
     dfv_engine_desc engine;
+    dfv_image_seed_loader load_image; /* NULL: world seeds only */
     const char *seed;     /* image, video@time, video#frame, world:KIND:SEED; NULL: see dfv_session_seed_spec */
     int steps;            /* 0: the model's default */
     int stabilization;    /* 0: the model's default */
@@ -29,7 +35,7 @@ void dfv_session_desc_default(dfv_session_desc *desc);
  * --seed-rng --no-cache --fp16 --device); returns the argv entries consumed, 0 if not ours, -1 on a bad
  * value (reported, prefixed with `command`). */
 int dfv_session_parse_option(const char *command, int argc, char **argv, int i, dfv_session_desc *desc);
-const char *dfv_session_options_help(void);
+void dfv_session_print_options(FILE *out);
 
 /* Opens model, device and network and checks the settings; errors are printed as one line. Without a
  * model path it opens the bundled maze model (models/maze.safetensors beside the binary's folder, or under

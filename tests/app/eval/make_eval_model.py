@@ -18,5 +18,5 @@ torch.manual_seed(0)
 model = dfv_unet.Unet3D(ARCH, len(MAZE_ACTIONS))
 config = model_file.default_config(ARCH, name="eval-test", context_frames=2, window=4, action_dim=len(MAZE_ACTIONS),
                                    action_names=MAZE_ACTIONS, action_kind="one-hot",
-                                   provenance={"source": "tests/app/make_eval_model.py", "license": "MIT"})
+                                   provenance={"source": "tests/app/eval/make_eval_model.py", "license": "MIT"})
 model_file.export_model(model, config, sys.argv[2], "fp32")

@@ -7,6 +7,7 @@
 
 #include "action_script.h"
 #include "commands.h"
+#include "media_hooks.h"
 #include "render_job.h"
 
 static void random_action(void *user, int64_t index, float *out)
@@ -21,6 +22,7 @@ int dfv_cmd_bench_rollout(int argc, char **argv)
 {
     dfv_session_desc d;
     dfv_session_desc_default(&d);
+    d.load_image = dfv_media_load_seed;
     long frames = 0;
     for (int i = 1; i < argc; i++) {
         int used = dfv_session_parse_option("bench", argc, argv, i, &d);

@@ -5,6 +5,9 @@
 #include <libavutil/log.h>
 
 #include "commands.h"
+#include "media_hooks.h"
+
+static int eval_with_plot(int argc, char **argv) { return dfv_cmd_eval(argc, argv, dfv_media_write_png); }
 
 typedef struct {
     const char *name;
@@ -22,7 +25,7 @@ static const dfv_command dfv_commands[] = {
     {"devices", dfv_cmd_devices, "list Vulkan devices and their capabilities"},
     {"dataset", dfv_cmd_dataset, "write action-labelled video from a procedural world"},
     {"world", dfv_cmd_world, "play a procedural world itself"},
-    {"eval", dfv_cmd_eval, "compare a model's rollouts with the world's ground truth"},
+    {"eval", eval_with_plot, "compare a model's rollouts with the world's ground truth"},
 };
 
 static void print_usage(FILE *out)

@@ -1,0 +1,15 @@
+#include "media_hooks.h"
+
+#include "png.h"
+#include "seed.h"
+
+int dfv_media_load_seed(const char *spec, int resolution, int frames, uint8_t *rgb, char *err)
+{
+    dfv_seed_desc desc = {.resolution = resolution, .frame_count = frames};
+    return dfv_seed_load(spec, &desc, rgb, err) ? 0 : -1;
+}
+
+bool dfv_media_write_png(const char *path, const uint8_t *rgb, int width, int height, char *err)
+{
+    return dfv_png_write(path, rgb, width, height, 0, err);
+}
