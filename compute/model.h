@@ -9,19 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dfv_common.h"
 #include "safetensors.h"
 
 #define DFV_MODEL_MAX_LEVELS 6
-#define DFV_MODEL_MAX_ACTIONS 64
-/* The longest window any model may use (the network's key/value cache and every caller size to it). */
-#define DFV_MAX_WINDOW 64
 #define DFV_MODEL_MAX_BINDINGS 8 /* keys per action */
 #define DFV_MODEL_MAX_DIM_HEAD 256 /* the config accepts 2..256 */
 /* The optional fp32 tensor {dim_head/2} of rotary frequencies, under its official name. */
 #define DFV_MODEL_ROTARY_FREQS "rotary_time_pos_embedding.freqs"
 
 typedef enum { DFV_OBJECTIVE_V = 0, DFV_OBJECTIVE_EPS = 1, DFV_OBJECTIVE_X0 = 2 } dfv_objective;
-typedef enum { DFV_ACTIONS_ONE_HOT = 0, DFV_ACTIONS_MULTI_HOT = 1, DFV_ACTIONS_CONTINUOUS = 2 } dfv_action_kind;
 
 typedef struct {
     int channels, resolution, frame_stack;
@@ -58,7 +55,7 @@ typedef struct {
 typedef struct {
     int dim; /* 0: not action-conditioned */
     dfv_action_kind kind;
-    dfv_model_action actions[DFV_MODEL_MAX_ACTIONS]; /* dim entries, each named */
+    dfv_model_action actions[DFV_MAX_ACTIONS]; /* dim entries, each named */
 } dfv_model_actions;
 
 typedef struct {

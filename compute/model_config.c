@@ -317,7 +317,7 @@ static dfv_status parse_actions(const parse_ctx *p, const cJSON *acts, dfv_model
 {
     if (!acts)
         return DFV_OK;
-    TRY(get_int(p, acts, "actions", "dim", 0, DFV_MODEL_MAX_ACTIONS, 0, &a->dim));
+    TRY(get_int(p, acts, "actions", "dim", 0, DFV_MAX_ACTIONS, 0, &a->dim));
     if (a->dim == 0)
         return DFV_OK;
     TRY(parse_action_names(p, acts, a));

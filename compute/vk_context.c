@@ -188,7 +188,7 @@ static dfv_status dfv_ctx_open(dfv_ctx *ctx, const dfv_ctx_desc *desc)
     int count = 0, picked = -1;
     status = dfv_device_enumerate(&ctx->vk, ctx->instance, &infos, &count, ctx->error);
     if (!status)
-        status = dfv_device_pick(infos, count, desc ? desc->device_index : -1, &picked, ctx->error);
+        status = dfv_device_pick(infos, count, desc ? desc->device - 1 : -1, &picked, ctx->error);
     if (!status)
         status = dfv_device_open(ctx, &infos[picked]);
     free(infos);

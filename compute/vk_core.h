@@ -12,7 +12,8 @@
 
 #include <vulkan/vulkan.h>
 
-#define DFV_ERR_LEN 512
+#include "dfv_common.h"
+
 
 typedef enum {
     DFV_OK = 0,
@@ -28,8 +29,13 @@ typedef enum {
 
 typedef struct dfv_ctx dfv_ctx;
 
+#define DFV_DEVICE_AUTO 0
+#define DFV_DEVICE(index) ((index) + 1)
+
 typedef struct {
-    int device_index; /* -1: DFVIEW_DEVICE if set, else the best by type (discrete > integrated > virtual > cpu) */
+    /* DFV_DEVICE_AUTO (0, so a zeroed desc picks automatically): DFVIEW_DEVICE if set, else the best by type
+     * (discrete > integrated > virtual > cpu); DFV_DEVICE(i): device i as `dfview devices` lists it. */
+    int device;
     bool validate;    /* also enabled by DFVIEW_VALIDATE=1 */
     bool profile;     /* per-dispatch timestamps; also DFVIEW_PROFILE=1 */
 } dfv_ctx_desc;

@@ -36,7 +36,7 @@ struct dfv_export {
     bool header_written;
     bool io_failed;
     bool failed; /* the first failure is kept and repeated: nothing more is written after it */
-    char failure[DFV_MEDIA_ERR_LEN];
+    char failure[DFV_ERR_LEN];
     char notice[256];
 };
 
@@ -287,7 +287,7 @@ static bool open_exporter(dfv_export *ex, const dfv_export_desc *desc, char *err
     return open_encoder(ex, desc, err) && start_muxer(ex, desc, err) && prepare_frames(ex, err);
 }
 
-bool dfv_export_open(const dfv_export_desc *desc, dfv_export **out, char err[DFV_MEDIA_ERR_LEN])
+bool dfv_export_open(const dfv_export_desc *desc, dfv_export **out, char err[DFV_ERR_LEN])
 {
     *out = NULL;
     if (!check_desc(desc, err))
@@ -381,7 +381,7 @@ static void fill_frame(dfv_export *ex, const uint8_t *scaled)
                             ex->out_height);
 }
 
-bool dfv_export_write(dfv_export *ex, const uint8_t *rgb, int stride, char err[DFV_MEDIA_ERR_LEN])
+bool dfv_export_write(dfv_export *ex, const uint8_t *rgb, int stride, char err[DFV_ERR_LEN])
 {
     if (ex->failed)
         return dfv_media_fail(err, "%s", ex->failure);
@@ -448,7 +448,7 @@ static bool finish_file(dfv_export *ex, char *err)
     return ok;
 }
 
-bool dfv_export_close(dfv_export *ex, int64_t *frames_written, char err[DFV_MEDIA_ERR_LEN])
+bool dfv_export_close(dfv_export *ex, int64_t *frames_written, char err[DFV_ERR_LEN])
 {
     if (frames_written)
         *frames_written = 0;

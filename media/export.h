@@ -40,15 +40,15 @@ typedef struct {
 
 typedef struct dfv_export dfv_export;
 
-bool dfv_export_open(const dfv_export_desc *desc, dfv_export **out, char err[DFV_MEDIA_ERR_LEN]);
+bool dfv_export_open(const dfv_export_desc *desc, dfv_export **out, char err[DFV_ERR_LEN]);
 
 /* One width×height RGB24 frame, rows `stride` bytes apart (0 means width*3). */
-bool dfv_export_write(dfv_export *exporter, const uint8_t *rgb, int stride, char err[DFV_MEDIA_ERR_LEN]);
+bool dfv_export_write(dfv_export *exporter, const uint8_t *rgb, int stride, char err[DFV_ERR_LEN]);
 
 /* Flushes the encoder, writes the trailer and frees the exporter (always, even on failure).
  * frames_written (may be NULL) receives the number of frames the file holds: all of them, or after a
  * write failure those before the cut. Returns false (err filled) when any write or the close failed. */
-bool dfv_export_close(dfv_export *exporter, int64_t *frames_written, char err[DFV_MEDIA_ERR_LEN]);
+bool dfv_export_close(dfv_export *exporter, int64_t *frames_written, char err[DFV_ERR_LEN]);
 
 int64_t dfv_export_frame_count(const dfv_export *exporter);
 /* The encoder in use ("libx264", "mpeg4", ...) and a note when it is a fallback (else ""). */

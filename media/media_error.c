@@ -10,7 +10,7 @@ bool dfv_media_fail(char *err, const char *fmt, ...)
     if (err) {
         va_list args;
         va_start(args, fmt);
-        vsnprintf(err, DFV_MEDIA_ERR_LEN, fmt, args);
+        vsnprintf(err, DFV_ERR_LEN, fmt, args);
         va_end(args);
     }
     return false;

@@ -1,12 +1,13 @@
 /* One-line error messages shared by the media module: every fallible call fills a caller buffer of
- * DFV_MEDIA_ERR_LEN bytes and returns false, so front ends decide what to print and how to exit. */
+ * DFV_ERR_LEN bytes and returns false, so front ends decide what to print and how to exit. */
 #ifndef DFV_MEDIA_ERROR_H
 #define DFV_MEDIA_ERROR_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#define DFV_MEDIA_ERR_LEN 512
+#include "dfv_common.h"
+
 
 /* printf into err (may be NULL); always returns false so callers can `return dfv_media_fail(...)`. */
 bool dfv_media_fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

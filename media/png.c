@@ -41,7 +41,7 @@ static int encode_png(const uint8_t *rgb, int width, int height, int stride, AVP
 }
 
 bool dfv_png_write(const char *path, const uint8_t *rgb, int width, int height, int stride,
-                   char err[DFV_MEDIA_ERR_LEN])
+                   char err[DFV_ERR_LEN])
 {
     char averr[128];
     if (!path || !rgb || width < 1 || height < 1 || width > 32768 || height > 32768)

@@ -9,6 +9,6 @@
 
 /* Writes width×height RGB24 pixels (rows `stride` bytes apart; 0 means width*3) to `path`. */
 bool dfv_png_write(const char *path, const uint8_t *rgb, int width, int height, int stride,
-                   char err[DFV_MEDIA_ERR_LEN]);
+                   char err[DFV_ERR_LEN]);
 
 #endif

@@ -220,7 +220,7 @@ static bool read_frames(dfv_video_reader *reader, const seed_spec *spec, const d
     return produced == wanted || short_video_error(label, spec, produced, wanted, decode_index, err);
 }
 
-bool dfv_seed_load(const char *spec_text, const dfv_seed_desc *desc, uint8_t *out_rgb, char err[DFV_MEDIA_ERR_LEN])
+bool dfv_seed_load(const char *spec_text, const dfv_seed_desc *desc, uint8_t *out_rgb, char err[DFV_ERR_LEN])
 {
     if (!spec_text || !*spec_text)
         return dfv_media_fail(err, "seed: no file given");

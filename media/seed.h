@@ -21,6 +21,6 @@ typedef struct {
 
 /* Fills out_rgb with frame_count frames of R*R*3 bytes each, frame after frame.
  * Errors name the spec and the cause: missing file, not an image or video, video shorter than asked. */
-bool dfv_seed_load(const char *spec, const dfv_seed_desc *desc, uint8_t *out_rgb, char err[DFV_MEDIA_ERR_LEN]);
+bool dfv_seed_load(const char *spec, const dfv_seed_desc *desc, uint8_t *out_rgb, char err[DFV_ERR_LEN]);
 
 #endif

@@ -36,7 +36,7 @@ static bool open_decoder(dfv_video_reader *reader, char *err)
     return true;
 }
 
-bool dfv_video_reader_open(const char *path, const char *label, dfv_video_reader **out, char err[DFV_MEDIA_ERR_LEN])
+bool dfv_video_reader_open(const char *path, const char *label, dfv_video_reader **out, char err[DFV_ERR_LEN])
 {
     char averr[128];
     *out = NULL;
@@ -105,7 +105,7 @@ static int feed_decoder(dfv_video_reader *reader)
     }
 }
 
-int dfv_video_reader_next(dfv_video_reader *reader, AVFrame **frame, char err[DFV_MEDIA_ERR_LEN])
+int dfv_video_reader_next(dfv_video_reader *reader, AVFrame **frame, char err[DFV_ERR_LEN])
 {
     char averr[128];
     for (;;) {

@@ -12,12 +12,12 @@
 typedef struct dfv_video_reader dfv_video_reader;
 
 /* `label` names the input in error messages (the user's seed spec). */
-bool dfv_video_reader_open(const char *path, const char *label, dfv_video_reader **out, char err[DFV_MEDIA_ERR_LEN]);
+bool dfv_video_reader_open(const char *path, const char *label, dfv_video_reader **out, char err[DFV_ERR_LEN]);
 void dfv_video_reader_close(dfv_video_reader *reader);
 
 /* Decodes the next frame into `frame` (owned by the reader, valid until the next call).
  * Returns 1 for a frame, 0 at the end of the stream, -1 on a decode error (err filled). */
-int dfv_video_reader_next(dfv_video_reader *reader, AVFrame **frame, char err[DFV_MEDIA_ERR_LEN]);
+int dfv_video_reader_next(dfv_video_reader *reader, AVFrame **frame, char err[DFV_ERR_LEN]);
 
 /* Presentation time in seconds of a frame from this reader, relative to the stream's start;
  * frames without a timestamp get their decode index over the nominal frame rate. */

@@ -13,7 +13,7 @@ typedef struct {
     dfv_world_kind kind;
     dfv_rng rng;
     int hold_frames;                          /* frames the current choice still lasts */
-    float current[DFV_WORLD_MAX_ACTIONS];     /* the held action vector */
+    float current[DFV_MAX_ACTIONS];     /* the held action vector */
     int turning_away;                         /* turning until the view ahead is open again */
 } dfv_agent;
 

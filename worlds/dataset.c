@@ -18,7 +18,7 @@
 #define SHARD_TARGET_BYTES (256LL << 20)
 
 int dfv_dataset_episode(dfv_world_kind kind, uint64_t seed, int frames, int size, uint8_t *rgb, float *actions,
-                        char err[DFV_WORLD_ERR_LEN])
+                        char err[DFV_ERR_LEN])
 {
     dfv_world *world;
     if (dfv_world_create(kind, seed, size, &world, err)) return -1;
@@ -39,11 +39,11 @@ int dfv_dataset_episode(dfv_world_kind kind, uint64_t seed, int frames, int size
 
 /* ---- files ---- */
 
-static int make_dirs(const char *path, char err[DFV_WORLD_ERR_LEN])
+static int make_dirs(const char *path, char err[DFV_ERR_LEN])
 {
     char buf[4096];
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        snprintf(err, DFV_WORLD_ERR_LEN, "dataset: output path too long");
+        snprintf(err, DFV_ERR_LEN, "dataset: output path too long");
         return -1;
     }
     for (char *p = buf + 1;; p++) {
@@ -51,7 +51,7 @@ static int make_dirs(const char *path, char err[DFV_WORLD_ERR_LEN])
         if (*p == '/' || end) {
             *p = '\0';
             if (mkdir(buf, 0777) && errno != EEXIST) {
-                snprintf(err, DFV_WORLD_ERR_LEN, "dataset: cannot create directory %.160s: %s", buf, strerror(errno));
+                snprintf(err, DFV_ERR_LEN, "dataset: cannot create directory %.160s: %s", buf, strerror(errno));
                 return -1;
             }
             if (end) break;
@@ -60,7 +60,7 @@ static int make_dirs(const char *path, char err[DFV_WORLD_ERR_LEN])
     }
     struct stat st;
     if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
-        snprintf(err, DFV_WORLD_ERR_LEN, "dataset: %.160s is not a directory", path);
+        snprintf(err, DFV_ERR_LEN, "dataset: %.160s is not a directory", path);
         return -1;
     }
     return 0;
@@ -73,7 +73,7 @@ static void shard_path(char *buf, size_t cap, const char *dir, int shard, const 
 
 /* Writes the header and sizes the file to its final length, so workers can fill it in any order. */
 static int create_npy(const char *path, const char *descr, const int64_t *shape, int ndim, int64_t *data_offset,
-                      char err[DFV_WORLD_ERR_LEN])
+                      char err[DFV_ERR_LEN])
 {
     char header[DFV_NPY_MAX_HEADER];
     int header_len = dfv_npy_header(header, descr, shape, ndim);
@@ -82,32 +82,32 @@ static int create_npy(const char *path, const char *descr, const int64_t *shape,
     int64_t item = descr[2] == '4' ? 4 : 1;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (header_len < 0 || fd < 0) {
-        snprintf(err, DFV_WORLD_ERR_LEN, "dataset: cannot create %.160s: %s", path,
+        snprintf(err, DFV_ERR_LEN, "dataset: cannot create %.160s: %s", path,
                  header_len < 0 ? "header too long" : strerror(errno));
         if (fd >= 0) close(fd);
         return -1;
     }
     int ok = write(fd, header, (size_t)header_len) == header_len && ftruncate(fd, header_len + elements * item) == 0;
     if (close(fd) || !ok) {
-        snprintf(err, DFV_WORLD_ERR_LEN, "dataset: cannot write %.160s: %s", path, strerror(errno));
+        snprintf(err, DFV_ERR_LEN, "dataset: cannot write %.160s: %s", path, strerror(errno));
         return -1;
     }
     *data_offset = header_len;
     return 0;
 }
 
-static int write_at(const char *path, int64_t offset, const void *data, size_t bytes, char err[DFV_WORLD_ERR_LEN])
+static int write_at(const char *path, int64_t offset, const void *data, size_t bytes, char err[DFV_ERR_LEN])
 {
     int fd = open(path, O_WRONLY);
     if (fd < 0) {
-        snprintf(err, DFV_WORLD_ERR_LEN, "dataset: cannot open %.160s: %s", path, strerror(errno));
+        snprintf(err, DFV_ERR_LEN, "dataset: cannot open %.160s: %s", path, strerror(errno));
         return -1;
     }
     const char *p = data;
     while (bytes > 0) {
         ssize_t n = pwrite(fd, p, bytes, offset);
         if (n <= 0) {
-            snprintf(err, DFV_WORLD_ERR_LEN, "dataset: cannot write %.160s: %s", path, strerror(errno));
+            snprintf(err, DFV_ERR_LEN, "dataset: cannot write %.160s: %s", path, strerror(errno));
             close(fd);
             return -1;
         }
@@ -116,7 +116,7 @@ static int write_at(const char *path, int64_t offset, const void *data, size_t b
         bytes -= (size_t)n;
     }
     if (close(fd)) {
-        snprintf(err, DFV_WORLD_ERR_LEN, "dataset: cannot close %.160s: %s", path, strerror(errno));
+        snprintf(err, DFV_ERR_LEN, "dataset: cannot close %.160s: %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -133,7 +133,7 @@ typedef struct {
     pthread_mutex_t lock;
     int next_episode, done_episodes;
     int failed;
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     double start, last_draw;
 } dataset_job;
 
@@ -162,7 +162,7 @@ static int episode_shard(const dataset_job *job, int episode, int *index_in_shar
     return episode / job->shard_episodes;
 }
 
-static int store_episode(dataset_job *job, int episode, const uint8_t *rgb, const float *actions, char err[DFV_WORLD_ERR_LEN])
+static int store_episode(dataset_job *job, int episode, const uint8_t *rgb, const float *actions, char err[DFV_ERR_LEN])
 {
     const dfv_dataset_desc *d = job->desc;
     int within, shard = episode_shard(job, episode, &within);
@@ -185,7 +185,7 @@ static void *worker(void *arg)
     const dfv_dataset_desc *d = job->desc;
     uint8_t *rgb = malloc((size_t)d->frames * d->size * d->size * 3);
     float *actions = malloc((size_t)d->frames * job->action_count * sizeof(float));
-    char err[DFV_WORLD_ERR_LEN] = "";
+    char err[DFV_ERR_LEN] = "";
     int failed = !rgb || !actions;
     if (failed) snprintf(err, sizeof err, "dataset: out of memory for one episode");
     for (;;) {
@@ -215,7 +215,7 @@ static void *worker(void *arg)
 
 /* ---- manifest ---- */
 
-static int write_manifest(const dataset_job *job, char err[DFV_WORLD_ERR_LEN])
+static int write_manifest(const dataset_job *job, char err[DFV_ERR_LEN])
 {
     const dfv_dataset_desc *d = job->desc;
     char path[4200], tmp[4300];
@@ -223,7 +223,7 @@ static int write_manifest(const dataset_job *job, char err[DFV_WORLD_ERR_LEN])
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        snprintf(err, DFV_WORLD_ERR_LEN, "dataset: cannot create %.160s: %s", tmp, strerror(errno));
+        snprintf(err, DFV_ERR_LEN, "dataset: cannot create %.160s: %s", tmp, strerror(errno));
         return -1;
     }
     const char *const *names = dfv_world_action_names(d->kind);
@@ -241,7 +241,7 @@ static int write_manifest(const dataset_job *job, char err[DFV_WORLD_ERR_LEN])
     }
     fprintf(f, "  ]\n}\n");
     if (fclose(f) || rename(tmp, path)) {
-        snprintf(err, DFV_WORLD_ERR_LEN, "dataset: cannot write %.160s: %s", path, strerror(errno));
+        snprintf(err, DFV_ERR_LEN, "dataset: cannot write %.160s: %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -249,7 +249,7 @@ static int write_manifest(const dataset_job *job, char err[DFV_WORLD_ERR_LEN])
 
 /* ---- entry ---- */
 
-static int check_desc(const dfv_dataset_desc *d, char err[DFV_WORLD_ERR_LEN])
+static int check_desc(const dfv_dataset_desc *d, char err[DFV_ERR_LEN])
 {
     const char *problem = d->episodes < 1 ? "--episodes must be at least 1"
                           : d->frames < 1 ? "--frames must be at least 1"
@@ -258,11 +258,11 @@ static int check_desc(const dfv_dataset_desc *d, char err[DFV_WORLD_ERR_LEN])
                           : d->threads < 0 || d->threads > 256 ? "--threads must be within 0..256"
                           : d->shard_episodes < 0 ? "--shard-episodes must not be negative"
                           : NULL;
-    if (problem) snprintf(err, DFV_WORLD_ERR_LEN, "dataset: %s", problem);
+    if (problem) snprintf(err, DFV_ERR_LEN, "dataset: %s", problem);
     return problem ? -1 : 0;
 }
 
-static int plan_shards(dataset_job *job, char err[DFV_WORLD_ERR_LEN])
+static int plan_shards(dataset_job *job, char err[DFV_ERR_LEN])
 {
     const dfv_dataset_desc *d = job->desc;
     int64_t episode_bytes = (int64_t)d->frames * d->size * d->size * 3;
@@ -288,7 +288,7 @@ static int plan_shards(dataset_job *job, char err[DFV_WORLD_ERR_LEN])
     return 0;
 }
 
-int dfv_dataset_write(const dfv_dataset_desc *desc, dfv_dataset_stats *stats, char err[DFV_WORLD_ERR_LEN])
+int dfv_dataset_write(const dfv_dataset_desc *desc, dfv_dataset_stats *stats, char err[DFV_ERR_LEN])
 {
     if (check_desc(desc, err) || make_dirs(desc->out_dir, err)) return -1;
     dataset_job job;
@@ -315,7 +315,7 @@ int dfv_dataset_write(const dfv_dataset_desc *desc, dfv_dataset_stats *stats, ch
     double seconds = now_seconds() - job.start;
     if (desc->progress) draw_progress(&job, 1);
     if (job.failed) {
-        memcpy(err, job.err, DFV_WORLD_ERR_LEN);
+        memcpy(err, job.err, DFV_ERR_LEN);
         return -1;
     }
     if (write_manifest(&job, err)) return -1;

@@ -33,9 +33,9 @@ typedef struct {
 
 /* Renders one episode: frames (frames*size*size*3 bytes) and actions (frames*action_count floats). */
 int dfv_dataset_episode(dfv_world_kind kind, uint64_t seed, int frames, int size, uint8_t *rgb, float *actions,
-                        char err[DFV_WORLD_ERR_LEN]);
+                        char err[DFV_ERR_LEN]);
 
-int dfv_dataset_write(const dfv_dataset_desc *desc, dfv_dataset_stats *stats, char err[DFV_WORLD_ERR_LEN]);
+int dfv_dataset_write(const dfv_dataset_desc *desc, dfv_dataset_stats *stats, char err[DFV_ERR_LEN]);
 
 /* The same episodes as a byte stream on fd (out_dir and shard_episodes are ignored; episodes 0: until the
  * reader closes the pipe, which ends the stream without an error):
@@ -43,6 +43,6 @@ int dfv_dataset_write(const dfv_dataset_desc *desc, dfv_dataset_stats *stats, ch
  *                      "action_count", "action_names", "action_kind", "seed"}
  *   then per episode, in seed order: uint8 frames (frames, size, size, 3), float32 little-endian actions
  *   (frames, action_count). */
-int dfv_dataset_stream(const dfv_dataset_desc *desc, int fd, dfv_dataset_stats *stats, char err[DFV_WORLD_ERR_LEN]);
+int dfv_dataset_stream(const dfv_dataset_desc *desc, int fd, dfv_dataset_stats *stats, char err[DFV_ERR_LEN]);
 
 #endif

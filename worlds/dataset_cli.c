@@ -115,7 +115,7 @@ static int parse(int argc, char **argv, dfv_dataset_desc *desc)
 static int stream_to_stdout(const dfv_dataset_desc *desc)
 {
     signal(SIGPIPE, SIG_IGN); /* a reader that stops reading ends the stream; it is not an error */
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     dfv_dataset_stats stats;
     if (dfv_dataset_stream(desc, STDOUT_FILENO, &stats, err)) {
         fprintf(stderr, "%s\n", err);
@@ -136,7 +136,7 @@ int dfv_dataset_cli(int argc, char **argv)
     }
     if (parsed) return 2;
     if (!strcmp(desc.out_dir, "-")) return stream_to_stdout(&desc);
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     dfv_dataset_stats stats;
     if (dfv_dataset_write(&desc, &stats, err)) {
         fprintf(stderr, "%s\n", err);

@@ -18,7 +18,7 @@ typedef struct {
     uint8_t *rgb;
     float *actions;
     int failed;
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
 } stream_slot;
 
 static void *render_slot(void *arg)
@@ -30,7 +30,7 @@ static void *render_slot(void *arg)
 }
 
 /* 0 written, 1 the reader has gone (not an error for a stream), -1 failed. */
-static int write_all(int fd, const void *data, size_t bytes, char err[DFV_WORLD_ERR_LEN])
+static int write_all(int fd, const void *data, size_t bytes, char err[DFV_ERR_LEN])
 {
     const char *p = data;
     while (bytes) {
@@ -38,7 +38,7 @@ static int write_all(int fd, const void *data, size_t bytes, char err[DFV_WORLD_
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EPIPE) return 1;
         if (n <= 0) {
-            snprintf(err, DFV_WORLD_ERR_LEN, "dataset: cannot write the stream: %s", strerror(errno));
+            snprintf(err, DFV_ERR_LEN, "dataset: cannot write the stream: %s", strerror(errno));
             return -1;
         }
         p += n;
@@ -47,7 +47,7 @@ static int write_all(int fd, const void *data, size_t bytes, char err[DFV_WORLD_
     return 0;
 }
 
-static int write_header(int fd, const dfv_dataset_desc *d, char err[DFV_WORLD_ERR_LEN])
+static int write_header(int fd, const dfv_dataset_desc *d, char err[DFV_ERR_LEN])
 {
     char line[2048];
     int count = dfv_world_action_count(d->kind), used;
@@ -62,7 +62,7 @@ static int write_header(int fd, const dfv_dataset_desc *d, char err[DFV_WORLD_ER
         used += snprintf(line + used, sizeof line - (size_t)used, "], \"action_kind\": \"%s\", \"seed\": %llu}\n",
                          dfv_world_action_kind_name(dfv_world_action_kind(d->kind)), (unsigned long long)d->seed);
     if (used >= (int)sizeof line) {
-        snprintf(err, DFV_WORLD_ERR_LEN, "dataset: stream header too long");
+        snprintf(err, DFV_ERR_LEN, "dataset: stream header too long");
         return -1;
     }
     return write_all(fd, line, (size_t)used, err);
@@ -81,11 +81,11 @@ static void render_round(stream_slot *slots, int count)
 
 /* Writes the slots' episodes in order; 0 go on, 1 reader gone, -1 failed. */
 static int emit_round(int fd, stream_slot *slots, int count, size_t frame_bytes, size_t action_bytes,
-                      char err[DFV_WORLD_ERR_LEN])
+                      char err[DFV_ERR_LEN])
 {
     for (int i = 0; i < count; i++) {
         if (slots[i].failed) {
-            memcpy(err, slots[i].err, DFV_WORLD_ERR_LEN);
+            memcpy(err, slots[i].err, DFV_ERR_LEN);
             return -1;
         }
         int rc = write_all(fd, slots[i].rgb, frame_bytes, err);
@@ -103,7 +103,7 @@ static int stream_threads(const dfv_dataset_desc *d)
 }
 
 static int stream_rounds(const dfv_dataset_desc *d, int fd, stream_slot *slots, int threads, size_t frame_bytes,
-                         size_t action_bytes, int64_t *done, char err[DFV_WORLD_ERR_LEN])
+                         size_t action_bytes, int64_t *done, char err[DFV_ERR_LEN])
 {
     for (;;) {
         int count = threads;
@@ -120,14 +120,14 @@ static int stream_rounds(const dfv_dataset_desc *d, int fd, stream_slot *slots, 
     }
 }
 
-int dfv_dataset_stream(const dfv_dataset_desc *d, int fd, dfv_dataset_stats *stats, char err[DFV_WORLD_ERR_LEN])
+int dfv_dataset_stream(const dfv_dataset_desc *d, int fd, dfv_dataset_stats *stats, char err[DFV_ERR_LEN])
 {
     const char *problem = d->episodes < 0 ? "--episodes must not be negative"
                           : d->frames < 1 ? "--frames must be at least 1"
                           : d->size < 8 || d->size > 1024 ? "--size must be within 8..1024"
                           : NULL;
     if (problem) {
-        snprintf(err, DFV_WORLD_ERR_LEN, "dataset: %s", problem);
+        snprintf(err, DFV_ERR_LEN, "dataset: %s", problem);
         return -1;
     }
     dfv_world *trial; /* surfaces world errors before the header promises a stream */
@@ -141,7 +141,7 @@ int dfv_dataset_stream(const dfv_dataset_desc *d, int fd, dfv_dataset_stats *sta
     for (; made < threads; made++) {
         slots[made] = (stream_slot){.desc = d, .rgb = malloc(frame_bytes), .actions = malloc(action_bytes)};
         if (!slots[made].rgb || !slots[made].actions) {
-            snprintf(err, DFV_WORLD_ERR_LEN, "dataset: out of memory for %d episodes", threads);
+            snprintf(err, DFV_ERR_LEN, "dataset: out of memory for %d episodes", threads);
             rc = -1;
             made++;
             break;

@@ -37,7 +37,7 @@ typedef struct dfv_maze dfv_maze;
 
 extern const char *const dfv_maze_action_names[DFV_MAZE_ACTION_COUNT];
 
-int dfv_maze_create(uint64_t seed, int size, dfv_maze **out, char err[DFV_WORLD_ERR_LEN]);
+int dfv_maze_create(uint64_t seed, int size, dfv_maze **out, char err[DFV_ERR_LEN]);
 void dfv_maze_destroy(dfv_maze *maze);
 void dfv_maze_step(dfv_maze *maze, const float *action);
 void dfv_maze_render(const dfv_maze *maze, uint8_t *rgb);

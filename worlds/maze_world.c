@@ -5,7 +5,7 @@
 #include "maze.h"
 #include "world_class.h"
 
-static int create(uint64_t seed, int size, void **sim, char err[DFV_WORLD_ERR_LEN])
+static int create(uint64_t seed, int size, void **sim, char err[DFV_ERR_LEN])
 {
     return dfv_maze_create(seed, size, (dfv_maze **)sim, err);
 }
@@ -63,6 +63,6 @@ static void agent_steer(dfv_agent *a, const dfv_world *world)
 
 const dfv_world_class dfv_maze_world = {
     .name = "maze", .action_count = DFV_MAZE_ACTION_COUNT, .action_names = dfv_maze_action_names,
-    .action_style = DFV_WORLD_ONE_HOT, .idle_action = DFV_MAZE_NONE, .create = create, .destroy = destroy,
+    .action_style = DFV_ACTIONS_ONE_HOT, .idle_action = DFV_MAZE_NONE, .create = create, .destroy = destroy,
     .step = step, .render = render, .pose = pose, .clearance = clearance, .is_solid = is_solid,
     .camera_collides = camera_collides, .agent_choose = agent_choose, .agent_steer = agent_steer};

@@ -6,10 +6,10 @@
 #include "world.h"
 
 int dfv_world_render_seed(dfv_world_kind kind, uint64_t seed, int size, int count, uint8_t *rgb,
-                          char err[DFV_WORLD_ERR_LEN])
+                          char err[DFV_ERR_LEN])
 {
     if (count < 1) {
-        snprintf(err, DFV_WORLD_ERR_LEN, "world seed: frame count %d must be at least 1", count);
+        snprintf(err, DFV_ERR_LEN, "world seed: frame count %d must be at least 1", count);
         return -1;
     }
     dfv_world *world;
@@ -17,7 +17,7 @@ int dfv_world_render_seed(dfv_world_kind kind, uint64_t seed, int size, int coun
     /* Same agent seeding as the dataset writer, so seed frames match episode `seed` of a dataset. */
     dfv_agent agent;
     dfv_agent_init(&agent, kind, seed);
-    float action[DFV_WORLD_MAX_ACTIONS];
+    float action[DFV_MAX_ACTIONS];
     size_t frame_bytes = (size_t)size * size * 3;
     dfv_world_render(world, rgb);
     for (int t = 1; t < count; t++) {

@@ -37,7 +37,7 @@ typedef struct dfv_voxel dfv_voxel;
 
 extern const char *const dfv_voxel_action_names[DFV_VOXEL_ACTION_COUNT];
 
-int dfv_voxel_create(uint64_t seed, int size, dfv_voxel **out, char err[DFV_WORLD_ERR_LEN]);
+int dfv_voxel_create(uint64_t seed, int size, dfv_voxel **out, char err[DFV_ERR_LEN]);
 void dfv_voxel_destroy(dfv_voxel *voxel);
 void dfv_voxel_step(dfv_voxel *voxel, const float *action);
 void dfv_voxel_render(const dfv_voxel *voxel, uint8_t *rgb);

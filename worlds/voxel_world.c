@@ -5,7 +5,7 @@
 #include "voxel.h"
 #include "world_class.h"
 
-static int create(uint64_t seed, int size, void **sim, char err[DFV_WORLD_ERR_LEN])
+static int create(uint64_t seed, int size, void **sim, char err[DFV_ERR_LEN])
 {
     return dfv_voxel_create(seed, size, (dfv_voxel **)sim, err);
 }
@@ -64,6 +64,6 @@ static void agent_correct(dfv_agent *a, const dfv_world *world, float *action)
 
 const dfv_world_class dfv_voxel_world = {
     .name = "voxel", .action_count = DFV_VOXEL_ACTION_COUNT, .action_names = dfv_voxel_action_names,
-    .action_style = DFV_WORLD_MULTI_HOT, .idle_action = -1, .create = create, .destroy = destroy, .step = step,
+    .action_style = DFV_ACTIONS_MULTI_HOT, .idle_action = -1, .create = create, .destroy = destroy, .step = step,
     .render = render, .pose = pose, .clearance = clearance, .is_solid = is_solid, .camera_collides = camera_collides,
     .agent_choose = agent_choose, .agent_correct = agent_correct};

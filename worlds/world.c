@@ -52,9 +52,9 @@ int dfv_world_kind_from_name(const char *name, dfv_world_kind *kind)
 const char *dfv_world_kind_name(dfv_world_kind kind) { return dfv_world_class_of(kind)->name; }
 int dfv_world_action_count(dfv_world_kind kind) { return dfv_world_class_of(kind)->action_count; }
 const char *const *dfv_world_action_names(dfv_world_kind kind) { return dfv_world_class_of(kind)->action_names; }
-dfv_world_action_style dfv_world_action_kind(dfv_world_kind kind) { return dfv_world_class_of(kind)->action_style; }
+dfv_action_kind dfv_world_action_kind(dfv_world_kind kind) { return dfv_world_class_of(kind)->action_style; }
 
-const char *dfv_world_action_kind_name(dfv_world_action_style kind) { return kind == DFV_WORLD_MULTI_HOT ? "multi-hot" : "one-hot"; }
+const char *dfv_world_action_kind_name(dfv_action_kind kind) { return kind == DFV_ACTIONS_MULTI_HOT ? "multi-hot" : "one-hot"; }
 
 int dfv_world_action_index(dfv_world_kind kind, const char *name)
 {
@@ -64,15 +64,15 @@ int dfv_world_action_index(dfv_world_kind kind, const char *name)
     return -1;
 }
 
-int dfv_world_create(dfv_world_kind kind, uint64_t seed, int size, dfv_world **out, char err[DFV_WORLD_ERR_LEN])
+int dfv_world_create(dfv_world_kind kind, uint64_t seed, int size, dfv_world **out, char err[DFV_ERR_LEN])
 {
     if (!valid_kind(kind)) {
-        snprintf(err, DFV_WORLD_ERR_LEN, "world: unknown kind %d", (int)kind);
+        snprintf(err, DFV_ERR_LEN, "world: unknown kind %d", (int)kind);
         return -1;
     }
     dfv_world *w = calloc(1, sizeof *w);
     if (!w) {
-        snprintf(err, DFV_WORLD_ERR_LEN, "world: out of memory");
+        snprintf(err, DFV_ERR_LEN, "world: out of memory");
         return -1;
     }
     *w = (dfv_world){kind, world_classes[kind], size, seed, NULL};
@@ -91,7 +91,7 @@ void dfv_world_destroy(dfv_world *world)
     free(world);
 }
 
-int dfv_world_reset(dfv_world *world, uint64_t seed, char err[DFV_WORLD_ERR_LEN])
+int dfv_world_reset(dfv_world *world, uint64_t seed, char err[DFV_ERR_LEN])
 {
     world->cls->destroy(world->sim);
     world->sim = NULL;

@@ -9,18 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DFV_WORLD_ERR_LEN 256
-#define DFV_WORLD_MAX_ACTIONS 16
+#include "dfv_common.h"
+
 
 typedef enum {
     DFV_WORLD_MAZE = 0,
     DFV_WORLD_VOXEL = 1,
 } dfv_world_kind;
-
-typedef enum {
-    DFV_WORLD_ONE_HOT = 0,
-    DFV_WORLD_MULTI_HOT = 1,
-} dfv_world_action_style;
 
 /* Camera pose, in world units (maze: one unit = one map cell, z = eye height 0.5; voxel: one unit = one
  * block, z = height of the feet, eyes 1.6 higher). yaw in radians,
@@ -43,16 +38,16 @@ const char *dfv_world_kind_name(dfv_world_kind kind);
 /* Actions of a kind: count, names (in action-vector order) and whether one or several may be active. */
 int dfv_world_action_count(dfv_world_kind kind);
 const char *const *dfv_world_action_names(dfv_world_kind kind);
-dfv_world_action_style dfv_world_action_kind(dfv_world_kind kind);
-const char *dfv_world_action_kind_name(dfv_world_action_style kind);
+dfv_action_kind dfv_world_action_kind(dfv_world_kind kind);
+const char *dfv_world_action_kind_name(dfv_action_kind kind);
 /* Index of an action name for a kind, or -1. */
 int dfv_world_action_index(dfv_world_kind kind, const char *name);
 
 /* Builds the world for seed at size x size pixels (8..1024). */
-int dfv_world_create(dfv_world_kind kind, uint64_t seed, int size, dfv_world **out, char err[DFV_WORLD_ERR_LEN]);
+int dfv_world_create(dfv_world_kind kind, uint64_t seed, int size, dfv_world **out, char err[DFV_ERR_LEN]);
 void dfv_world_destroy(dfv_world *world);
 /* Regenerates everything from a new seed (same kind and size); the camera goes back to its spawn. */
-int dfv_world_reset(dfv_world *world, uint64_t seed, char err[DFV_WORLD_ERR_LEN]);
+int dfv_world_reset(dfv_world *world, uint64_t seed, char err[DFV_ERR_LEN]);
 
 dfv_world_kind dfv_world_get_kind(const dfv_world *world);
 int dfv_world_size(const dfv_world *world);
@@ -79,7 +74,7 @@ int dfv_world_camera_collides(const dfv_world *world);
  * follow the exploration agent seeded from the same seed. rgb holds count*size*size*3 bytes. This is what
  * `--seed world:KIND:SEED` uses. */
 int dfv_world_render_seed(dfv_world_kind kind, uint64_t seed, int size, int count, uint8_t *rgb,
-                          char err[DFV_WORLD_ERR_LEN]);
+                          char err[DFV_ERR_LEN]);
 /* Parses "world:maze:SEED" / "world:voxel:SEED" (decimal seed). Returns -1 if spec is not of that form. */
 int dfv_world_parse_seed_spec(const char *spec, dfv_world_kind *kind, uint64_t *seed);
 

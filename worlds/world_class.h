@@ -12,12 +12,12 @@
 
 typedef struct {
     const char *name;
-    int action_count; /* at most DFV_WORLD_MAX_ACTIONS */
+    int action_count; /* at most DFV_MAX_ACTIONS */
     const char *const *action_names;
-    dfv_world_action_style action_style;
+    dfv_action_kind action_style;
     int idle_action; /* the "no action" slot of a one-hot world; -1: no action is all zeros */
     /* The simulator, behind an opaque pointer. */
-    int (*create)(uint64_t seed, int size, void **sim, char err[DFV_WORLD_ERR_LEN]);
+    int (*create)(uint64_t seed, int size, void **sim, char err[DFV_ERR_LEN]);
     void (*destroy)(void *sim);
     void (*step)(void *sim, const float *action);
     void (*render)(const void *sim, uint8_t *rgb);

@@ -33,7 +33,7 @@ static void print_usage(FILE *out)
 
 static int parse_args(int argc, char **argv, bench_args *a)
 {
-    *a = (bench_args){.engine.device_index = -1, .calls = 5, .warmup = 1};
+    *a = (bench_args){.calls = 5, .warmup = 1};
     for (int i = 1; i < argc; i++) {
         int used = dfv_engine_parse_option("bench", argc, argv, i, &a->engine);
         if (used < 0) return -1;

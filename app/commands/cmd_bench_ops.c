@@ -68,7 +68,7 @@ int dfv_cmd_bench_ops(int argc, char **argv)
     }
     char err[DFV_ERR_LEN] = "";
     dfv_ctx *ctx = NULL;
-    if (dfv_ctx_create(&(dfv_ctx_desc){.device_index = -1}, &ctx, err)) {
+    if (dfv_ctx_create(&(dfv_ctx_desc){0}, &ctx, err)) {
         fprintf(stderr, "dfview bench-ops: %s\n", err);
         return 1;
     }

@@ -37,7 +37,7 @@ typedef struct {
     dfv_session *session; /* NULL for the oracle */
     dfv_world_kind kind;
     int size, context, window, world_actions, model_actions;
-    int action_map[DFV_MODEL_MAX_ACTIONS]; /* model action i = world action action_map[i] */
+    int action_map[DFV_MAX_ACTIONS]; /* model action i = world action action_map[i] */
     dfv_npy rollouts;                      /* --rollouts: (episodes, context + frames, size, size, 3) uint8 */
     dfv_rollout *rollout;                  /* NULL without a model */
     dfv_timeline *timeline;                /* the rollout's: keeps only the window, a new root per episode */
@@ -275,7 +275,7 @@ static int run_episodes(eval_run *r, dfv_eval *eval)
     int rc = truth && frames && world_actions && model_actions ? 0 : -1;
     if (rc) fprintf(stderr, "dfview eval: out of memory for %d frames of %dx%d\n", total, r->size, r->size);
     for (int e = 0; e < r->args->episodes && !rc; e++) {
-        char err[DFV_WORLD_ERR_LEN];
+        char err[DFV_ERR_LEN];
         if (dfv_dataset_episode(r->kind, r->args->first_seed + (uint64_t)e, total, r->size, truth, world_actions, err)) {
             fprintf(stderr, "dfview eval: %s\n", err);
             rc = -1;

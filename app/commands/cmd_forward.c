@@ -26,7 +26,6 @@ static void print_usage(FILE *out)
 static int parse_args(int argc, char **argv, forward_args *a)
 {
     memset(a, 0, sizeof *a);
-    a->engine.device_index = -1;
     for (int i = 1; i < argc; i++) {
         int used = dfv_engine_parse_option("forward", argc, argv, i, &a->engine);
         if (used < 0) return -1;

@@ -43,15 +43,15 @@ typedef struct {
     char *reseed_path[PLAY_MAX_RESEEDS];
     int reseed_count;
     dfv_ground_truth *truth;
-    char key_text[DFV_TIMELINE_MAX_ACTIONS][256];
-    const char *keys[DFV_TIMELINE_MAX_ACTIONS];
+    char key_text[DFV_MAX_ACTIONS][256];
+    const char *keys[DFV_MAX_ACTIONS];
 } play_state;
 
 /* The model's own default keys per action (its metadata), as bindings.ini lists. */
 static void model_keys(play_state *p)
 {
     const dfv_model_actions *actions = &dfv_session_config(p->session)->actions;
-    for (int a = 0; a < actions->dim && a < DFV_TIMELINE_MAX_ACTIONS; a++) {
+    for (int a = 0; a < actions->dim && a < DFV_MAX_ACTIONS; a++) {
         p->key_text[a][0] = '\0';
         for (int k = 0; k < actions->actions[a].key_count; k++) {
             size_t used = strlen(p->key_text[a]);

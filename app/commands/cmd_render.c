@@ -140,11 +140,11 @@ static int open_actions(const render_args *a, dfv_session *s, action_source *src
                     a->actions_path ? "--actions" : "--policy", a->actions_path ? a->actions_path : a->policy);
         return 0;
     }
-    src->space = (dfv_action_space){.dim = c->actions.dim, .kind = (dfv_action_space_kind)c->actions.kind};
+    src->space = (dfv_action_space){.dim = c->actions.dim, .kind = (dfv_action_kind)c->actions.kind};
     const char **names = malloc(sizeof(char *) * c->actions.dim);
     for (int i = 0; i < c->actions.dim; i++) names[i] = c->actions.actions[i].name;
     src->space.names = names;
-    char err[DFV_ACTION_ERR_LEN];
+    char err[DFV_ERR_LEN];
     bool ok;
     if (a->replay_script) ok = dfv_action_script_parse(a->replay_script, strlen(a->replay_script), a->replay, &src->space, &src->script, err);
     else if (a->actions_path) ok = dfv_action_script_load(a->actions_path, &src->space, &src->script, err);

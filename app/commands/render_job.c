@@ -36,7 +36,7 @@ static int write_frame(void *user, int64_t index, const uint8_t *rgb)
     (void)index;
     const render_state *st = user;
     if (st->still) memcpy(st->still, rgb, st->frame_bytes);
-    char err[DFV_MEDIA_ERR_LEN];
+    char err[DFV_ERR_LEN];
     if (!st->exporter || dfv_export_write(st->exporter, rgb, 0, err)) return 0;
     fprintf(stderr, "\ndfview render: %s\n", err);
     return -1;
@@ -61,7 +61,7 @@ static int write_still(dfv_session *s, const dfv_render_job *job, const render_s
 {
     int res = dfv_session_resolution(s), width, height;
     dfv_frame_scaler *scaler = dfv_frame_scaler_create(res, res, job->scale ? job->scale : 1, job->filter, 1);
-    char err[DFV_MEDIA_ERR_LEN] = "out of memory";
+    char err[DFV_ERR_LEN] = "out of memory";
     bool ok = scaler != NULL;
     if (ok) {
         dfv_frame_scaler_output_size(scaler, &width, &height);
@@ -80,7 +80,7 @@ static int open_export(dfv_session *s, const dfv_render_job *job, dfv_export **o
     dfv_export_tag tag = {"comment", job->comment};
     dfv_export_desc d = {.path = job->out_path, .width = res, .height = res, .fps = job->fps, .scale = job->scale,
                          .filter = job->filter, .tags = job->comment ? &tag : NULL, .tag_count = job->comment ? 1 : 0};
-    char err[DFV_MEDIA_ERR_LEN];
+    char err[DFV_ERR_LEN];
     if (!dfv_export_open(&d, out, err)) {
         fprintf(stderr, "dfview render: %s\n", err);
         return -1;
@@ -127,7 +127,7 @@ int dfv_render_run(dfv_session *s, const uint8_t *seed_rgb, const dfv_render_job
     if (still ? open_still(s, job, &st) : open_export(s, job, &st.exporter)) return free(st.still), -1;
     int rc = run_branch(s, seed_rgb, job, &st, r);
     if (st.exporter) {
-        char err[DFV_MEDIA_ERR_LEN];
+        char err[DFV_ERR_LEN];
         if (!dfv_export_close(st.exporter, &r->frames_in_file, err)) {
             fprintf(stderr, "dfview render: %s\n", err);
             rc = -1;

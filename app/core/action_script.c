@@ -41,7 +41,7 @@ static bool fail(char *err, const char *fmt, ...)
     if (err) {
         va_list args;
         va_start(args, fmt);
-        vsnprintf(err, DFV_ACTION_ERR_LEN, fmt, args);
+        vsnprintf(err, DFV_ERR_LEN, fmt, args);
         va_end(args);
     }
     return false;
@@ -51,14 +51,14 @@ static bool check_space(const dfv_action_space *space, char *err)
 {
     if (!space || space->dim < 1 || space->dim > 4096)
         return fail(err, "actions: the model has no action input (dim %d)", space ? space->dim : 0);
-    if (space->kind != DFV_ACTION_ONE_HOT && space->kind != DFV_ACTION_MULTI_HOT && space->kind != DFV_ACTION_CONTINUOUS)
+    if (space->kind != DFV_ACTIONS_ONE_HOT && space->kind != DFV_ACTIONS_MULTI_HOT && space->kind != DFV_ACTIONS_CONTINUOUS)
         return fail(err, "actions: unknown action kind %d", (int)space->kind);
     return true;
 }
 
-static const char *kind_name(dfv_action_space_kind kind)
+static const char *kind_name(dfv_action_kind kind)
 {
-    return kind == DFV_ACTION_ONE_HOT ? "one-hot" : kind == DFV_ACTION_MULTI_HOT ? "multi-hot" : "continuous";
+    return kind == DFV_ACTIONS_ONE_HOT ? "one-hot" : kind == DFV_ACTIONS_MULTI_HOT ? "multi-hot" : "continuous";
 }
 
 /* "none, forward, turn_left, ..." for error messages. */
@@ -182,7 +182,7 @@ static bool parse_numbers(script_parser *p, const script_line *line, float *vect
         while (isspace((unsigned char)*cursor) || *cursor == ',')
             cursor++;
     }
-    if (count == 1 && space->kind != DFV_ACTION_CONTINUOUS) {
+    if (count == 1 && space->kind != DFV_ACTIONS_CONTINUOUS) {
         if (values[0] != floor(values[0]) || values[0] < 0 || values[0] >= space->dim)
             return fail(p->err, "%s:%d: action index %s is out of range (this model has actions 0..%d)", p->source,
                         line->number, line->text, space->dim - 1);
@@ -194,13 +194,13 @@ static bool parse_numbers(script_parser *p, const script_line *line, float *vect
                     space->dim, count);
     int ones = 0;
     for (int i = 0; i < count; i++) {
-        if (space->kind != DFV_ACTION_CONTINUOUS && values[i] != 0 && values[i] != 1)
+        if (space->kind != DFV_ACTIONS_CONTINUOUS && values[i] != 0 && values[i] != 1)
             return fail(p->err, "%s:%d: %s actions take 0 or 1, got %g", p->source, line->number,
                         kind_name(space->kind), values[i]);
         ones += values[i] == 1;
         vector[i] = (float)values[i];
     }
-    if (space->kind == DFV_ACTION_ONE_HOT && ones != 1)
+    if (space->kind == DFV_ACTIONS_ONE_HOT && ones != 1)
         return fail(p->err, "%s:%d: one-hot actions need exactly one 1, got %d", p->source, line->number, ones);
     return true;
 }
@@ -218,7 +218,7 @@ static bool parse_term(script_parser *p, const script_line *line, const char *te
                     (int)name_length, term, list_names(p->space, names, sizeof names));
     double value = 1.0;
     if (equals) {
-        if (p->space->kind != DFV_ACTION_CONTINUOUS)
+        if (p->space->kind != DFV_ACTIONS_CONTINUOUS)
             return fail(p->err, "%s:%d: '%.*s' gives a value, but this model's actions are %s (on or off)", p->source,
                         line->number, (int)length, term, kind_name(p->space->kind));
         char *end = NULL;
@@ -236,11 +236,11 @@ static bool parse_names(script_parser *p, const script_line *line, float *vector
 {
     const char *text = line->text;
     bool combined = strchr(text, '+') != NULL;
-    if (combined && p->space->kind == DFV_ACTION_ONE_HOT)
+    if (combined && p->space->kind == DFV_ACTIONS_ONE_HOT)
         return fail(p->err, "%s:%d: '%s' combines actions, but this model takes one action per frame (one-hot)",
                     p->source, line->number, text);
     if (!strcasecmp(text, "none") && find_name(p->space, "none", 4) < 0) {
-        if (p->space->kind == DFV_ACTION_ONE_HOT)
+        if (p->space->kind == DFV_ACTIONS_ONE_HOT)
             return fail(p->err, "%s:%d: this model has no 'none' action (one-hot: name one action per frame)",
                         p->source, line->number);
         return true; /* all zeros */
@@ -397,7 +397,7 @@ static bool parse_all(script_parser *p, const char *text, size_t length)
 }
 
 bool dfv_action_script_parse(const char *text, size_t length, const char *source, const dfv_action_space *space,
-                             dfv_action_script **out, char err[DFV_ACTION_ERR_LEN])
+                             dfv_action_script **out, char err[DFV_ERR_LEN])
 {
     *out = NULL;
     if (!check_space(space, err))
@@ -418,7 +418,7 @@ bool dfv_action_script_parse(const char *text, size_t length, const char *source
 }
 
 bool dfv_action_script_load(const char *path, const dfv_action_space *space, dfv_action_script **out,
-                            char err[DFV_ACTION_ERR_LEN])
+                            char err[DFV_ERR_LEN])
 {
     *out = NULL;
     FILE *file = fopen(path, "rb");
@@ -481,7 +481,7 @@ static bool parse_random_seed(const char *text, uint64_t *seed, char *err)
 }
 
 bool dfv_action_policy_parse(const char *spec, const dfv_action_space *space, dfv_action_policy *out,
-                             char err[DFV_ACTION_ERR_LEN])
+                             char err[DFV_ERR_LEN])
 {
     static const char *const still_names[] = {"none", "noop", "no_op", "no-op", "idle", "still", "stop", NULL};
     static const char *const forward_names[] = {"forward", "move_forward", "fwd", NULL};
@@ -524,13 +524,13 @@ static uint64_t mix64(uint64_t x)
 static void random_action(const dfv_action_policy *policy, const dfv_action_space *space, int64_t frame, float *out)
 {
     uint64_t segment = mix64(policy->seed ^ mix64((uint64_t)(frame / RANDOM_HOLD_FRAMES)));
-    if (space->kind == DFV_ACTION_ONE_HOT) {
+    if (space->kind == DFV_ACTIONS_ONE_HOT) {
         out[segment % (uint64_t)space->dim] = 1.0f;
         return;
     }
     for (int i = 0; i < space->dim; i++) {
         uint64_t bits = mix64(segment + (uint64_t)i);
-        if (space->kind == DFV_ACTION_MULTI_HOT)
+        if (space->kind == DFV_ACTIONS_MULTI_HOT)
             out[i] = (bits >> 62) == 0 ? 1.0f : 0.0f; /* each action on a quarter of the time */
         else
             out[i] = (float)((double)(bits >> 11) / (double)(1ull << 53) * 2.0 - 1.0);
@@ -544,7 +544,7 @@ void dfv_action_policy_frame(const dfv_action_policy *policy, const dfv_action_s
     switch (policy->kind) {
     case DFV_POLICY_STILL:
         /* One-hot needs a named no-op; without one, zeros are the closest thing to "no input". */
-        if (policy->still_index >= 0 && space->kind == DFV_ACTION_ONE_HOT)
+        if (policy->still_index >= 0 && space->kind == DFV_ACTIONS_ONE_HOT)
             out[policy->still_index] = 1.0f;
         break;
     case DFV_POLICY_FORWARD:
@@ -552,11 +552,11 @@ void dfv_action_policy_frame(const dfv_action_policy *policy, const dfv_action_s
         break;
     case DFV_POLICY_CIRCLE:
         /* One-hot cannot press both: two frames forward, one frame turning. */
-        if (space->kind == DFV_ACTION_ONE_HOT) {
+        if (space->kind == DFV_ACTIONS_ONE_HOT) {
             out[frame % 3 == 2 ? policy->turn_index : policy->forward_index] = 1.0f;
         } else {
             out[policy->forward_index] = 1.0f;
-            out[policy->turn_index] = space->kind == DFV_ACTION_CONTINUOUS ? 0.5f : 1.0f;
+            out[policy->turn_index] = space->kind == DFV_ACTIONS_CONTINUOUS ? 0.5f : 1.0f;
         }
         break;
     case DFV_POLICY_RANDOM:
@@ -577,11 +577,11 @@ static void format_numbers(const dfv_action_space *space, const float *action, c
 
 void dfv_action_format(const dfv_action_space *space, const float *action, char *out, size_t size)
 {
-    bool any = false, discrete = space->kind != DFV_ACTION_CONTINUOUS;
+    bool any = false, discrete = space->kind != DFV_ACTIONS_CONTINUOUS;
     for (int i = 0; i < space->dim; i++)
         any |= action[i] != 0;
     bool none_is_a_name = find_name(space, "none", 4) >= 0;
-    if (!space->names || (!any && (none_is_a_name || space->kind == DFV_ACTION_ONE_HOT))) {
+    if (!space->names || (!any && (none_is_a_name || space->kind == DFV_ACTIONS_ONE_HOT))) {
         format_numbers(space, action, out, size);
         return;
     }

@@ -9,18 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DFV_ACTION_ERR_LEN 512
-#define DFV_ACTION_SCRIPT_MAX_FRAMES (1 << 24)
+#include "dfv_common.h"
 
-typedef enum {
-    DFV_ACTION_ONE_HOT = 0,    /* exactly one action per frame */
-    DFV_ACTION_MULTI_HOT = 1,  /* any set of actions per frame (0/1 each) */
-    DFV_ACTION_CONTINUOUS = 2, /* any real value per dimension */
-} dfv_action_space_kind;
+#define DFV_ACTION_SCRIPT_MAX_FRAMES (1 << 24)
 
 typedef struct {
     int dim;                  /* A, the length of every action vector (≥ 1) */
-    dfv_action_space_kind kind;
+    dfv_action_kind kind;
     const char *const *names; /* dim names from the model, or NULL (then only numbers are accepted) */
 } dfv_action_space;
 
@@ -30,9 +25,9 @@ typedef struct dfv_action_script dfv_action_script;
 
 /* Parses `length` bytes of script text; `source` names it in errors ("actions.txt:12: ..."). */
 bool dfv_action_script_parse(const char *text, size_t length, const char *source, const dfv_action_space *space,
-                             dfv_action_script **out, char err[DFV_ACTION_ERR_LEN]);
+                             dfv_action_script **out, char err[DFV_ERR_LEN]);
 bool dfv_action_script_load(const char *path, const dfv_action_space *space, dfv_action_script **out,
-                            char err[DFV_ACTION_ERR_LEN]);
+                            char err[DFV_ERR_LEN]);
 void dfv_action_script_destroy(dfv_action_script *script);
 
 int64_t dfv_action_script_frame_count(const dfv_action_script *script);
@@ -58,7 +53,7 @@ typedef struct {
 
 /* "still", "forward", "random", "random:SEED" or "circle"; refuses a policy the model cannot express. */
 bool dfv_action_policy_parse(const char *spec, const dfv_action_space *space, dfv_action_policy *out,
-                             char err[DFV_ACTION_ERR_LEN]);
+                             char err[DFV_ERR_LEN]);
 /* Fills out[0..dim) for a frame index; the same policy and index always give the same vector. */
 void dfv_action_policy_frame(const dfv_action_policy *policy, const dfv_action_space *space, int64_t frame,
                              float *out);

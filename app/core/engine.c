@@ -17,7 +17,7 @@ int dfv_engine_open(const char *command, const dfv_engine_desc *desc, dfv_engine
         return -1;
     }
     out->config = dfv_model_get_config(out->model);
-    dfv_ctx_desc cd = {.device_index = desc->device_index};
+    dfv_ctx_desc cd = {.device = desc->device};
     if (dfv_ctx_create(&cd, &out->ctx, err)) {
         fprintf(stderr, "dfview %s: %s\n", command, err);
         dfv_engine_close(out);
@@ -63,7 +63,7 @@ int dfv_engine_parse_option(const char *command, int argc, char **argv, int i, d
                     argv[i + 1]);
             return -1;
         }
-        desc->device_index = (int)v;
+        desc->device = DFV_DEVICE((int)v);
         return 2;
     }
     return 0;

@@ -11,7 +11,7 @@
 
 typedef struct {
     const char *model_path;
-    int device_index; /* -1: automatic (DFVIEW_DEVICE, then the best device) */
+    int device; /* as dfv_ctx_desc: 0 automatic, DFV_DEVICE(i) the i-th */
     bool fp16;
 } dfv_engine_desc;
 

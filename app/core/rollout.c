@@ -47,7 +47,7 @@ static bool reserve(dfv_rollout *r, int frames)
 int dfv_rollout_seed(dfv_rollout *r, dfv_timeline *tl, const uint8_t *rgb, const float *actions)
 {
     int frames = dfv_session_context_frames(r->session), A = r->action_dim, id = -1;
-    float idle[DFV_TIMELINE_MAX_ACTIONS];
+    float idle[DFV_MAX_ACTIONS];
     dfv_session_idle_action(r->session, idle);
     for (int i = 0; i < frames; i++) {
         id = dfv_timeline_append(tl, id, rgb + r->frame_bytes * (size_t)i,
@@ -109,7 +109,7 @@ int dfv_rollout_run_branch(dfv_rollout *r, dfv_timeline *tl, const dfv_branch_jo
     if (head < 0) return snprintf(err, (size_t)err_len, "out of memory for the timeline"), -1;
     int rc = emit_seed(r, tl, job, head, res);
     int64_t context = res->frames_done;
-    float action[DFV_TIMELINE_MAX_ACTIONS] = {0};
+    float action[DFV_MAX_ACTIONS] = {0};
     for (int64_t k = 0; k < job->frames && !rc; k++) {
         if (dfv_stop_requested()) {
             res->interrupted = true;

@@ -18,7 +18,7 @@ struct dfv_session {
     float *history, *out; /* window frames of floats */
     float *actions;       /* window rows */
     int calls_last;
-    const char *action_names[DFV_MODEL_MAX_ACTIONS];
+    const char *action_names[DFV_MAX_ACTIONS];
     char bundled_model[4096], bundled_seed[4096];
 };
 
@@ -56,7 +56,6 @@ static void apply_bundled_defaults(dfv_session *s)
 void dfv_session_desc_default(dfv_session_desc *desc)
 {
     memset(desc, 0, sizeof *desc);
-    desc->engine.device_index = -1;
 }
 
 void dfv_session_print_options(FILE *out)
@@ -257,7 +256,7 @@ int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *
     uint64_t world_seed;
     if (!spec) spec = dfv_session_seed_spec(s);
     if (dfv_world_parse_seed_spec(spec, &kind, &world_seed) == 0) {
-        char e[DFV_WORLD_ERR_LEN];
+        char e[DFV_ERR_LEN];
         if (dfv_world_render_seed(kind, world_seed, s->res, s->context_frames, rgb, e)) {
             snprintf(err, (size_t)err_len, "%s: %s", spec, e);
             return -1;

@@ -89,11 +89,11 @@ cJSON *dfv_sidecar_summary(const dfv_session *s, const dfv_sidecar_desc *desc, i
 static void add_actions(cJSON *doc, const dfv_session *s, int64_t frames, dfv_sidecar_action_fn action, void *user)
 {
     const dfv_model_config *c = dfv_session_config(s);
-    const char *names[DFV_MODEL_MAX_ACTIONS];
+    const char *names[DFV_MAX_ACTIONS];
     for (int a = 0; a < c->actions.dim; a++) names[a] = c->actions.actions[a].name;
-    dfv_action_space space = {.dim = c->actions.dim, .kind = (dfv_action_space_kind)c->actions.kind, .names = names};
+    dfv_action_space space = {.dim = c->actions.dim, .kind = (dfv_action_kind)c->actions.kind, .names = names};
     cJSON *list = cJSON_AddArrayToObject(doc, "actions");
-    float v[DFV_MODEL_MAX_ACTIONS];
+    float v[DFV_MAX_ACTIONS];
     for (int64_t i = dfv_session_context_frames(s); i < frames; i++) {
         char line[512] = "";
         if (space.dim) action(user, i, v), dfv_action_format(&space, v, line, sizeof line);

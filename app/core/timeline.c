@@ -35,7 +35,7 @@ struct dfv_timeline {
 
 dfv_timeline *dfv_timeline_create(int width, int height, int action_dim)
 {
-    if (width <= 0 || height <= 0 || action_dim < 0 || action_dim > DFV_TIMELINE_MAX_ACTIONS) return NULL;
+    if (width <= 0 || height <= 0 || action_dim < 0 || action_dim > DFV_MAX_ACTIONS) return NULL;
     dfv_timeline *tl = calloc(1, sizeof *tl);
     if (!tl) return NULL;
     tl->width = width;

@@ -7,14 +7,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dfv_common.h"
+
 #define DFV_TIMELINE_STATE_BYTES 64 /* a source's own per-frame state (e.g. a simulator's camera pose) */
-#define DFV_TIMELINE_MAX_ACTIONS 16
 
 typedef struct {
     int parent; /* -1 for a seed frame */
     int branch; /* branch id; a branch is the path from a seed to its newest frame */
     int index;  /* frames from the seed along its branch (seed = 0) */
-    float action[DFV_TIMELINE_MAX_ACTIONS];
+    float action[DFV_MAX_ACTIONS];
     uint8_t state[DFV_TIMELINE_STATE_BYTES];
     double generate_ms; /* time the source took for it */
 } dfv_timeline_frame;

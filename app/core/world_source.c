@@ -49,13 +49,13 @@ static bool same_pose(dfv_world_pose a, dfv_world_pose b)
 static int world_seed(void *user, dfv_timeline *tl)
 {
     world_source *ws = user;
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     if (dfv_world_reset(ws->world, ws->desc.seed, err) != 0) return -1;
     double start = now_ms();
     dfv_world_render(ws->world, ws->rgb);
     uint8_t state[DFV_TIMELINE_STATE_BYTES];
     pose_to_state(dfv_world_get_pose(ws->world), state);
-    float no_action[DFV_TIMELINE_MAX_ACTIONS] = {0};
+    float no_action[DFV_MAX_ACTIONS] = {0};
     int id = dfv_timeline_append(tl, -1, ws->rgb, no_action, state, now_ms() - start);
     ws->synced_id = id;
     return id;
@@ -79,7 +79,7 @@ static int restore(world_source *ws, const dfv_timeline *tl, int id, char *err, 
         ws->path = grown;
         ws->path_capacity = length;
     }
-    char world_err[DFV_WORLD_ERR_LEN];
+    char world_err[DFV_ERR_LEN];
     ws->synced_id = -1;
     if (dfv_world_reset(ws->world, ws->desc.seed, world_err) != 0) {
         snprintf(err, (size_t)err_len, "world source: %s", world_err);
@@ -139,7 +139,7 @@ dfv_frame_source *dfv_world_source_create(const dfv_world_source_desc *desc, cha
     }
     ws->desc = *desc;
     ws->synced_id = -1;
-    char world_err[DFV_WORLD_ERR_LEN];
+    char world_err[DFV_ERR_LEN];
     if (dfv_world_create(desc->kind, desc->seed, desc->size, &ws->world, world_err) != 0) {
         snprintf(err, (size_t)err_len, "%s", world_err);
         free(ws);
@@ -161,7 +161,7 @@ dfv_frame_source *dfv_world_source_create(const dfv_world_source_desc *desc, cha
     s->height = desc->size;
     s->action_dim = dfv_world_action_count(desc->kind);
     s->action_names = dfv_world_action_names(desc->kind);
-    s->multi_hot = dfv_world_action_kind(desc->kind) == DFV_WORLD_MULTI_HOT;
+    s->multi_hot = dfv_world_action_kind(desc->kind) == DFV_ACTIONS_MULTI_HOT;
     s->seed = world_seed;
     s->step = world_step;
     s->calls_per_frame = world_calls_per_frame;

@@ -155,7 +155,7 @@ int dfv_eval_plot_write(const dfv_eval *eval, const char *path, dfv_png_writer w
         snprintf(err, (size_t)err_len, "%s: out of memory drawing the plot", path);
         return -1;
     }
-    char write_err[512];
+    char write_err[DFV_ERR_LEN];
     bool ok = write_png(path, rgb, DFV_EVAL_PLOT_WIDTH, DFV_EVAL_PLOT_HEIGHT, write_err);
     free(rgb);
     if (!ok) snprintf(err, (size_t)err_len, "%s", write_err);

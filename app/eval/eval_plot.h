@@ -15,7 +15,7 @@
 
 /* Draws the plot into rgb (DFV_EVAL_PLOT_WIDTH x DFV_EVAL_PLOT_HEIGHT RGB24); -1 when out of memory. */
 int dfv_eval_plot_draw(const dfv_eval *eval, uint8_t *rgb);
-/* Writes RGB24 as a PNG; false with one line in err (DFV_ERR_LEN bytes). Passed in, so eval links no FFmpeg. */
+/* Writes RGB24 as a PNG; false with one line in err (DFV_ERR_LEN bytes, dfv_common.h). Passed in, so eval links no FFmpeg. */
 typedef bool (*dfv_png_writer)(const char *path, const uint8_t *rgb, int width, int height, char *err);
 
 /* Draws and writes a PNG with `write_png`; 0, or -1 with one line in err. */

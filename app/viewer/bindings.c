@@ -128,7 +128,7 @@ static bool bound_anywhere(const dfv_bindings *b, dfv_input input)
 void dfv_bindings_defaults(dfv_bindings *b, const char *const *action_names, int action_count)
 {
     memset(b, 0, sizeof *b);
-    b->action_count = action_count < DFV_TIMELINE_MAX_ACTIONS ? action_count : DFV_TIMELINE_MAX_ACTIONS;
+    b->action_count = action_count < DFV_MAX_ACTIONS ? action_count : DFV_MAX_ACTIONS;
     for (int c = 0; c < DFV_CONTROL_COUNT; c++) set_default(&b->controls[c], control_defaults[c]);
     for (int a = 0; a < b->action_count; a++) {
         b->action_names[a] = action_names[a];
@@ -161,7 +161,7 @@ static dfv_binding *binding_named(dfv_bindings *b, const char *name)
 /* A rebound input leaves whatever else had it, so one key never triggers two things. */
 static void unbind_elsewhere(dfv_bindings *b, const dfv_binding *keep, dfv_input input)
 {
-    dfv_binding *all[DFV_TIMELINE_MAX_ACTIONS + DFV_CONTROL_COUNT];
+    dfv_binding *all[DFV_MAX_ACTIONS + DFV_CONTROL_COUNT];
     int n = 0;
     for (int a = 0; a < b->action_count; a++) all[n++] = &b->actions[a];
     for (int c = 0; c < DFV_CONTROL_COUNT; c++) all[n++] = &b->controls[c];

@@ -57,8 +57,8 @@ typedef struct {
 
 typedef struct {
     int action_count;
-    const char *action_names[DFV_TIMELINE_MAX_ACTIONS];
-    dfv_binding actions[DFV_TIMELINE_MAX_ACTIONS];
+    const char *action_names[DFV_MAX_ACTIONS];
+    dfv_binding actions[DFV_MAX_ACTIONS];
     dfv_binding controls[DFV_CONTROL_COUNT];
 } dfv_bindings;
 

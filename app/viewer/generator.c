@@ -18,7 +18,7 @@ struct dfv_generator {
     slot_state state;
     bool stopping;
     int parent;
-    float action[DFV_TIMELINE_MAX_ACTIONS];
+    float action[DFV_MAX_ACTIONS];
     dfv_generation result;
 };
 
@@ -38,7 +38,7 @@ static void *generation_thread(void *arg)
         if (gen->state != SLOT_REQUESTED) break;
         gen->state = SLOT_RUNNING;
         int parent = gen->parent;
-        float action[DFV_TIMELINE_MAX_ACTIONS];
+        float action[DFV_MAX_ACTIONS];
         memcpy(action, gen->action, sizeof action);
         pthread_mutex_unlock(&gen->lock);
 

@@ -24,7 +24,7 @@ void dfv_generator_stop(dfv_generator *gen);
 
 /* Whether a request is queued or running, or a result is waiting to be collected. */
 bool dfv_generator_busy(dfv_generator *gen);
-/* Starts generating the frame after `parent` under `action` (DFV_TIMELINE_MAX_ACTIONS floats, unused ones
+/* Starts generating the frame after `parent` under `action` (DFV_MAX_ACTIONS floats, unused ones
  * zero); false when busy. */
 bool dfv_generator_request(dfv_generator *gen, int parent, const float *action, double input_ms);
 /* Collects a finished result without blocking; false when none is ready. */

@@ -30,7 +30,7 @@ dfv_ground_truth *dfv_ground_truth_create(dfv_world_kind kind, uint64_t seed, in
         return NULL;
     }
     dfv_ground_truth *gt = calloc(1, sizeof *gt);
-    char world_err[DFV_WORLD_ERR_LEN];
+    char world_err[DFV_ERR_LEN];
     if (!gt) {
         snprintf(err, (size_t)err_len, "ground truth: out of memory");
         return NULL;
@@ -86,12 +86,12 @@ static bool grow_frames(dfv_ground_truth *gt, int needed)
 /* Resets the world and plays the seed's agent steps: the state after seed frame `index`. */
 static void replay_seed(dfv_ground_truth *gt, int index)
 {
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     gt->synced_id = -1;
     if (dfv_world_reset(gt->world, gt->seed, err) != 0) return;
     dfv_agent agent;
     dfv_agent_init(&agent, gt->kind, gt->seed); /* as dfv_world_render_seed does */
-    float action[DFV_WORLD_MAX_ACTIONS];
+    float action[DFV_MAX_ACTIONS];
     for (int t = 1; t <= index; t++) {
         dfv_agent_act(&agent, gt->world, action);
         dfv_world_step(gt->world, action, NULL);

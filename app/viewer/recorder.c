@@ -52,7 +52,7 @@ static bool keep_id(dfv_recorder *rec, int id)
 
 static bool write_frame(dfv_recorder *rec, const dfv_timeline *tl, int id, char *err, int err_len)
 {
-    char media_err[DFV_MEDIA_ERR_LEN];
+    char media_err[DFV_ERR_LEN];
     if (!dfv_export_write(rec->exporter, dfv_timeline_rgb(tl, id), 0, media_err)) {
         snprintf(err, (size_t)err_len, "recording: %s", media_err);
         return false;
@@ -88,7 +88,7 @@ bool dfv_recorder_start(const dfv_recorder_desc *desc, const dfv_timeline *tl, c
         .fps = desc->fps,
         .scale = desc->scale,
     };
-    char media_err[DFV_MEDIA_ERR_LEN];
+    char media_err[DFV_ERR_LEN];
     if (!dfv_export_open(&export_desc, &rec->exporter, media_err)) {
         snprintf(err, (size_t)err_len, "recording: %s", media_err);
         free(rec);
@@ -183,7 +183,7 @@ static bool write_sidecar(const dfv_recorder *rec, int64_t frames_in_clip, char 
 bool dfv_recorder_finish(dfv_recorder *rec, char *message, int message_len)
 {
     int64_t frames = 0;
-    char media_err[DFV_MEDIA_ERR_LEN];
+    char media_err[DFV_ERR_LEN];
     bool ok = dfv_export_close(rec->exporter, &frames, media_err);
     char sidecar[1100];
     bool sidecar_ok = write_sidecar(rec, frames, sidecar, sizeof sidecar);

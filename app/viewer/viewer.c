@@ -149,7 +149,7 @@ static void start_generation(dfv_viewer *v)
     if (!((!v->paused && at_head) || v->resume_from_view || v->step_once)) return;
     double now = dfv_now_ms();
     if (!v->scripted && v->desc->max_rate > 0 && now - v->last_request_ms < 1000.0 / v->desc->max_rate) return;
-    float action[DFV_TIMELINE_MAX_ACTIONS];
+    float action[DFV_MAX_ACTIONS];
     dfv_viewer_current_action(v, action);
     int parent = dfv_viewer_current_id(v);
     if (!dfv_generator_request(v->gen, parent, action, v->input_changed_ms)) return;
@@ -222,7 +222,7 @@ void dfv_viewer_drop(dfv_viewer *v, const char *path)
 {
     size_t bytes = (size_t)v->src->width * (size_t)v->src->height * 3;
     uint8_t *rgb = malloc(bytes);
-    char media_err[DFV_MEDIA_ERR_LEN] = "out of memory";
+    char media_err[DFV_ERR_LEN] = "out of memory";
     dfv_seed_desc seed = {.resolution = v->src->width, .frame_count = 1};
     bool decodable = rgb && v->src->width == v->src->height && dfv_seed_load(path, &seed, rgb, media_err);
     free(rgb);
@@ -254,7 +254,7 @@ static void ensure_directory(const char *dir)
 static void write_screenshots(dfv_viewer *v)
 {
     for (int s = 0; s < v->shot_count; s++) {
-        char err[DFV_MEDIA_ERR_LEN];
+        char err[DFV_ERR_LEN];
         if (dfv_png_write(v->shot_paths[s], v->readback, v->canvas.width, v->canvas.height, 0, err)) {
             if (v->shot_announce[s] == DFV_SHOT_NOTICE) dfv_viewer_notice(v, "screenshot written to %s", v->shot_paths[s]);
             else if (v->shot_announce[s] == DFV_SHOT_STDERR) fprintf(stderr, "dfview: screenshot written to %s\n", v->shot_paths[s]);

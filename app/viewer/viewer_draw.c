@@ -37,7 +37,7 @@ static void format_rate(double fps, char *text, size_t len)
 
 static void action_label(const dfv_viewer *v, char *text, size_t len)
 {
-    float action[DFV_TIMELINE_MAX_ACTIONS];
+    float action[DFV_MAX_ACTIONS];
     dfv_viewer_current_action(v, action);
     text[0] = '\0';
     for (int a = 0; a < v->src->action_dim; a++) {

@@ -22,9 +22,9 @@ static bool action_held(const dfv_viewer *v, int action)
     return false;
 }
 
-void dfv_viewer_current_action(const dfv_viewer *v, float action[DFV_TIMELINE_MAX_ACTIONS])
+void dfv_viewer_current_action(const dfv_viewer *v, float action[DFV_MAX_ACTIONS])
 {
-    memset(action, 0, DFV_TIMELINE_MAX_ACTIONS * sizeof *action);
+    memset(action, 0, DFV_MAX_ACTIONS * sizeof *action);
     int latest = -1, none = -1;
     for (int a = 0; a < v->bindings.action_count; a++) {
         if (!strcmp(v->bindings.action_names[a], "none")) none = a;

@@ -38,7 +38,7 @@ typedef struct {
     /* Input: what is held, and in which order actions were pressed (one-hot sources take the latest). */
     dfv_input held[DFV_VIEWER_MAX_HELD];
     int held_count;
-    uint64_t press_order[DFV_TIMELINE_MAX_ACTIONS];
+    uint64_t press_order[DFV_MAX_ACTIONS];
     uint64_t press_counter;
     double input_changed_ms; /* when the held actions last changed; 0 once a generation has carried it */
     bool mouse_scrubbing;
@@ -97,7 +97,7 @@ int dfv_viewer_current_id(const dfv_viewer *v);
 
 /* viewer_input.c */
 void dfv_viewer_handle_event(dfv_viewer *v, const SDL_Event *event);
-void dfv_viewer_current_action(const dfv_viewer *v, float action[DFV_TIMELINE_MAX_ACTIONS]);
+void dfv_viewer_current_action(const dfv_viewer *v, float action[DFV_MAX_ACTIONS]);
 void dfv_viewer_push_script_events(dfv_viewer *v);
 void dfv_viewer_close_pads(dfv_viewer *v);
 

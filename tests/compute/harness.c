@@ -29,7 +29,7 @@ bool dfv_test_begin(dfv_test *t, const char *name)
     const char *v = getenv("DFVIEW_VALIDATE");
     t->validate = v && *v && strcmp(v, "0");
     char err[DFV_ERR_LEN] = "";
-    dfv_status s = dfv_ctx_create(&(dfv_ctx_desc){.device_index = -1, .validate = t->validate}, &t->ctx, err);
+    dfv_status s = dfv_ctx_create(&(dfv_ctx_desc){.validate = t->validate}, &t->ctx, err);
     if (s) {
         printf("SKIP %s: no usable Vulkan context: %s\n", name, err);
         t->skipped++;

@@ -98,7 +98,7 @@ static bool run_context(dfv_test *t, bool profile, bool *cache_loaded)
 {
     dfv_ctx *ctx = NULL;
     char err[DFV_ERR_LEN];
-    if (!dfv_test_ok(t, dfv_ctx_create(&(dfv_ctx_desc){.device_index = -1, .profile = profile}, &ctx, err), err))
+    if (!dfv_test_ok(t, dfv_ctx_create(&(dfv_ctx_desc){.profile = profile}, &ctx, err), err))
         return false;
     *cache_loaded = dfv_ctx_pipeline_cache_loaded(ctx);
     dfv_buffer *buf = NULL;
@@ -176,10 +176,10 @@ static void test_missing_device_and_loader(dfv_test *t)
 {
     dfv_ctx *ctx = NULL;
     char err[DFV_ERR_LEN] = "";
-    dfv_status s = dfv_ctx_create(&(dfv_ctx_desc){.device_index = 99}, &ctx, err);
+    dfv_status s = dfv_ctx_create(&(dfv_ctx_desc){.device = DFV_DEVICE(99)}, &ctx, err);
     dfv_test_expect(t, s == DFV_ERR_NO_DEVICE && !ctx && strstr(err, "device 99"), "device 99 fails clearly: %s", err);
     setenv("DFVIEW_VULKAN_LIBRARY", "/nonexistent/libvulkan.so.1", 1);
-    s = dfv_ctx_create(&(dfv_ctx_desc){.device_index = -1}, &ctx, err);
+    s = dfv_ctx_create(&(dfv_ctx_desc){0}, &ctx, err);
     unsetenv("DFVIEW_VULKAN_LIBRARY");
     dfv_test_expect(t, s == DFV_ERR_NO_DEVICE && !ctx && strstr(err, "Vulkan loader"), "missing loader fails clearly: %s",
                     err);
@@ -227,7 +227,7 @@ static void test_validation_counts(dfv_test *t)
         return;
     dfv_ctx *ctx = NULL;
     char err[DFV_ERR_LEN];
-    if (!dfv_test_ok(t, dfv_ctx_create(&(dfv_ctx_desc){.device_index = -1, .validate = true}, &ctx, err), err))
+    if (!dfv_test_ok(t, dfv_ctx_create(&(dfv_ctx_desc){.validate = true}, &ctx, err), err))
         return;
     printf("(the validation error below is provoked on purpose)\n");
     VkBufferCreateInfo info = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, .size = 16, .usage = 0};

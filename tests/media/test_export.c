@@ -76,7 +76,7 @@ static void round_trip(test_env *env, const char *name, int width, int height, i
 {
     bool even_only = strstr(name, ".mp4") || strstr(name, ".webm");
     int out_width = even_only ? (width + 1) / 2 * 2 : width, out_height = even_only ? (height + 1) / 2 * 2 : height;
-    char path[512], err[DFV_MEDIA_ERR_LEN] = "";
+    char path[512], err[DFV_ERR_LEN] = "";
     snprintf(path, sizeof path, "%s/%s", env->dir, name);
     dfv_export_tag tags[] = {{"comment", "{\"frames\": 12}"}, {"dfview_seed", "42"}};
     dfv_export_desc desc = {.path = path, .width = width, .height = height, .fps = 10, .tags = tags,
@@ -132,7 +132,7 @@ static void check_metadata(test_env *env, const char *name)
 /* Nearest ×3 must repeat every source pixel as a 3×3 block, exactly. */
 static void scaled_nearest(test_env *env)
 {
-    char path[512], err[DFV_MEDIA_ERR_LEN] = "";
+    char path[512], err[DFV_ERR_LEN] = "";
     snprintf(path, sizeof path, "%s/scaled_%%03d.png", env->dir);
     dfv_export_desc desc = {.path = path, .width = 10, .height = 7, .scale = 3};
     CHECK(env->failures, write_clip(&desc, 2, NULL, err), "scaled png: %s", err);
@@ -156,7 +156,7 @@ static void scaled_nearest(test_env *env)
 /* Bilinear ×2 against a plain C bilinear (pixel centres aligned, edges clamped). */
 static void scaled_bilinear(test_env *env)
 {
-    char path[512], err[DFV_MEDIA_ERR_LEN] = "";
+    char path[512], err[DFV_ERR_LEN] = "";
     snprintf(path, sizeof path, "%s/bilinear_%%03d.png", env->dir);
     enum { W = 16, H = 12 };
     dfv_export_desc desc = {.path = path, .width = W, .height = H, .scale = 2, .filter = DFV_SCALE_BILINEAR};
@@ -195,7 +195,7 @@ static void scaled_bilinear(test_env *env)
 /* A clip closed after N frames (as the SIGINT path does) holds exactly N frames. */
 static void closed_midway(test_env *env, const char *name)
 {
-    char path[512], err[DFV_MEDIA_ERR_LEN] = "";
+    char path[512], err[DFV_ERR_LEN] = "";
     snprintf(path, sizeof path, "%s/%s", env->dir, name);
     dfv_export_desc desc = {.path = path, .width = 32, .height = 32, .fps = 25};
     dfv_export *ex = NULL;
@@ -219,7 +219,7 @@ static void closed_midway(test_env *env, const char *name)
 
 static void bad_paths(test_env *env)
 {
-    char err[DFV_MEDIA_ERR_LEN] = "";
+    char err[DFV_ERR_LEN] = "";
     dfv_export *ex = NULL;
     const char *paths[] = {"/nonexistent-dfview-dir/clip.mp4", "/nonexistent-dfview-dir/%05d.png", "clip.avi",
                            "/nonexistent-dfview-dir/clip.gif"};
@@ -255,7 +255,7 @@ static void disk_full(test_env *env, const char *name)
         signal(SIGXFSZ, SIG_IGN);
         struct rlimit limit = {60000, 60000};
         setrlimit(RLIMIT_FSIZE, &limit);
-        char err[DFV_MEDIA_ERR_LEN] = "";
+        char err[DFV_ERR_LEN] = "";
         dfv_export_desc desc = {.path = path, .width = 64, .height = 64, .fps = 10, .crf = 10};
         dfv_export *ex = NULL;
         if (!dfv_export_open(&desc, &ex, err))
@@ -271,7 +271,7 @@ static void disk_full(test_env *env, const char *name)
         printf("disk full: write %d failed: %s\n", i, err);
         fflush(stdout);
         int reported = i < 400 && strstr(err, "File too large") && strstr(err, path) ? 1 : 0;
-        char close_err[DFV_MEDIA_ERR_LEN] = "";
+        char close_err[DFV_ERR_LEN] = "";
         int64_t kept = -1;
         bool closed = dfv_export_close(ex, &kept, close_err);
         printf("disk full: close says %s, the file holds %lld frames\n", closed ? "ok" : close_err, (long long)kept);
@@ -308,7 +308,7 @@ static void killed_midway(test_env *env, const char *name)
     fflush(stdout);
     pid_t child = fork();
     if (child == 0) {
-        char err[DFV_MEDIA_ERR_LEN];
+        char err[DFV_ERR_LEN];
         dfv_export_desc desc = {.path = path, .width = 32, .height = 32, .fps = 10};
         dfv_export *ex = NULL;
         if (!dfv_export_open(&desc, &ex, err))
@@ -334,7 +334,7 @@ static void killed_midway(test_env *env, const char *name)
 /* An encoder can be forced by name; a name FFmpeg lacks is refused at open. */
 static void forced_encoder(test_env *env)
 {
-    char path[512], err[DFV_MEDIA_ERR_LEN] = "";
+    char path[512], err[DFV_ERR_LEN] = "";
     snprintf(path, sizeof path, "%s/forced.mp4", env->dir);
     dfv_export_desc desc = {.path = path, .width = 32, .height = 32, .encoder = "mpeg4"};
     CHECK(env->failures, write_clip(&desc, 4, NULL, err), "mpeg4: %s", err);
@@ -362,7 +362,7 @@ static long resident_kib(void)
 
 static void memory_flat(test_env *env)
 {
-    char path[512], err[DFV_MEDIA_ERR_LEN] = "";
+    char path[512], err[DFV_ERR_LEN] = "";
     snprintf(path, sizeof path, "%s/long.mp4", env->dir);
     dfv_export_desc desc = {.path = path, .width = 32, .height = 32, .fps = 30};
     dfv_export *ex = NULL;

@@ -39,7 +39,7 @@ static void image_seed_downscaled(test_env *env)
 {
     enum { W = 96, H = 64, BAND = 16, R = 32 };
     static uint8_t image[W * H * 3], seed[2 * R * R * 3], reference[R * R * 3];
-    char path[512], err[DFV_MEDIA_ERR_LEN] = "";
+    char path[512], err[DFV_ERR_LEN] = "";
     make_wide_image(image, W, H, BAND);
     snprintf(path, sizeof path, "%s/wide.png", env->dir);
     CHECK(env->failures, dfv_png_write(path, image, W, H, 0, err), "png write: %s", err);
@@ -76,7 +76,7 @@ static void image_seed_exact_crop(test_env *env)
 {
     enum { W = 40, H = 71 };
     static uint8_t image[W * H * 3], seed[W * W * 3];
-    char path[512], err[DFV_MEDIA_ERR_LEN] = "";
+    char path[512], err[DFV_ERR_LEN] = "";
     for (int i = 0; i < W * H * 3; i++)
         image[i] = (uint8_t)(i * 7 % 251);
     snprintf(path, sizeof path, "%s/tall.png", env->dir);
@@ -130,7 +130,7 @@ static void jpeg_seed(test_env *env)
 {
     enum { W = 96, H = 64, BAND = 16, R = 64 };
     static uint8_t image[W * H * 3], seed[R * R * 3], centre[R * R * 3];
-    char path[512], err[DFV_MEDIA_ERR_LEN] = "";
+    char path[512], err[DFV_ERR_LEN] = "";
     make_wide_image(image, W, H, BAND);
     snprintf(path, sizeof path, "%s/wide.jpg", env->dir);
     CHECK(env->failures, write_jpeg(path, image, W, H), "cannot write %s", path);
@@ -161,7 +161,7 @@ static int frame_index_of(const uint8_t *rgb, int pixels)
 
 static bool write_grey_video(const char *path, int frames)
 {
-    char err[DFV_MEDIA_ERR_LEN];
+    char err[DFV_ERR_LEN];
     dfv_export_desc desc = {.path = path, .width = 48, .height = 32, .fps = 10, .crf = 4};
     dfv_export *ex = NULL;
     if (!dfv_export_open(&desc, &ex, err)) {
@@ -181,7 +181,7 @@ static void expect_frames(test_env *env, const char *spec, int count, int first_
 {
     enum { R = 16 };
     uint8_t frames[4 * R * R * 3];
-    char err[DFV_MEDIA_ERR_LEN] = "";
+    char err[DFV_ERR_LEN] = "";
     dfv_seed_desc desc = {.resolution = R, .frame_count = count};
     bool ok = dfv_seed_load(spec, &desc, frames, err);
     CHECK(env->failures, ok, "%s: %s", spec, err);
@@ -195,7 +195,7 @@ static void expect_frames(test_env *env, const char *spec, int count, int first_
 static void expect_error(test_env *env, const char *spec, int count, const char *needle)
 {
     uint8_t frames[4 * 16 * 16 * 3];
-    char err[DFV_MEDIA_ERR_LEN] = "";
+    char err[DFV_ERR_LEN] = "";
     dfv_seed_desc desc = {.resolution = 16, .frame_count = count};
     bool ok = dfv_seed_load(spec, &desc, frames, err);
     printf("seed %-40s -> %s\n", strrchr(spec, '/') ? strrchr(spec, '/') + 1 : spec, ok ? "loaded" : err);
@@ -246,7 +246,7 @@ static void bad_seeds(test_env *env)
     expect_error(env, path, 1, "not an image or video");
     expect_error(env, env->dir, 1, "not a regular file");
     uint8_t out[3];
-    char err[DFV_MEDIA_ERR_LEN];
+    char err[DFV_ERR_LEN];
     dfv_seed_desc zero = {.resolution = 0};
     CHECK(env->failures, !dfv_seed_load(path, &zero, out, err), "resolution 0 accepted");
 }

@@ -101,7 +101,7 @@ static void press(dfv_maze *maze, int action, int times)
 static int check_seed(uint64_t seed, int *measured)
 {
     int failures = 0;
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     dfv_maze *maze;
     if (dfv_maze_create(seed, SIZE, &maze, err)) {
         fprintf(stderr, "%s\n", err);

@@ -49,7 +49,7 @@ static int check_pose(const dfv_world *world, const dfv_maze *maze, dfv_world_po
  * which cells are walls. */
 static int run(uint64_t seed, int use_agent)
 {
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     dfv_world *world;
     dfv_maze *maze;
     if (dfv_world_create(DFV_WORLD_MAZE, seed, 16, &world, err) || dfv_maze_create(seed, 16, &maze, err)) {
@@ -60,7 +60,7 @@ static int run(uint64_t seed, int use_agent)
     dfv_agent agent;
     dfv_agent_init(&agent, DFV_WORLD_MAZE, seed);
     dfv_rng rng = dfv_rng_make(seed * 77);
-    float action[DFV_WORLD_MAX_ACTIONS] = {0};
+    float action[DFV_MAX_ACTIONS] = {0};
     for (int t = 1; t <= 1500 && failures < 5; t++) {
         if (use_agent) {
             dfv_agent_act(&agent, world, action);

@@ -12,7 +12,7 @@ enum { FRAMES = 120 };
 /* Runs the agent for FRAMES steps and returns every frame, or NULL when the world cannot be built. */
 static uint8_t *rollout(dfv_world_kind kind, uint64_t seed, int size)
 {
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     dfv_world *world;
     if (dfv_world_create(kind, seed, size, &world, err)) {
         fprintf(stderr, "%s\n", err);
@@ -22,7 +22,7 @@ static uint8_t *rollout(dfv_world_kind kind, uint64_t seed, int size)
     uint8_t *frames = malloc(frame_bytes * FRAMES);
     dfv_agent agent;
     dfv_agent_init(&agent, kind, seed);
-    float action[DFV_WORLD_MAX_ACTIONS];
+    float action[DFV_MAX_ACTIONS];
     dfv_world_render(world, frames);
     for (int t = 1; t < FRAMES; t++) {
         dfv_agent_act(&agent, world, action);
@@ -58,8 +58,8 @@ static int check_seed_frames(dfv_world_kind kind)
     int failures = 0;
     enum { SIZE = 24, COUNT = 6, LONGER = 10 };
     static uint8_t seed_rgb[COUNT * SIZE * SIZE * 3], episode_rgb[LONGER * SIZE * SIZE * 3];
-    static float actions[LONGER * DFV_WORLD_MAX_ACTIONS];
-    char err[DFV_WORLD_ERR_LEN];
+    static float actions[LONGER * DFV_MAX_ACTIONS];
+    char err[DFV_ERR_LEN];
     CHECK(failures, !dfv_world_render_seed(kind, 77, SIZE, COUNT, seed_rgb, err), "render_seed: %s", err);
     CHECK(failures, !dfv_dataset_episode(kind, 77, LONGER, SIZE, episode_rgb, actions, err), "episode: %s", err);
     CHECK(failures, !memcmp(seed_rgb, episode_rgb, sizeof seed_rgb), "%s: seed frames differ from the episode's",

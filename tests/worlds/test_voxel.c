@@ -26,7 +26,7 @@ static int body_overlaps_blocks(const dfv_voxel *v)
 static int check_walk(uint64_t seed)
 {
     int failures = 0;
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     dfv_world *world;
     dfv_voxel *shadow;
     if (dfv_world_create(DFV_WORLD_VOXEL, seed, 8, &world, err) || dfv_voxel_create(seed, 8, &shadow, err)) {
@@ -36,7 +36,7 @@ static int check_walk(uint64_t seed)
     dfv_agent agent;
     dfv_agent_init(&agent, DFV_WORLD_VOXEL, seed);
     dfv_rng rng = dfv_rng_make(seed + 99);
-    float action[DFV_WORLD_MAX_ACTIONS];
+    float action[DFV_MAX_ACTIONS];
     for (int t = 0; t <= 600 && failures < 5; t++) {
         if (t > 0) {
             if (t < 300) {
@@ -60,7 +60,7 @@ static int check_walk(uint64_t seed)
 static int check_gravity(uint64_t seed)
 {
     int failures = 0;
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     dfv_voxel *v;
     if (dfv_voxel_create(seed, 8, &v, err)) return 1;
     float none[DFV_VOXEL_ACTION_COUNT] = {0}, jump[DFV_VOXEL_ACTION_COUNT] = {0};
@@ -108,7 +108,7 @@ static int best_shift(const uint8_t *a, const uint8_t *b, int horizontal)
 static int check_view(uint64_t seed)
 {
     int failures = 0;
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     dfv_voxel *v;
     if (dfv_voxel_create(seed, SIZE, &v, err)) return 1;
     static uint8_t a[SIZE * SIZE * 3], b[SIZE * SIZE * 3];

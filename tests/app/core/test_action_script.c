@@ -11,16 +11,16 @@
 #include "check.h"
 
 static const char *const dmlab_names[] = {"none", "forward", "backward", "turn_left", "turn_right", "jump"};
-static const dfv_action_space one_hot = {6, DFV_ACTION_ONE_HOT, dmlab_names};
+static const dfv_action_space one_hot = {6, DFV_ACTIONS_ONE_HOT, dmlab_names};
 static const char *const key_names[] = {"forward", "turn_left", "jump"};
-static const dfv_action_space multi_hot = {3, DFV_ACTION_MULTI_HOT, key_names};
+static const dfv_action_space multi_hot = {3, DFV_ACTIONS_MULTI_HOT, key_names};
 static const char *const stick_names[] = {"forward", "yaw"};
-static const dfv_action_space continuous = {2, DFV_ACTION_CONTINUOUS, stick_names};
+static const dfv_action_space continuous = {2, DFV_ACTIONS_CONTINUOUS, stick_names};
 
 /* `expected` lists, per frame, the index of the single 1 (one-hot scripts). */
 static void expect_one_hot(int *failures, const char *text, const int *expected, int count)
 {
-    char err[DFV_ACTION_ERR_LEN] = "";
+    char err[DFV_ERR_LEN] = "";
     dfv_action_script *script = NULL;
     bool ok = dfv_action_script_parse(text, strlen(text), "test.txt", &one_hot, &script, err);
     CHECK(*failures, ok, "'%s': %s", text, err);
@@ -41,7 +41,7 @@ static void expect_one_hot(int *failures, const char *text, const int *expected,
 static void expect_vectors(int *failures, const dfv_action_space *space, const char *text, const float *expected,
                            int count)
 {
-    char err[DFV_ACTION_ERR_LEN] = "";
+    char err[DFV_ERR_LEN] = "";
     dfv_action_script *script = NULL;
     bool ok = dfv_action_script_parse(text, strlen(text), "test.txt", space, &script, err);
     CHECK(*failures, ok, "'%s': %s", text, err);
@@ -57,7 +57,7 @@ static void expect_vectors(int *failures, const dfv_action_space *space, const c
 
 static void expect_error(int *failures, const dfv_action_space *space, const char *text, const char *needle)
 {
-    char err[DFV_ACTION_ERR_LEN] = "";
+    char err[DFV_ERR_LEN] = "";
     dfv_action_script *script = NULL;
     bool ok = dfv_action_script_parse(text, strlen(text), "test.txt", space, &script, err);
     char shown[40];
@@ -88,7 +88,7 @@ static void scripts(int *failures)
                    (float[]){1, -0.25f, 0.5f, -1, 0, 2, 0, 0}, 4);
 
     /* 200,000 frames from three lines: repeats multiply. */
-    char err[DFV_ACTION_ERR_LEN];
+    char err[DFV_ERR_LEN];
     dfv_action_script *big = NULL;
     const char *nested = "repeat 400 {\nrepeat 500 forward\n}";
     CHECK(*failures, dfv_action_script_parse(nested, strlen(nested), "big", &one_hot, &big, err) &&
@@ -123,7 +123,7 @@ static void script_errors(int *failures)
 
 static void file_loading(int *failures)
 {
-    char err[DFV_ACTION_ERR_LEN] = "";
+    char err[DFV_ERR_LEN] = "";
     dfv_action_script *script = NULL;
     CHECK(*failures, !dfv_action_script_load("/nonexistent-dfview/actions.txt", &one_hot, &script, err) &&
                          strstr(err, "/nonexistent-dfview/actions.txt: No such file"), "missing file: %s", err);
@@ -152,7 +152,7 @@ static int hot_index(const float *v, int dim)
 
 static void policies(int *failures)
 {
-    char err[DFV_ACTION_ERR_LEN] = "";
+    char err[DFV_ERR_LEN] = "";
     dfv_action_policy policy;
     float v[6], w[6];
     CHECK(*failures, dfv_action_policy_parse("still", &one_hot, &policy, err), "%s", err);
@@ -209,7 +209,7 @@ static void policies(int *failures)
     CHECK(*failures, fabsf(v[0]) <= 1 && fabsf(v[1]) <= 1 && (v[0] != 0 || v[1] != 0), "continuous random in [-1, 1]");
 
     static const char *const no_forward_names[] = {"left", "right"};
-    dfv_action_space no_forward = {2, DFV_ACTION_ONE_HOT, no_forward_names};
+    dfv_action_space no_forward = {2, DFV_ACTIONS_ONE_HOT, no_forward_names};
     CHECK(*failures, !dfv_action_policy_parse("forward", &no_forward, &policy, err) && strstr(err, "no forward action"),
           "forward without a forward action: %s", err);
     CHECK(*failures, !dfv_action_policy_parse("dance", &one_hot, &policy, err) && strstr(err, "unknown"), "%s", err);
@@ -230,7 +230,7 @@ static void text_round_trip(int *failures)
         {&continuous, {0, 0}},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        char line[256], err[DFV_ACTION_ERR_LEN] = "";
+        char line[256], err[DFV_ERR_LEN] = "";
         dfv_action_format(cases[c].space, cases[c].v, line, sizeof line);
         dfv_action_script *script = NULL;
         bool ok = dfv_action_script_parse(line, strlen(line), "formatted", cases[c].space, &script, err);

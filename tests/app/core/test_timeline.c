@@ -59,7 +59,7 @@ static int check_branches(void)
     CHECK(failures, n == 2 && path[0] == 2 && path[1] == 7, "last two frames to 7 (n=%d)", n);
     CHECK(failures, dfv_timeline_append(tl, 99, rgb, action, state, 0) == -1, "append after a missing parent accepted");
     CHECK(failures, dfv_timeline_get(tl, 9) == NULL && dfv_timeline_rgb(tl, -1) == NULL, "unknown ids answered");
-    CHECK(failures, dfv_timeline_create(W, H, DFV_TIMELINE_MAX_ACTIONS + 1) == NULL, "too many actions accepted");
+    CHECK(failures, dfv_timeline_create(W, H, DFV_MAX_ACTIONS + 1) == NULL, "too many actions accepted");
     dfv_timeline_destroy(tl);
     return failures;
 }

@@ -12,7 +12,7 @@ enum { SIZE = 32 };
 static void reference_frame(dfv_world_kind kind, uint64_t seed, const dfv_timeline *tl, int id, uint8_t *rgb)
 {
     dfv_world *world;
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     if (dfv_world_create(kind, seed, SIZE, &world, err) != 0) {
         fprintf(stderr, "%s\n", err);
         exit(1);
@@ -26,7 +26,7 @@ static void reference_frame(dfv_world_kind kind, uint64_t seed, const dfv_timeli
 
 static void random_action(uint32_t *lcg, int dim, bool multi_hot, float *action)
 {
-    memset(action, 0, DFV_TIMELINE_MAX_ACTIONS * sizeof *action);
+    memset(action, 0, DFV_MAX_ACTIONS * sizeof *action);
     for (int a = 0; a < dim; a++) {
         *lcg = *lcg * 1664525u + 1013904223u;
         if (multi_hot ? (*lcg >> 24) % 3 == 0 : a == 0) action[multi_hot ? a : (int)((*lcg >> 20) % (uint32_t)dim)] = 1.0f;
@@ -37,7 +37,7 @@ static int check_kind(dfv_world_kind kind)
 {
     int failures = 0;
     const uint64_t seed = 7;
-    char err[256];
+    char err[DFV_ERR_LEN];
     dfv_world_source_desc desc = {kind, seed, SIZE};
     dfv_frame_source *src = dfv_world_source_create(&desc, err, sizeof err);
     CHECK(failures, src != NULL, "create: %s", err);
@@ -49,7 +49,7 @@ static int check_kind(dfv_world_kind kind)
     int plan[][2] = {{-1, 10}, {4, 6}, {7, 5}, {10, 3}, {13, 2}};
     uint32_t lcg = 99;
     uint8_t expected[SIZE * SIZE * 3];
-    float action[DFV_TIMELINE_MAX_ACTIONS];
+    float action[DFV_MAX_ACTIONS];
     for (size_t p = 0; p < sizeof plan / sizeof plan[0]; p++) {
         int parent = plan[p][0] < 0 ? seed_id : plan[p][0];
         for (int s = 0; s < plan[p][1]; s++) {
@@ -80,7 +80,7 @@ static int check_kind(dfv_world_kind kind)
 int main(void)
 {
     int failures = check_kind(DFV_WORLD_MAZE) + check_kind(DFV_WORLD_VOXEL);
-    char err[256];
+    char err[DFV_ERR_LEN];
     dfv_world_source_desc bad = {DFV_WORLD_MAZE, 1, 3};
     CHECK(failures, dfv_world_source_create(&bad, err, sizeof err) == NULL && err[0], "a 3-pixel world was accepted");
     if (failures) fprintf(stderr, "%d check(s) failed\n", failures);

@@ -25,7 +25,7 @@ static dfv_eval *make_eval(int frames)
 {
     dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .size = SIZE, .context = CONTEXT, .frames = frames};
     dfv_eval *e = NULL;
-    char err[256];
+    char err[DFV_ERR_LEN];
     if (dfv_eval_create(&shape, &e, err, sizeof err)) fprintf(stderr, "%s\n", err);
     return e;
 }
@@ -36,7 +36,7 @@ static int maze_episode(uint64_t seed, int frames, uint8_t **rgb, float **action
     int total = CONTEXT + frames;
     *rgb = malloc(frame_bytes * total);
     *actions = malloc(sizeof(float) * total * dfv_world_action_count(DFV_WORLD_MAZE));
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     if (dfv_dataset_episode(DFV_WORLD_MAZE, seed, total, SIZE, *rgb, *actions, err)) return fprintf(stderr, "%s\n", err), -1;
     return 0;
 }
@@ -268,7 +268,7 @@ int main(int argc, char **argv)
     int failures = check_identical() + check_still() + check_turn_sign() + check_known_errors() + check_files(dir);
     dfv_eval_shape bad = {.kind = DFV_WORLD_MAZE, .size = 32, .context = 0, .frames = 5};
     dfv_eval *e;
-    char err[256];
+    char err[DFV_ERR_LEN];
     CHECK(failures, dfv_eval_create(&bad, &e, err, sizeof err) == -1 && e == NULL && strstr(err, "context 0"), "bad shape: %s", err);
     if (failures) fprintf(stderr, "test_eval: %d failure(s)\n", failures);
     else printf("test_eval: ok\n");

@@ -84,7 +84,7 @@ static int check_shift(int w, int h, int s)
 static int check_turn_sign(void)
 {
     int failures = 0, agree = 0, total = 0;
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     static uint8_t a[64 * 64 * 3], b[64 * 64 * 3];
     for (uint64_t seed = 0; seed < 10; seed++) {
         dfv_maze *m;

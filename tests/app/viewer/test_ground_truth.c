@@ -12,13 +12,13 @@ enum { SIZE = 24, CONTEXT = 2 };
 static void reference(dfv_world_kind kind, uint64_t seed, const dfv_timeline *tl, int id, uint8_t *rgb)
 {
     dfv_world *world;
-    char err[DFV_WORLD_ERR_LEN];
+    char err[DFV_ERR_LEN];
     if (dfv_world_create(kind, seed, SIZE, &world, err)) exit(1);
     dfv_agent agent;
     dfv_agent_init(&agent, kind, seed);
     int path[128];
     int n = dfv_timeline_path(tl, id, path, 128);
-    float action[DFV_WORLD_MAX_ACTIONS];
+    float action[DFV_MAX_ACTIONS];
     dfv_world_render(world, rgb);
     for (int k = 1; k < n; k++) {
         if (k < CONTEXT) dfv_agent_act(&agent, world, action);
@@ -32,7 +32,7 @@ static int check_kind(dfv_world_kind kind, uint64_t seed)
 {
     int failures = 0;
     int dim = dfv_world_action_count(kind);
-    char err[256];
+    char err[DFV_ERR_LEN];
     dfv_ground_truth *gt = dfv_ground_truth_create(kind, seed, SIZE, CONTEXT, dim, err, sizeof err);
     CHECK(failures, gt != NULL, "create: %s", err);
     if (!gt) return failures;
@@ -47,7 +47,7 @@ static int check_kind(dfv_world_kind kind, uint64_t seed)
     for (size_t p = 0; p < sizeof plan / sizeof plan[0]; p++) {
         int parent = plan[p][0];
         for (int s = 0; s < plan[p][1]; s++) {
-            float action[DFV_TIMELINE_MAX_ACTIONS] = {0};
+            float action[DFV_MAX_ACTIONS] = {0};
             lcg = lcg * 1664525u + 1013904223u;
             action[(lcg >> 16) % (uint32_t)dim] = 1.0f;
             memset(model_rgb, (int)(lcg >> 24), sizeof model_rgb);

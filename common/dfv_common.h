@@ -1,0 +1,25 @@
+/* What every part of dfview agrees on, from the engine to the commands.
+ *
+ * Errors: a fallible call returns 0 / true / DFV_OK on success; on failure it writes one line, with no
+ * trailing newline and no program name, into a caller's `char err[DFV_ERR_LEN]` and returns non-zero /
+ * false / a dfv_status. Only the commands print, prefixed with "dfview COMMAND: ". */
+#ifndef DFV_COMMON_H
+#define DFV_COMMON_H
+
+/* The one length of an error message buffer. */
+#define DFV_ERR_LEN 512
+
+/* The most actions a model, a world or a timeline frame carries. */
+#define DFV_MAX_ACTIONS 64
+
+/* The longest window any model may use (the network's key/value cache and every caller size to it). */
+#define DFV_MAX_WINDOW 64
+
+/* How the actions of a frame combine: models, worlds and action scripts share it. */
+typedef enum {
+    DFV_ACTIONS_ONE_HOT = 0,    /* exactly one action per frame */
+    DFV_ACTIONS_MULTI_HOT = 1,  /* any set of actions per frame (0/1 each) */
+    DFV_ACTIONS_CONTINUOUS = 2, /* any real value per dimension */
+} dfv_action_kind;
+
+#endif
