@@ -65,7 +65,7 @@ static int write_still(dfv_session *s, const dfv_render_job *job, const render_s
     bool ok = scaler != NULL;
     if (ok) {
         dfv_frame_scaler_output_size(scaler, &width, &height);
-        ok = dfv_png_write(job->out_path, dfv_frame_scaler_apply(scaler, st->still, 0), width, height, 0, err);
+        ok = dfv_png_write(job->out_path, dfv_frame_scaler_apply(scaler, st->still, res * 3), width, height, 0, err);
     }
     dfv_frame_scaler_destroy(scaler);
     if (!ok) fprintf(stderr, "dfview render: %s\n", err);
