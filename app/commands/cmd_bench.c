@@ -35,8 +35,9 @@ static int parse_args(int argc, char **argv, bench_args *a)
 {
     *a = (bench_args){.calls = 5, .warmup = 1};
     for (int i = 1; i < argc; i++) {
-        int used = dfv_engine_parse_option("bench", argc, argv, i, &a->engine);
-        if (used < 0) return -1;
+        char err[DFV_ERR_LEN];
+        int used = dfv_engine_parse_option(argc, argv, i, &a->engine, err);
+        if (used < 0) return fprintf(stderr, "dfview bench: %s\n", err), -1;
         if (used) {
             i += used - 1;
         } else if (!strcmp(argv[i], "--help")) {
@@ -105,7 +106,8 @@ int dfv_cmd_bench(int argc, char **argv)
     bench_args a;
     if (parse_args(argc, argv, &a)) return 2;
     dfv_engine e;
-    if (dfv_engine_open("bench", &a.engine, &e)) return 1;
+    char err[DFV_ERR_LEN];
+    if (dfv_engine_open(&a.engine, &e, err)) return fprintf(stderr, "dfview bench: %s\n", err), 1;
     int T = a.window ? a.window : e.config->diffusion.window, rc = 1;
     size_t frame = (size_t)dfv_model_in_channels(e.config) * e.config->arch.resolution * e.config->arch.resolution;
     float *x = malloc(frame * (T > 0 ? T : 1) * sizeof(float)), *out = malloc(frame * (T > 0 ? T : 1) * sizeof(float));

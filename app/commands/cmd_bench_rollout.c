@@ -24,19 +24,20 @@ int dfv_cmd_bench_rollout(int argc, char **argv)
     dfv_session_desc_default(&d);
     d.load_image = dfv_media_load_seed;
     long frames = 0;
+    char err[DFV_ERR_LEN];
     for (int i = 1; i < argc; i++) {
-        int used = dfv_session_parse_option("bench", argc, argv, i, &d);
-        if (used < 0) return 2;
+        int used = dfv_session_parse_option(argc, argv, i, &d, err);
+        if (used < 0) return fprintf(stderr, "dfview bench: %s\n", err), 2;
         if (used) i += used - 1;
         else if (!strcmp(argv[i], "--rollout") && i + 1 < argc) frames = strtol(argv[++i], NULL, 10);
         else return fprintf(stderr, "dfview bench: unexpected argument '%s' with --rollout\n", argv[i]), 2;
     }
     if (frames < 1) return fprintf(stderr, "dfview bench: --rollout takes a frame count ≥ 1\n"), 2;
     dfv_session *s;
-    if (dfv_session_open("bench", &d, &s)) return 1;
+    if (dfv_session_open(&d, &s, err)) return fprintf(stderr, "dfview bench: %s\n", err), 1;
     int res = dfv_session_resolution(s), ctx = dfv_session_context_frames(s);
     uint8_t *seed = malloc((size_t)res * res * 3 * ctx);
-    char err[600], path[64];
+    char path[64];
     snprintf(path, sizeof path, "/tmp/dfview-bench-%d.mp4", (int)getpid());
     int rc = 1;
     if (dfv_session_load_seed(s, d.seed, seed, err, sizeof err)) {

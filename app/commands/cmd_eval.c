@@ -106,8 +106,9 @@ static int parse_args(int argc, char **argv, eval_args *a)
     dfv_session_desc_default(&a->session);
     a->world = "maze", a->oracle_context = 2, a->oracle_size = 64;
     for (int i = 1; i < argc; i++) {
-        int used = dfv_session_parse_option("eval", argc, argv, i, &a->session);
-        if (used < 0) return -1;
+        char err[DFV_ERR_LEN];
+        int used = dfv_session_parse_option(argc, argv, i, &a->session, err);
+        if (used < 0) return fprintf(stderr, "dfview eval: %s\n", err), -1;
         if (used) {
             i += used - 1;
             continue;
@@ -295,7 +296,7 @@ static int write_results(const eval_args *a, const dfv_eval *eval, const dfv_eva
     if (make_dirs(a->out)) return fprintf(stderr, "dfview eval: cannot create %s: %s\n", a->out, strerror(errno)), -1;
     dfv_eval_summary summary;
     dfv_eval_summarize(eval, &summary);
-    char csv[4200], png[4200], json[4200], err[600];
+    char csv[4200], png[4200], json[4200], err[DFV_ERR_LEN];
     snprintf(csv, sizeof csv, "%s/eval.csv", a->out);
     snprintf(png, sizeof png, "%s/eval.png", a->out);
     snprintf(json, sizeof json, "%s/summary.json", a->out);
@@ -321,7 +322,7 @@ static int write_results(const eval_args *a, const dfv_eval *eval, const dfv_eva
 static int replot(const char *dir, dfv_png_writer write_png)
 {
     if (!write_png) return fprintf(stderr, "dfview eval: %s/eval.png: dfview-engine has no PNG encoder\n", dir), 1;
-    char csv[4200], png[4200], err[600];
+    char csv[4200], png[4200], err[DFV_ERR_LEN];
     snprintf(csv, sizeof csv, "%s/eval.csv", dir);
     snprintf(png, sizeof png, "%s/eval.png", dir);
     /* Only the per-frame figures are drawn, so the shape's world, size and context do not matter. */
@@ -417,13 +418,15 @@ int dfv_cmd_eval(int argc, char **argv, dfv_png_writer write_png)
     sigset_t old;
     dfv_stop_signals_block(&old);
     int rc;
+    char err[DFV_ERR_LEN];
     if (a.rollouts) {
         rc = open_rollouts(&a, &r) ? 1 : evaluate(&a, &r);
         dfv_npy_free(&r.rollouts);
     } else if (a.oracle) {
         r.size = a.oracle_size, r.context = a.oracle_context, r.window = a.oracle_context + 1;
         rc = evaluate(&a, &r);
-    } else if (dfv_session_open("eval", &a.session, &r.session)) {
+    } else if (dfv_session_open(&a.session, &r.session, err)) {
+        fprintf(stderr, "dfview eval: %s\n", err);
         rc = 1;
     } else {
         r.size = dfv_session_resolution(r.session);

@@ -27,8 +27,9 @@ static int parse_args(int argc, char **argv, forward_args *a)
 {
     memset(a, 0, sizeof *a);
     for (int i = 1; i < argc; i++) {
-        int used = dfv_engine_parse_option("forward", argc, argv, i, &a->engine);
-        if (used < 0) return -1;
+        char err[DFV_ERR_LEN];
+        int used = dfv_engine_parse_option(argc, argv, i, &a->engine, err);
+        if (used < 0) return fprintf(stderr, "dfview forward: %s\n", err), -1;
         if (used) {
             i += used - 1;
             continue;
@@ -123,7 +124,7 @@ int dfv_cmd_forward(int argc, char **argv)
     forward_args args;
     if (parse_args(argc, argv, &args)) return 2;
     dfv_npy x = {0}, t = {0}, act = {0};
-    char err[512];
+    char err[DFV_ERR_LEN];
     int rc = 1;
     if (dfv_npy_read(args.input, DFV_NPY_F32, &x, err, sizeof err) ||
         dfv_npy_read(args.timesteps, DFV_NPY_I64, &t, err, sizeof err) ||
@@ -132,7 +133,10 @@ int dfv_cmd_forward(int argc, char **argv)
         goto done;
     }
     dfv_engine e;
-    if (dfv_engine_open("forward", &args.engine, &e)) goto done;
+    if (dfv_engine_open(&args.engine, &e, err)) {
+        fprintf(stderr, "dfview forward: %s\n", err);
+        goto done;
+    }
     const dfv_npy *actp = args.actions ? &act : NULL;
     if (check_shapes(e.config, &x, &t, actp)) goto close;
     if (args.cache_context < 0 || args.cache_context >= x.shape[0]) {

@@ -221,15 +221,15 @@ static int parse(int argc, char **argv, dfv_viewer_desc *viewer, dfv_session_des
             usage(stdout);
             return 0;
         }
-        char err[256];
+        char err[DFV_ERR_LEN];
         int used = dfv_viewer_parse_option(viewer, argc, argv, i, err, sizeof err);
         if (used < 0) {
             fprintf(stderr, "dfview play: %s\n", err);
             return 2;
         }
         if (used == 0 && !strcmp(argv[i], "--ground-truth")) *ground_truth = true, used = 1;
-        if (used == 0) used = dfv_session_parse_option("play", argc, argv, i, session);
-        if (used < 0) return 2;
+        if (used == 0) used = dfv_session_parse_option(argc, argv, i, session, err);
+        if (used < 0) return fprintf(stderr, "dfview play: %s\n", err), 2;
         if (used == 0) {
             fprintf(stderr, "dfview play: unknown option '%s' (see --help)\n", argv[i]);
             return 2;
@@ -254,7 +254,7 @@ static int play(int argc, char **argv)
      * needs the world itself, so both sides start from that world. */
     if (ground_truth && !session_desc.seed && !session_desc.engine.model_path) session_desc.seed = "world:maze:2";
     play_state p = {.desc = &session_desc};
-    if (dfv_session_open("play", &session_desc, &p.session) != 0) return 1; /* the session printed why */
+    if (dfv_session_open(&session_desc, &p.session, err) != 0) return fprintf(stderr, "dfview play: %s\n", err), 1;
     if (ground_truth && !open_ground_truth(&p)) {
         dfv_session_close(p.session);
         return 1;

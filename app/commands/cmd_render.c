@@ -64,8 +64,9 @@ static int parse_args(int argc, char **argv, render_args *a)
     dfv_session_desc_default(&a->session);
     a->session.load_image = dfv_media_load_seed;
     for (int i = 1; i < argc; i++) {
-        int used = dfv_session_parse_option("render", argc, argv, i, &a->session);
-        if (used < 0) return -1;
+        char err[DFV_ERR_LEN];
+        int used = dfv_session_parse_option(argc, argv, i, &a->session, err);
+        if (used < 0) return fprintf(stderr, "dfview render: %s\n", err), -1;
         if (used) {
             i += used - 1;
             continue;
@@ -248,7 +249,9 @@ int dfv_cmd_render(int argc, char **argv)
     }
     dfv_session *s;
     int rc = 1;
-    if (!dfv_session_open("render", &a.session, &s)) {
+    char err[DFV_ERR_LEN];
+    if (dfv_session_open(&a.session, &s, err)) fprintf(stderr, "dfview render: %s\n", err);
+    else {
         rc = run(&a, s);
         dfv_session_close(s);
     }

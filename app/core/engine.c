@@ -4,28 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-int dfv_engine_open(const char *command, const dfv_engine_desc *desc, dfv_engine *out)
+int dfv_engine_open(const dfv_engine_desc *desc, dfv_engine *out, char err[DFV_ERR_LEN])
 {
     memset(out, 0, sizeof *out);
-    char err[DFV_ERR_LEN];
-    if (!desc->model_path) {
-        fprintf(stderr, "dfview %s: no model given (--model FILE.safetensors)\n", command);
-        return -1;
-    }
-    if (dfv_model_open(desc->model_path, &out->model, err)) {
-        fprintf(stderr, "dfview %s: %s\n", command, err);
-        return -1;
-    }
+    if (!desc->model_path) return snprintf(err, DFV_ERR_LEN, "no model given (--model FILE.safetensors)"), -1;
+    if (dfv_model_open(desc->model_path, &out->model, err)) return -1;
     out->config = dfv_model_get_config(out->model);
     dfv_ctx_desc cd = {.device = desc->device};
     if (dfv_ctx_create(&cd, &out->ctx, err)) {
-        fprintf(stderr, "dfview %s: %s\n", command, err);
         dfv_engine_close(out);
         return -1;
     }
     dfv_unet_desc nd = {.dtype = desc->fp16 ? DFV_F16 : DFV_F32};
     if (dfv_unet_create(out->ctx, out->model, &nd, &out->net)) {
-        fprintf(stderr, "dfview %s: %s: %s\n", command, desc->model_path, dfv_unet_error(out->net));
+        snprintf(err, DFV_ERR_LEN, "%s: %s", desc->model_path, dfv_unet_error(out->net));
         dfv_engine_close(out);
         return -1;
     }
@@ -40,7 +32,7 @@ void dfv_engine_close(dfv_engine *engine)
     memset(engine, 0, sizeof *engine);
 }
 
-int dfv_engine_parse_option(const char *command, int argc, char **argv, int i, dfv_engine_desc *desc)
+int dfv_engine_parse_option(int argc, char **argv, int i, dfv_engine_desc *desc, char err[DFV_ERR_LEN])
 {
     const char *arg = argv[i];
     if (!strcmp(arg, "--fp16")) {
@@ -48,21 +40,16 @@ int dfv_engine_parse_option(const char *command, int argc, char **argv, int i, d
         return 1;
     }
     if (!strcmp(arg, "--model") || !strcmp(arg, "--device")) {
-        if (i + 1 >= argc) {
-            fprintf(stderr, "dfview %s: %s needs a value\n", command, arg);
-            return -1;
-        }
+        if (i + 1 >= argc) return snprintf(err, DFV_ERR_LEN, "%s needs a value", arg), -1;
         if (!strcmp(arg, "--model")) {
             desc->model_path = argv[i + 1];
             return 2;
         }
         char *end;
         long v = strtol(argv[i + 1], &end, 10);
-        if (*end || v < 0 || v > 64) {
-            fprintf(stderr, "dfview %s: --device takes a device index (see 'dfview devices'), not '%s'\n", command,
-                    argv[i + 1]);
-            return -1;
-        }
+        if (*end || v < 0 || v > 64)
+            return snprintf(err, DFV_ERR_LEN, "--device takes a device index (see 'dfview devices'), not '%s'", argv[i + 1]),
+                   -1;
         desc->device = DFV_DEVICE((int)v);
         return 2;
     }

@@ -1,5 +1,5 @@
 /* What every model-running front end opens first: a Vulkan context, a validated model, its network.
- * Errors are printed as one line prefixed with the command's name; the caller only decides the exit. */
+ * Errors follow dfv_common.h: one line in err; the command prints it. */
 #ifndef DFV_APP_ENGINE_H
 #define DFV_APP_ENGINE_H
 
@@ -23,11 +23,11 @@ typedef struct {
 } dfv_engine;
 
 /* Opens the model first (no GPU touched for a bad file), then the device, then uploads the network. */
-int dfv_engine_open(const char *command, const dfv_engine_desc *desc, dfv_engine *out);
+int dfv_engine_open(const dfv_engine_desc *desc, dfv_engine *out, char err[DFV_ERR_LEN]);
 void dfv_engine_close(dfv_engine *engine);
 
-/* Parses "--device N" / "--fp16" style shared options; returns how many argv entries it consumed (0: not
- * an engine option, -1: a bad value, already reported). */
-int dfv_engine_parse_option(const char *command, int argc, char **argv, int i, dfv_engine_desc *desc);
+/* Parses "--model F" / "--device N" / "--fp16"; returns how many argv entries it consumed (0: not an
+ * engine option, -1: a bad value, said in err). */
+int dfv_engine_parse_option(int argc, char **argv, int i, dfv_engine_desc *desc, char err[DFV_ERR_LEN]);
 
 #endif

@@ -14,8 +14,9 @@ typedef struct {
     int action_dim;
     const char *const *action_names;
     bool multi_hot; /* several actions may be held at once */
-    /* Appends the seed frame(s) to the timeline (a new root); returns the newest seed frame's id or -1. */
-    int (*seed)(void *user, dfv_timeline *tl);
+    /* Appends the seed frame(s) to the timeline (a new root); returns the newest seed frame's id, or -1
+     * with the reason in `err`. */
+    int (*seed)(void *user, dfv_timeline *tl, char *err, int err_len);
     /* Computes the frame after `parent` under `action`, appends it, returns its id, or -1 with the reason
      * in `err`. Runs on the generation thread. */
     int (*step)(void *user, dfv_timeline *tl, int parent, const float *action, char *err, int err_len);

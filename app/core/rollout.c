@@ -128,15 +128,16 @@ int dfv_rollout_run_branch(dfv_rollout *r, dfv_timeline *tl, const dfv_branch_jo
 
 /* ---- as the viewer's frame source ------------------------------------------------------------------ */
 
-static int source_seed(void *user, dfv_timeline *tl)
+static int source_seed(void *user, dfv_timeline *tl, char *err, int err_len)
 {
     dfv_rollout *r = user;
     uint8_t *rgb = malloc(r->frame_bytes * (size_t)dfv_session_context_frames(r->session));
-    char err[DFV_ERR_LEN];
     int id = -1;
-    if (!rgb) fprintf(stderr, "dfview: out of memory\n");
-    else if (dfv_session_load_seed(r->session, NULL, rgb, err, sizeof err)) fprintf(stderr, "dfview: %s\n", err);
-    else id = dfv_rollout_seed(r, tl, rgb, NULL);
+    if (!rgb) snprintf(err, (size_t)err_len, "out of memory");
+    else if (!dfv_session_load_seed(r->session, NULL, rgb, err, err_len)) {
+        id = dfv_rollout_seed(r, tl, rgb, NULL);
+        if (id < 0) snprintf(err, (size_t)err_len, "out of memory for the timeline");
+    }
     free(rgb);
     return id;
 }

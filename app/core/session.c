@@ -76,21 +76,19 @@ void dfv_session_print_options(FILE *out)
            "  --device N           Vulkan device index (see dfview devices)\n", schedules);
 }
 
-static int parse_int(const char *command, const char *opt, const char *text, long lo, long hi, long *out)
+static int parse_int(const char *opt, const char *text, long lo, long hi, long *out, char err[DFV_ERR_LEN])
 {
     char *end;
     long v = strtol(text, &end, 10);
-    if (*text == 0 || *end || v < lo || v > hi) {
-        fprintf(stderr, "dfview %s: %s takes a number in %ld..%ld, not '%s'\n", command, opt, lo, hi, text);
-        return -1;
-    }
+    if (*text == 0 || *end || v < lo || v > hi)
+        return snprintf(err, DFV_ERR_LEN, "%s takes a number in %ld..%ld, not '%s'", opt, lo, hi, text), -1;
     *out = v;
     return 0;
 }
 
-int dfv_session_parse_option(const char *command, int argc, char **argv, int i, dfv_session_desc *d)
+int dfv_session_parse_option(int argc, char **argv, int i, dfv_session_desc *d, char err[DFV_ERR_LEN])
 {
-    int used = dfv_engine_parse_option(command, argc, argv, i, &d->engine);
+    int used = dfv_engine_parse_option(argc, argv, i, &d->engine, err);
     if (used) return used;
     const char *opt = argv[i];
     if (!strcmp(opt, "--no-cache")) {
@@ -101,30 +99,24 @@ int dfv_session_parse_option(const char *command, int argc, char **argv, int i, 
     bool known = false;
     for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(opt, valued[k]);
     if (!known) return 0;
-    if (i + 1 >= argc) {
-        fprintf(stderr, "dfview %s: %s needs a value\n", command, opt);
-        return -1;
-    }
+    if (i + 1 >= argc) return snprintf(err, DFV_ERR_LEN, "%s needs a value", opt), -1;
     const char *val = argv[i + 1];
     long v = 0;
     if (!strcmp(opt, "--seed")) d->seed = val;
     else if (!strcmp(opt, "--schedule")) d->schedule = val;
     else if (!strcmp(opt, "--steps")) {
-        if (parse_int(command, opt, val, 1, 1000, &v)) return -1;
+        if (parse_int(opt, val, 1, 1000, &v, err)) return -1;
         d->steps = (int)v;
     } else if (!strcmp(opt, "--stabilization")) {
-        if (parse_int(command, opt, val, 1, 1000, &v)) return -1;
+        if (parse_int(opt, val, 1, 1000, &v, err)) return -1;
         d->stabilization = (int)v;
     } else if (!strcmp(opt, "--window")) {
-        if (parse_int(command, opt, val, 1, DFV_MAX_WINDOW, &v)) return -1;
+        if (parse_int(opt, val, 1, DFV_MAX_WINDOW, &v, err)) return -1;
         d->window = (int)v;
     } else {
         char *end;
         unsigned long long s = strtoull(val, &end, 10);
-        if (!*val || *end) {
-            fprintf(stderr, "dfview %s: --seed-rng takes a non-negative integer, not '%s'\n", command, val);
-            return -1;
-        }
+        if (!*val || *end) return snprintf(err, DFV_ERR_LEN, "--seed-rng takes a non-negative integer, not '%s'", val), -1;
         d->rng_seed = s;
     }
     return 2;
@@ -185,14 +177,15 @@ static int apply_desc(dfv_session *s, const dfv_session_desc *d, char *err, int 
     return make_sampler(s, err, err_len);
 }
 
-int dfv_session_open(const char *command, const dfv_session_desc *desc, dfv_session **out)
+int dfv_session_open(const dfv_session_desc *desc, dfv_session **out, char err[DFV_ERR_LEN])
 {
     *out = NULL;
+    err[0] = 0;
     dfv_session *s = calloc(1, sizeof *s);
-    if (!s) return -1;
+    if (!s) return snprintf(err, DFV_ERR_LEN, "out of memory"), -1;
     s->desc = *desc;
     apply_bundled_defaults(s);
-    if (dfv_engine_open(command, &s->desc.engine, &s->engine)) {
+    if (dfv_engine_open(&s->desc.engine, &s->engine, err)) {
         free(s);
         return -1;
     }
@@ -203,16 +196,14 @@ int dfv_session_open(const char *command, const dfv_session_desc *desc, dfv_sess
     s->action_dim = c->actions.dim;
     s->frame_floats = (size_t)s->channels * s->res * s->res;
     for (int i = 0; i < s->action_dim; i++) s->action_names[i] = c->actions.actions[i].name;
-    char err[DFV_ERR_LEN] = "";
-    if (c->arch.frame_stack != 1) snprintf(err, sizeof err, "models with frame_stack > 1 are not supported yet");
+    if (c->arch.frame_stack != 1) snprintf(err, DFV_ERR_LEN, "models with frame_stack > 1 are not supported yet");
     int window = c->diffusion.window;
     s->history = malloc(s->frame_floats * window * sizeof(float));
     s->out = malloc(s->frame_floats * window * sizeof(float));
     s->actions = calloc((size_t)window * (s->action_dim ? s->action_dim : 1) + 1, sizeof(float));
-    if (!err[0] && (!s->history || !s->out || !s->actions)) snprintf(err, sizeof err, "out of memory");
-    if (!err[0]) apply_desc(s, desc, err, sizeof err);
+    if (!err[0] && (!s->history || !s->out || !s->actions)) snprintf(err, DFV_ERR_LEN, "out of memory");
+    if (!err[0]) apply_desc(s, desc, err, DFV_ERR_LEN);
     if (err[0]) {
-        fprintf(stderr, "dfview %s: %s\n", command, err);
         dfv_session_close(s);
         return -1;
     }

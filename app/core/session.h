@@ -33,14 +33,14 @@ typedef struct dfv_session dfv_session;
 void dfv_session_desc_default(dfv_session_desc *desc);
 /* Parses one shared option at argv[i] (--model --seed --steps --stabilization --window --schedule
  * --seed-rng --no-cache --fp16 --device); returns the argv entries consumed, 0 if not ours, -1 on a bad
- * value (reported, prefixed with `command`). */
-int dfv_session_parse_option(const char *command, int argc, char **argv, int i, dfv_session_desc *desc);
+ * value (said in err). */
+int dfv_session_parse_option(int argc, char **argv, int i, dfv_session_desc *desc, char err[DFV_ERR_LEN]);
 void dfv_session_print_options(FILE *out);
 
-/* Opens model, device and network and checks the settings; errors are printed as one line. Without a
+/* Opens model, device and network and checks the settings; 0, or -1 with one line in err. Without a
  * model path it opens the bundled maze model (models/maze.safetensors beside the binary's folder, or under
  * $DFVIEW_DATA_DIR). */
-int dfv_session_open(const char *command, const dfv_session_desc *desc, dfv_session **out);
+int dfv_session_open(const dfv_session_desc *desc, dfv_session **out, char err[DFV_ERR_LEN]);
 void dfv_session_close(dfv_session *s);
 
 const dfv_model_config *dfv_session_config(const dfv_session *s);

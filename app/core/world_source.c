@@ -46,11 +46,12 @@ static bool same_pose(dfv_world_pose a, dfv_world_pose b)
     return a.x == b.x && a.y == b.y && a.z == b.z && a.yaw == b.yaw && a.pitch == b.pitch;
 }
 
-static int world_seed(void *user, dfv_timeline *tl)
+static int world_seed(void *user, dfv_timeline *tl, char *err, int err_len)
 {
     world_source *ws = user;
-    char err[DFV_ERR_LEN];
-    if (dfv_world_reset(ws->world, ws->desc.seed, err) != 0) return -1;
+    char world_err[DFV_ERR_LEN];
+    if (dfv_world_reset(ws->world, ws->desc.seed, world_err) != 0)
+        return snprintf(err, (size_t)err_len, "%s", world_err), -1;
     double start = now_ms();
     dfv_world_render(ws->world, ws->rgb);
     uint8_t state[DFV_TIMELINE_STATE_BYTES];
@@ -58,6 +59,7 @@ static int world_seed(void *user, dfv_timeline *tl)
     float no_action[DFV_MAX_ACTIONS] = {0};
     int id = dfv_timeline_append(tl, -1, ws->rgb, no_action, state, now_ms() - start);
     ws->synced_id = id;
+    if (id < 0) snprintf(err, (size_t)err_len, "out of memory for the timeline");
     return id;
 }
 

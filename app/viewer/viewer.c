@@ -394,9 +394,10 @@ static dfv_viewer_status open_everything(dfv_viewer *v, char *err, int err_len)
     if (SDL_InitSubSystem(SDL_INIT_GAMECONTROLLER | SDL_INIT_EVENTS) != 0)
         fprintf(stderr, "dfview: gamepads unavailable: %s\n", SDL_GetError());
     load_bindings(v);
-    int seed = v->src->seed(v->src->user, v->tl);
+    char seed_err[DFV_ERR_LEN] = "";
+    int seed = v->src->seed(v->src->user, v->tl, seed_err, sizeof seed_err);
     if (seed < 0) {
-        snprintf(err, (size_t)err_len, "viewer: %s could not make its seed frame", v->src->name);
+        snprintf(err, (size_t)err_len, "%s", seed_err[0] ? seed_err : "the source could not make its seed frame");
         return DFV_VIEWER_FAILED;
     }
     follow_frame(v, seed);

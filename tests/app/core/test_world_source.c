@@ -43,7 +43,7 @@ static int check_kind(dfv_world_kind kind)
     CHECK(failures, src != NULL, "create: %s", err);
     if (!src) return failures;
     dfv_timeline *tl = dfv_timeline_create(src->width, src->height, src->action_dim);
-    int seed_id = src->seed(src->user, tl);
+    int seed_id = src->seed(src->user, tl, err, sizeof err);
     /* (parent to step from, steps): branch 0 (ids 1-10), a fork at 4 (11-16), a fork at 7 (17-21), branch 0's
      * head again (22-24, no new branch), a fork inside the first fork (25-26). */
     int plan[][2] = {{-1, 10}, {4, 6}, {7, 5}, {10, 3}, {13, 2}};

@@ -37,8 +37,9 @@ static void paint(slow_source *s, int step)
     if (step < MAX_FRAMES) memcpy(s->produced[step], s->rgb, sizeof s->rgb);
 }
 
-static int slow_seed(void *user, dfv_timeline *tl)
+static int slow_seed(void *user, dfv_timeline *tl, char *err, int err_len)
 {
+    (void)err, (void)err_len;
     slow_source *s = user;
     paint(s, 0);
     return dfv_timeline_append(tl, -1, s->rgb, NULL, NULL, 0);
