@@ -1,4 +1,4 @@
-/* What the viewer and the exporters pull frames from: a world simulator or a model session. A source is
+/* What the viewer pulls frames from: a world simulator (world_source.h) or a model's rollout (rollout.h). A source is
  * stateless between calls except for what it keeps per frame in the timeline, so rewinding and branching
  * cost nothing: the next frame after any frame is computed from that frame's path. */
 #ifndef DFV_FRAME_SOURCE_H

@@ -1,6 +1,6 @@
 /* A model session: the engine (device, model, network), the sampler with its live settings, and the seed.
- * It turns frames + actions into the next frame and is what `play`, `render`, `eval` and `bench
- * --rollout` all drive. Frames between steps are RGB24, exactly what the user sees and what a clip stores,
+ * It turns a context of frames + actions into the next frame; the rollout (rollout.h) gathers that
+ * context from a timeline for every command. Frames between steps are RGB24, exactly what the user sees and what a clip stores,
  * so a recorded clip replays bit for bit from its own frames and actions. */
 #ifndef DFV_SESSION_H
 #define DFV_SESSION_H

@@ -1,4 +1,4 @@
-/* The interactive viewer: an SDL2 window over any frame source (a world simulator, a model session).
+/* The interactive viewer: an SDL2 window over any frame source (a world simulator, a model's rollout).
  * Generation runs on its own thread and the window redraws at 60 Hz whatever the source's speed; the
  * action of a frame is the input held when its generation starts. History is a timeline tree: scrub back,
  * press an action and a new branch grows from there. Controls, bindings and the script format are in
