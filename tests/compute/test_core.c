@@ -192,7 +192,7 @@ static void expect_shader_family(dfv_test *t, const char *value, int want_cpu)
     setenv("DFVIEW_SHADERS", value, 1);
     dfv_ctx *ctx = NULL;
     char err[DFV_ERR_LEN] = "";
-    dfv_status s = dfv_ctx_create(&(dfv_ctx_desc){.device_index = -1}, &ctx, err);
+    dfv_status s = dfv_ctx_create(&(dfv_ctx_desc){0}, &ctx, err);
     if (want_cpu < 0)
         dfv_test_expect(t, s == DFV_ERR_ARGUMENT && !ctx && strstr(err, "DFVIEW_SHADERS") && !strchr(err, '\n'),
                         "DFVIEW_SHADERS=%s is refused: %s", value, err);

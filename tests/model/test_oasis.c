@@ -324,7 +324,7 @@ int main(int argc, char **argv)
     if (s)
         return 1;
     dfv_ctx *ctx = NULL;
-    s = dfv_ctx_create(&(dfv_ctx_desc){.device_index = -1}, &ctx, err);
+    s = dfv_ctx_create(&(dfv_ctx_desc){0}, &ctx, err);
     if (s == DFV_ERR_NO_DEVICE) {
         printf("SKIP: no Vulkan device (%s)\n", err);
         dfv_oasis_model_close(model);

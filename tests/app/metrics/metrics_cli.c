@@ -1,4 +1,4 @@
-/* Prints PSNR and SSIM (worlds/metrics.c) of two raw RGB8 frames, for the numpy reference in
+/* Prints PSNR and SSIM (app/metrics/metrics.c) of two raw RGB8 frames, for the numpy reference in
  * test_metrics_reference.py.  usage: metrics_cli WIDTH HEIGHT A.rgb B.rgb */
 #include <stdbool.h>
 #include <stdio.h>
