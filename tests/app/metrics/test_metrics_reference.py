@@ -1,4 +1,4 @@
-"""worlds/metrics.c's PSNR and SSIM against numpy references written here from their definitions, at
+"""app/metrics/metrics.c's PSNR and SSIM against numpy references written here from their definitions, at
 values well inside (0, 1) — the C tests pin SSIM only at 1 and on constant frames.
 
 SSIM as Wang et al. (2004) define it: per channel, an 11x11 Gaussian window (sigma 1.5, normalised) at
