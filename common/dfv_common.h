@@ -6,8 +6,27 @@
 #ifndef DFV_COMMON_H
 #define DFV_COMMON_H
 
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+
 /* The one length of an error message buffer. */
 #define DFV_ERR_LEN 512
+
+/* The one way to fill a caller's error buffer (which may be NULL) from code that reports with a bool;
+ * returns false, so `return dfv_error_set(err, ...)` ends the call. The engine's dfv_status calls use
+ * dfv_fail (compute/vk_internal.h), which adds the file and line. */
+static inline bool dfv_error_set(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline bool dfv_error_set(char *err, const char *fmt, ...)
+{
+    if (err) {
+        va_list args;
+        va_start(args, fmt);
+        vsnprintf(err, DFV_ERR_LEN, fmt, args);
+        va_end(args);
+    }
+    return false;
+}
 
 /* The most actions a model, a world or a timeline frame carries. */
 #define DFV_MAX_ACTIONS 64

@@ -45,17 +45,17 @@ struct dfv_export {
 static bool check_desc(const dfv_export_desc *desc, char *err)
 {
     if (!desc || !desc->path || !*desc->path)
-        return dfv_media_fail(err, "export: no output path given");
+        return dfv_error_set(err, "export: no output path given");
     if (desc->width < 1 || desc->height < 1 || desc->width > 16384 || desc->height > 16384)
-        return dfv_media_fail(err, "export '%s': bad frame size %dx%d", desc->path, desc->width, desc->height);
+        return dfv_error_set(err, "export '%s': bad frame size %dx%d", desc->path, desc->width, desc->height);
     if (desc->scale < 0 || desc->scale > 64 || (int64_t)desc->width * (desc->scale ? desc->scale : 1) > 16384 ||
         (int64_t)desc->height * (desc->scale ? desc->scale : 1) > 16384)
-        return dfv_media_fail(err, "export '%s': bad scale %d for %dx%d frames", desc->path, desc->scale,
+        return dfv_error_set(err, "export '%s': bad scale %d for %dx%d frames", desc->path, desc->scale,
                               desc->width, desc->height);
     if (desc->fps < 0 || desc->fps > 1000)
-        return dfv_media_fail(err, "export '%s': bad frame rate %g", desc->path, desc->fps);
+        return dfv_error_set(err, "export '%s': bad frame rate %g", desc->path, desc->fps);
     if (desc->tag_count < 0 || (desc->tag_count > 0 && !desc->tags))
-        return dfv_media_fail(err, "export '%s': bad metadata list", desc->path);
+        return dfv_error_set(err, "export '%s': bad metadata list", desc->path);
     return true;
 }
 
@@ -126,10 +126,10 @@ static bool open_forced_encoder(dfv_export *ex, const dfv_export_desc *desc, cha
     char averr[128];
     const AVCodec *codec = avcodec_find_encoder_by_name(desc->encoder);
     if (!codec || codec->type != AVMEDIA_TYPE_VIDEO)
-        return dfv_media_fail(err, "export '%s': FFmpeg has no video encoder named '%s'", desc->path, desc->encoder);
+        return dfv_error_set(err, "export '%s': FFmpeg has no video encoder named '%s'", desc->path, desc->encoder);
     int ret = try_encoder(ex, desc, codec);
     if (ret < 0)
-        return dfv_media_fail(err, "export '%s': cannot open encoder %s: %s", desc->path, desc->encoder,
+        return dfv_error_set(err, "export '%s': cannot open encoder %s: %s", desc->path, desc->encoder,
                               dfv_media_av_error(ret, averr));
     return true;
 }
@@ -152,7 +152,7 @@ static bool open_encoder(dfv_export *ex, const dfv_export_desc *desc, char *err)
         }
         dfv_media_av_error(ret, averr);
     }
-    return dfv_media_fail(err, "export '%s': no usable encoder (%s: %s)", desc->path, preferred, averr);
+    return dfv_error_set(err, "export '%s': no usable encoder (%s: %s)", desc->path, preferred, averr);
 }
 
 /* A pattern writes one file per frame later; create (and remove) the first now to fail early. */
@@ -160,10 +160,10 @@ static bool probe_pattern_writable(const char *pattern, char *err)
 {
     char first[4096];
     if (av_get_frame_filename2(first, sizeof first, pattern, 0, 0) < 0)
-        return dfv_media_fail(err, "export '%s': not a usable frame-number pattern (e.g. out/%%05d.png)", pattern);
+        return dfv_error_set(err, "export '%s': not a usable frame-number pattern (e.g. out/%%05d.png)", pattern);
     FILE *probe = fopen(first, "wb");
     if (!probe)
-        return dfv_media_fail(err, "export '%s': cannot create %s: %s", pattern, first, strerror(errno));
+        return dfv_error_set(err, "export '%s': cannot create %s: %s", pattern, first, strerror(errno));
     fclose(probe);
     unlink(first);
     return true;
@@ -176,7 +176,7 @@ static bool open_output(dfv_export *ex, char *err)
         return probe_pattern_writable(ex->path, err);
     int ret = avio_open(&ex->muxer->pb, ex->path, AVIO_FLAG_WRITE);
     if (ret < 0)
-        return dfv_media_fail(err, "export '%s': cannot create: %s", ex->path, dfv_media_av_error(ret, averr));
+        return dfv_error_set(err, "export '%s': cannot create: %s", ex->path, dfv_media_av_error(ret, averr));
     return true;
 }
 
@@ -197,10 +197,10 @@ static bool start_muxer(dfv_export *ex, const dfv_export_desc *desc, char *err)
     char averr[128];
     ex->stream = avformat_new_stream(ex->muxer, NULL);
     if (!ex->stream)
-        return dfv_media_fail(err, "export '%s': out of memory", ex->path);
+        return dfv_error_set(err, "export '%s': out of memory", ex->path);
     int ret = avcodec_parameters_from_context(ex->stream->codecpar, ex->encoder);
     if (ret < 0)
-        return dfv_media_fail(err, "export '%s': %s", ex->path, dfv_media_av_error(ret, averr));
+        return dfv_error_set(err, "export '%s': %s", ex->path, dfv_media_av_error(ret, averr));
     ex->stream->time_base = ex->encoder->time_base;
     ex->stream->avg_frame_rate = ex->encoder->framerate;
     for (int i = 0; i < desc->tag_count; i++)
@@ -215,7 +215,7 @@ static bool start_muxer(dfv_export *ex, const dfv_export_desc *desc, char *err)
     ret = avformat_write_header(ex->muxer, &options);
     av_dict_free(&options);
     if (ret < 0)
-        return dfv_media_fail(err, "export '%s': cannot write the header: %s", ex->path, dfv_media_av_error(ret, averr));
+        return dfv_error_set(err, "export '%s': cannot write the header: %s", ex->path, dfv_media_av_error(ret, averr));
     ex->header_written = true;
     if (ex->muxer->pb)
         avio_flush(ex->muxer->pb);
@@ -233,12 +233,12 @@ static bool prepare_frames(dfv_export *ex, char *err)
     ex->frame = av_frame_alloc();
     ex->packet = av_packet_alloc();
     if (!ex->frame || !ex->packet)
-        return dfv_media_fail(err, "export '%s': out of memory", ex->path);
+        return dfv_error_set(err, "export '%s': out of memory", ex->path);
     ex->frame->format = ex->encoder->pix_fmt;
     ex->frame->width = ex->out_width;
     ex->frame->height = ex->out_height;
     if (av_frame_get_buffer(ex->frame, 0) < 0)
-        return dfv_media_fail(err, "export '%s': out of memory for %dx%d frames", ex->path, ex->out_width,
+        return dfv_error_set(err, "export '%s': out of memory for %dx%d frames", ex->path, ex->out_width,
                               ex->out_height);
     if (ex->encoder->pix_fmt == AV_PIX_FMT_YUV420P)
         ex->to_yuv = sws_getContext(ex->out_width, ex->out_height, AV_PIX_FMT_RGB24, ex->out_width, ex->out_height,
@@ -248,7 +248,7 @@ static bool prepare_frames(dfv_export *ex, char *err)
         ex->quantizer = dfv_gif_quantizer_create();
     if ((ex->encoder->pix_fmt == AV_PIX_FMT_YUV420P && !ex->to_yuv) ||
         (ex->encoder->pix_fmt == AV_PIX_FMT_PAL8 && !ex->quantizer))
-        return dfv_media_fail(err, "export '%s': cannot set up the colour conversion", ex->path);
+        return dfv_error_set(err, "export '%s': cannot set up the colour conversion", ex->path);
     return true;
 }
 
@@ -271,18 +271,18 @@ static bool open_exporter(dfv_export *ex, const dfv_export_desc *desc, char *err
 {
     char averr[128];
     if (!dfv_clip_format_from_path(desc->path, &ex->format))
-        return dfv_media_fail(err, "export '%s': unknown format (use .mp4, .webm, .gif or a pattern like out/%%05d.png)",
+        return dfv_error_set(err, "export '%s': unknown format (use .mp4, .webm, .gif or a pattern like out/%%05d.png)",
                               desc->path);
     ex->path = strdup(desc->path);
     ex->in_width = desc->width;
     ex->scaler = dfv_frame_scaler_create(desc->width, desc->height, desc->scale ? desc->scale : 1, desc->filter,
                                          ex->format.needs_even_size ? 2 : 1);
     if (!ex->path || !ex->scaler)
-        return dfv_media_fail(err, "export '%s': out of memory", desc->path);
+        return dfv_error_set(err, "export '%s': out of memory", desc->path);
     dfv_frame_scaler_output_size(ex->scaler, &ex->out_width, &ex->out_height);
     int ret = avformat_alloc_output_context2(&ex->muxer, NULL, ex->format.muxer, desc->path);
     if (ret < 0)
-        return dfv_media_fail(err, "export '%s': cannot set up the %s muxer: %s", desc->path, ex->format.muxer,
+        return dfv_error_set(err, "export '%s': cannot set up the %s muxer: %s", desc->path, ex->format.muxer,
                               dfv_media_av_error(ret, averr));
     return open_encoder(ex, desc, err) && start_muxer(ex, desc, err) && prepare_frames(ex, err);
 }
@@ -294,7 +294,7 @@ bool dfv_export_open(const dfv_export_desc *desc, dfv_export **out, char err[DFV
         return false;
     dfv_export *ex = calloc(1, sizeof *ex);
     if (!ex)
-        return dfv_media_fail(err, "export '%s': out of memory", desc->path);
+        return dfv_error_set(err, "export '%s': out of memory", desc->path);
     if (!open_exporter(ex, desc, err)) {
         free_exporter(ex);
         return false;
@@ -311,7 +311,7 @@ static bool record_failure(dfv_export *ex, const char *what, int averror, char *
     ex->failed = true;
     snprintf(ex->failure, sizeof ex->failure, "export '%s': %s after %lld frames: %s", ex->path, what,
              (long long)ex->frames, dfv_media_av_error(averror, averr));
-    return dfv_media_fail(err, "%s", ex->failure);
+    return dfv_error_set(err, "%s", ex->failure);
 }
 
 static int output_error(const dfv_export *ex, int ret)
@@ -384,7 +384,7 @@ static void fill_frame(dfv_export *ex, const uint8_t *scaled)
 bool dfv_export_write(dfv_export *ex, const uint8_t *rgb, int stride, char err[DFV_ERR_LEN])
 {
     if (ex->failed)
-        return dfv_media_fail(err, "%s", ex->failure);
+        return dfv_error_set(err, "%s", ex->failure);
     int ret = av_frame_make_writable(ex->frame);
     if (ret < 0)
         return record_failure(ex, "out of memory", ret, err);
@@ -427,11 +427,11 @@ static bool finish_file(dfv_export *ex, char *err)
         /* The trailer cannot reach the file, but writing it frees what some muxers hold (GIF). */
         av_write_trailer(ex->muxer);
         cut_back_failed_file(ex);
-        return dfv_media_fail(err, "%s", ex->failure);
+        return dfv_error_set(err, "%s", ex->failure);
     }
     int ret = output_error(ex, av_write_trailer(ex->muxer));
     if (ret < 0 && ok)
-        ok = dfv_media_fail(err, "export '%s': cannot finish the file after %lld frames: %s", ex->path,
+        ok = dfv_error_set(err, "export '%s': cannot finish the file after %lld frames: %s", ex->path,
                             (long long)ex->frames, dfv_media_av_error(ret, averr));
     if (ret < 0) {
         ex->io_failed = true;
@@ -442,7 +442,7 @@ static bool finish_file(dfv_export *ex, char *err)
     if (!(ex->muxer->oformat->flags & AVFMT_NOFILE)) {
         ret = avio_closep(&ex->muxer->pb);
         if (ret < 0 && ok)
-            ok = dfv_media_fail(err, "export '%s': closing failed after %lld frames: %s", ex->path,
+            ok = dfv_error_set(err, "export '%s': closing failed after %lld frames: %s", ex->path,
                                 (long long)ex->frames, dfv_media_av_error(ret, averr));
     }
     return ok;
@@ -456,7 +456,7 @@ bool dfv_export_close(dfv_export *ex, int64_t *frames_written, char err[DFV_ERR_
         return true;
     bool ok = ex->header_written ? finish_file(ex, err) : true;
     if (ok && ex->failed)
-        ok = dfv_media_fail(err, "%s", ex->failure);
+        ok = dfv_error_set(err, "%s", ex->failure);
     if (frames_written)
         *frames_written = ex->durable_packets;
     free_exporter(ex);

@@ -6,11 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "dfv_common.h"
-
-
-/* printf into err (may be NULL); always returns false so callers can `return dfv_media_fail(...)`. */
-bool dfv_media_fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include "dfv_common.h" /* dfv_error_set fills the buffer */
 
 /* The text of an FFmpeg AVERROR code, e.g. "No space left on device". */
 const char *dfv_media_av_error(int averror, char buf[128]);

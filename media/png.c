@@ -45,21 +45,21 @@ bool dfv_png_write(const char *path, const uint8_t *rgb, int width, int height, 
 {
     char averr[128];
     if (!path || !rgb || width < 1 || height < 1 || width > 32768 || height > 32768)
-        return dfv_media_fail(err, "png '%s': bad image (%dx%d)", path ? path : "(null)", width, height);
+        return dfv_error_set(err, "png '%s': bad image (%dx%d)", path ? path : "(null)", width, height);
     if (stride == 0)
         stride = width * 3;
     AVPacket *packet = av_packet_alloc();
     if (!packet)
-        return dfv_media_fail(err, "png '%s': out of memory", path);
+        return dfv_error_set(err, "png '%s': out of memory", path);
     int ret = encode_png(rgb, width, height, stride, packet);
     if (ret < 0) {
         av_packet_free(&packet);
-        return dfv_media_fail(err, "png '%s': encoding failed: %s", path, dfv_media_av_error(ret, averr));
+        return dfv_error_set(err, "png '%s': encoding failed: %s", path, dfv_media_av_error(ret, averr));
     }
     FILE *file = fopen(path, "wb");
     if (!file) {
         av_packet_free(&packet);
-        return dfv_media_fail(err, "png '%s': cannot create: %s", path, strerror(errno));
+        return dfv_error_set(err, "png '%s': cannot create: %s", path, strerror(errno));
     }
     bool written = fwrite(packet->data, 1, packet->size, file) == (size_t)packet->size;
     int write_errno = errno;
@@ -68,6 +68,6 @@ bool dfv_png_write(const char *path, const uint8_t *rgb, int width, int height, 
         write_errno = errno;
     av_packet_free(&packet);
     if (!written || !closed)
-        return dfv_media_fail(err, "png '%s': write failed: %s", path, strerror(write_errno));
+        return dfv_error_set(err, "png '%s': write failed: %s", path, strerror(write_errno));
     return true;
 }

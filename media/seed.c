@@ -69,7 +69,7 @@ static bool parse_seed_spec(const char *spec, seed_spec *out, char *err)
 {
     memset(out, 0, sizeof *out);
     if (strlen(spec) >= sizeof out->path)
-        return dfv_media_fail(err, "seed '%.64s...': path too long", spec);
+        return dfv_error_set(err, "seed '%.64s...': path too long", spec);
     strcpy(out->path, spec);
     if (is_regular_file(spec))
         return true;
@@ -80,7 +80,7 @@ static bool parse_seed_spec(const char *spec, seed_spec *out, char *err)
         return true; /* no suffix, or the mark is inside a directory name */
     bool parsed = mark == at ? parse_seconds(mark + 1, &out->seconds) : parse_frame_index(mark + 1, &out->frame);
     if (!parsed)
-        return dfv_media_fail(err, "seed '%s': cannot read '%s' as a %s", spec, mark,
+        return dfv_error_set(err, "seed '%s': cannot read '%s' as a %s", spec, mark,
                               mark == at ? "time (e.g. @3.5s)" : "frame number (e.g. #120)");
     out->kind = mark == at ? SEED_START_TIME : SEED_START_FRAME;
     *mark = '\0';
@@ -118,7 +118,7 @@ static bool converter_prepare(seed_converter *conv, const AVFrame *frame, int re
     conv->square = av_malloc((size_t)conv->side * conv->side * 3 + 64);
     if (!conv->to_rgb || !conv->to_square || !conv->rgb || !conv->square) {
         converter_free(conv);
-        return dfv_media_fail(err, "seed '%s': cannot convert %dx%d %s frames to RGB", label, frame->width,
+        return dfv_error_set(err, "seed '%s': cannot convert %dx%d %s frames to RGB", label, frame->width,
                               frame->height, av_get_pix_fmt_name(frame->format));
     }
     return true;
@@ -168,13 +168,13 @@ static bool short_video_error(const char *label, const seed_spec *spec, int prod
                               int64_t decoded, char *err)
 {
     if (decoded == 0 && spec->kind != SEED_START_TIME)
-        return dfv_media_fail(err, "seed '%s': not an image or video FFmpeg can decode (no picture in it)", label);
+        return dfv_error_set(err, "seed '%s': not an image or video FFmpeg can decode (no picture in it)", label);
     if (produced == 0 && spec->kind == SEED_START_FRAME)
-        return dfv_media_fail(err, "seed '%s': the video has only %lld frames, frame %lld was asked", label,
+        return dfv_error_set(err, "seed '%s': the video has only %lld frames, frame %lld was asked", label,
                               (long long)decoded, (long long)spec->frame);
     if (produced == 0)
-        return dfv_media_fail(err, "seed '%s': the video ends before %.3f s", label, spec->seconds);
-    return dfv_media_fail(err, "seed '%s': the video is shorter than asked: %d frame%s from there, %d needed",
+        return dfv_error_set(err, "seed '%s': the video ends before %.3f s", label, spec->seconds);
+    return dfv_error_set(err, "seed '%s': the video is shorter than asked: %d frame%s from there, %d needed",
                           label, produced, produced == 1 ? "" : "s", wanted);
 }
 
@@ -223,18 +223,18 @@ static bool read_frames(dfv_video_reader *reader, const seed_spec *spec, const d
 bool dfv_seed_load(const char *spec_text, const dfv_seed_desc *desc, uint8_t *out_rgb, char err[DFV_ERR_LEN])
 {
     if (!spec_text || !*spec_text)
-        return dfv_media_fail(err, "seed: no file given");
+        return dfv_error_set(err, "seed: no file given");
     if (!desc || desc->resolution < 1 || desc->resolution > 8192 || desc->frame_count < 0)
-        return dfv_media_fail(err, "seed '%s': bad request (resolution %d, %d frames)", spec_text,
+        return dfv_error_set(err, "seed '%s': bad request (resolution %d, %d frames)", spec_text,
                               desc ? desc->resolution : 0, desc ? desc->frame_count : 0);
     seed_spec spec;
     if (!parse_seed_spec(spec_text, &spec, err))
         return false;
     struct stat st;
     if (stat(spec.path, &st) != 0)
-        return dfv_media_fail(err, "seed '%s': %s", spec_text, strerror(errno));
+        return dfv_error_set(err, "seed '%s': %s", spec_text, strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return dfv_media_fail(err, "seed '%s': not a regular file", spec_text);
+        return dfv_error_set(err, "seed '%s': not a regular file", spec_text);
     dfv_video_reader *reader = NULL;
     if (!dfv_video_reader_open(spec.path, spec_text, &reader, err))
         return false;

@@ -21,17 +21,17 @@ static bool open_decoder(dfv_video_reader *reader, char *err)
     char averr[128];
     int index = av_find_best_stream(reader->format, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
     if (index < 0 || !codec)
-        return dfv_media_fail(err, "seed '%s': not an image or video (no picture stream FFmpeg can decode)",
+        return dfv_error_set(err, "seed '%s': not an image or video (no picture stream FFmpeg can decode)",
                               reader->label);
     reader->stream_index = index;
     reader->decoder = avcodec_alloc_context3(codec);
     if (!reader->decoder)
-        return dfv_media_fail(err, "seed '%s': out of memory for the decoder", reader->label);
+        return dfv_error_set(err, "seed '%s': out of memory for the decoder", reader->label);
     int ret = avcodec_parameters_to_context(reader->decoder, reader->format->streams[index]->codecpar);
     if (ret >= 0)
         ret = avcodec_open2(reader->decoder, codec, NULL);
     if (ret < 0)
-        return dfv_media_fail(err, "seed '%s': cannot open the %s decoder: %s", reader->label, codec->name,
+        return dfv_error_set(err, "seed '%s': cannot open the %s decoder: %s", reader->label, codec->name,
                               dfv_media_av_error(ret, averr));
     return true;
 }
@@ -42,17 +42,17 @@ bool dfv_video_reader_open(const char *path, const char *label, dfv_video_reader
     *out = NULL;
     dfv_video_reader *reader = calloc(1, sizeof *reader);
     if (!reader)
-        return dfv_media_fail(err, "seed '%s': out of memory", label);
+        return dfv_error_set(err, "seed '%s': out of memory", label);
     reader->label = label;
     int ret = avformat_open_input(&reader->format, path, NULL, NULL);
     if (ret < 0) {
         free(reader);
-        return dfv_media_fail(err, "seed '%s': not an image or video FFmpeg can read (%s)", label,
+        return dfv_error_set(err, "seed '%s': not an image or video FFmpeg can read (%s)", label,
                               dfv_media_av_error(ret, averr));
     }
     ret = avformat_find_stream_info(reader->format, NULL);
     if (ret < 0) {
-        dfv_media_fail(err, "seed '%s': not an image or video FFmpeg can read (%s)", label,
+        dfv_error_set(err, "seed '%s': not an image or video FFmpeg can read (%s)", label,
                        dfv_media_av_error(ret, averr));
         dfv_video_reader_close(reader);
         return false;
@@ -60,7 +60,7 @@ bool dfv_video_reader_open(const char *path, const char *label, dfv_video_reader
     reader->packet = av_packet_alloc();
     reader->frame = av_frame_alloc();
     if (!reader->packet || !reader->frame) {
-        dfv_media_fail(err, "seed '%s': out of memory", label);
+        dfv_error_set(err, "seed '%s': out of memory", label);
         dfv_video_reader_close(reader);
         return false;
     }
@@ -117,12 +117,12 @@ int dfv_video_reader_next(dfv_video_reader *reader, AVFrame **frame, char err[DF
         if (ret == AVERROR_EOF)
             return 0;
         if (ret != AVERROR(EAGAIN) || reader->draining) {
-            dfv_media_fail(err, "seed '%s': decoding failed: %s", reader->label, dfv_media_av_error(ret, averr));
+            dfv_error_set(err, "seed '%s': decoding failed: %s", reader->label, dfv_media_av_error(ret, averr));
             return -1;
         }
         ret = feed_decoder(reader);
         if (ret < 0 && ret != AVERROR_EOF) {
-            dfv_media_fail(err, "seed '%s': reading failed: %s", reader->label, dfv_media_av_error(ret, averr));
+            dfv_error_set(err, "seed '%s': reading failed: %s", reader->label, dfv_media_av_error(ret, averr));
             return -1;
         }
     }

@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,9 @@ struct dfv_action_script {
     int64_t frame_count, frame_capacity;
 };
 
+/* The parser reports through the common error setter; the short name keeps its many messages on one line. */
+#define fail(...) dfv_error_set(__VA_ARGS__)
+
 typedef struct {
     int number; /* 1-based line in the file */
     char *text; /* comment stripped, trimmed, non-empty */
@@ -34,18 +36,6 @@ typedef struct {
     dfv_action_script *script;
     char *err;
 } script_parser;
-
-static bool fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool fail(char *err, const char *fmt, ...)
-{
-    if (err) {
-        va_list args;
-        va_start(args, fmt);
-        vsnprintf(err, DFV_ERR_LEN, fmt, args);
-        va_end(args);
-    }
-    return false;
-}
 
 static bool check_space(const dfv_action_space *space, char *err)
 {
