@@ -13,6 +13,7 @@
 #include "eval.h"
 #include "eval_plot.h"
 #include "eval_report.h"
+#include "eval_sheet.h"
 #include "npy_io.h"
 #include "progress.h"
 #include "rollout.h"
@@ -41,6 +42,7 @@ typedef struct {
     dfv_npy rollouts;                      /* --rollouts: (episodes, context + frames, size, size, 3) uint8 */
     dfv_rollout *rollout;                  /* NULL without a model */
     dfv_timeline *timeline;                /* the rollout's: keeps only the window, a new root per episode */
+    dfv_eval_sheet *sheet;                 /* sheet.png; NULL without a PNG writer */
     dfv_progress progress;
 } eval_run;
 
@@ -284,14 +286,17 @@ static int run_episodes(eval_run *r, dfv_eval *eval)
         }
         map_episode_actions(r, world_actions, model_actions);
         rc = r->rollout ? model_episode(r, e, truth, model_actions, frames) : stand_in_episode(r, e, truth, frames);
-        if (!rc) dfv_eval_add_episode(eval, truth, frames, world_actions);
+        if (rc) break;
+        dfv_eval_add_episode(eval, truth, frames, world_actions);
+        if (r->sheet) dfv_eval_sheet_add_episode(r->sheet, truth, frames);
     }
     dfv_progress_end(&r->progress);
     free(truth), free(frames), free(world_actions), free(model_actions);
     return rc;
 }
 
-static int write_results(const eval_args *a, const dfv_eval *eval, const dfv_eval_run_info *info)
+static int write_results(const eval_args *a, const dfv_eval *eval, const dfv_eval_sheet *sheet,
+                         const dfv_eval_run_info *info)
 {
     if (make_dirs(a->out)) return fprintf(stderr, "dfview eval: cannot create %s: %s\n", a->out, strerror(errno)), -1;
     dfv_eval_summary summary;
@@ -315,7 +320,11 @@ static int write_results(const eval_args *a, const dfv_eval *eval, const dfv_eva
         fprintf(stderr, "dfview eval: %s (redraw it with dfview eval --replot %s)\n", err, a->out);
         return -1;
     }
-    printf("  wrote %s, %s and %s\n", csv, png, json);
+    char sheet_png[4200];
+    snprintf(sheet_png, sizeof sheet_png, "%s/sheet.png", a->out);
+    if (sheet && dfv_eval_sheet_write(sheet, sheet_png, a->write_png, err))
+        return fprintf(stderr, "dfview eval: %s\n", err), -1;
+    printf("  wrote %s, %s, %s and %s\n", csv, png, sheet_png, json);
     return 0;
 }
 
@@ -352,12 +361,19 @@ static int evaluate(const eval_args *a, eval_run *r)
                               .device = r->session ? dfv_session_device_name(r->session) : NULL,
                               .first_seed = a->first_seed,
                               .steps = r->session ? dfv_session_settings(r->session)->steps : 0};
+    r->sheet = a->write_png ? dfv_eval_sheet_create(&shape) : NULL;
+    if (a->write_png && !r->sheet) {
+        dfv_eval_destroy(eval);
+        return fprintf(stderr, "dfview eval: out of memory for the contact sheet\n"), 1;
+    }
     dfv_progress_begin(&r->progress, "eval", (int64_t)a->episodes * a->frames, a->quiet);
     int rc = run_episodes(r, eval);
     info.seconds = dfv_progress_seconds(&r->progress);
     info.interrupted = rc == 1;
     if (rc == 1) fprintf(stderr, "dfview eval: stopped; scoring the %d finished episode(s)\n", dfv_eval_episodes(eval));
-    if (rc >= 0 && dfv_eval_episodes(eval) > 0 && write_results(a, eval, &info)) rc = -1;
+    if (rc >= 0 && dfv_eval_episodes(eval) > 0 && write_results(a, eval, r->sheet, &info)) rc = -1;
+    dfv_eval_sheet_destroy(r->sheet);
+    r->sheet = NULL;
     dfv_eval_destroy(eval);
     return rc == 0 ? 0 : 1;
 }

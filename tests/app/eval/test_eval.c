@@ -11,6 +11,7 @@
 #include "eval.h"
 #include "eval_plot.h"
 #include "eval_report.h"
+#include "eval_sheet.h"
 #include "png.h"
 
 enum { SIZE = 32, CONTEXT = 2 };
@@ -262,10 +263,69 @@ static int check_files(const char *dir)
     return failures;
 }
 
+/* The contact sheet: every tile is the right frame of the right row, scaled by a whole factor. Frames are
+ * flat colours that name (episode, frame, side), so each tile's centre and corners say which it holds. */
+static void name_frame(uint8_t *rgb, int episode, int t, int side)
+{
+    for (size_t i = 0; i < frame_bytes / 3; i++) {
+        rgb[3 * i] = (uint8_t)t, rgb[3 * i + 1] = (uint8_t)(episode * 16 + side), rgb[3 * i + 2] = 200;
+    }
+}
+
+static int check_sheet(const char *dir)
+{
+    int failures = 0, frames = 300, total = CONTEXT + frames;
+    dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .size = SIZE, .context = CONTEXT, .frames = frames};
+    dfv_eval_sheet *sheet = dfv_eval_sheet_create(&shape);
+    uint8_t *truth = malloc(frame_bytes * total), *model = malloc(frame_bytes * total);
+    CHECK(failures, sheet && truth && model, "out of memory");
+    if (failures) return failures;
+    /* Columns: the last context frame, then every 30th generated frame up to the last. */
+    for (int c = 0; c < DFV_EVAL_SHEET_COLUMNS; c++)
+        CHECK(failures, dfv_eval_sheet_frame(&shape, c) == CONTEXT - 1 + 30 * c, "column %d shows frame %d", c,
+              dfv_eval_sheet_frame(&shape, c));
+    for (int e = 0; e < DFV_EVAL_SHEET_EPISODES + 1; e++) {
+        for (int t = 0; t < total; t++) {
+            name_frame(truth + frame_bytes * t, e, t % 256, 1);
+            name_frame(model + frame_bytes * t, e, t % 256, 2);
+        }
+        dfv_eval_sheet_add_episode(sheet, truth, model);
+    }
+    int width, height, tile = 3 * SIZE; /* 32 px scaled by 3 reaches the 96-px minimum */
+    const uint8_t *rgb = dfv_eval_sheet_pixels(sheet, &width, &height);
+    int episode_height = 2 * tile + DFV_EVAL_SHEET_GAP + DFV_EVAL_SHEET_EPISODE_GAP;
+    CHECK(failures, width == 11 * tile + 10 * DFV_EVAL_SHEET_GAP, "width %d", width);
+    CHECK(failures, height == 4 * episode_height - DFV_EVAL_SHEET_EPISODE_GAP, "height %d (4 episodes only)", height);
+    for (int e = 0; e < DFV_EVAL_SHEET_EPISODES; e++)
+        for (int side = 1; side <= 2; side++)
+            for (int c = 0; c < DFV_EVAL_SHEET_COLUMNS; c++) {
+                int x0 = c * (tile + DFV_EVAL_SHEET_GAP), y0 = e * episode_height + (side - 1) * (tile + DFV_EVAL_SHEET_GAP);
+                int t = (CONTEXT - 1 + 30 * c) % 256;
+                int xs[3] = {x0, x0 + tile / 2, x0 + tile - 1}, ys[3] = {y0, y0 + tile / 2, y0 + tile - 1};
+                for (int i = 0; i < 9; i++) {
+                    const uint8_t *p = rgb + ((size_t)ys[i / 3] * width + xs[i % 3]) * 3;
+                    CHECK(failures, p[0] == t && p[1] == e * 16 + side && p[2] == 200,
+                          "episode %d side %d column %d: pixel (%d,%d) = %d,%d,%d", e, side, c, xs[i % 3], ys[i / 3],
+                          p[0], p[1], p[2]);
+                    if (failures) break;
+                }
+            }
+    /* The gap between two columns is background, not a frame. */
+    const uint8_t *gap = rgb + (size_t)tile * 3;
+    CHECK(failures, gap[2] != 200, "the gap after column 0 holds a frame");
+    char path[4200], err[DFV_ERR_LEN];
+    snprintf(path, sizeof path, "%s/sheet.png", dir);
+    CHECK(failures, dfv_eval_sheet_write(sheet, path, write_png, err) == 0, "%s", err);
+    dfv_eval_sheet_destroy(sheet);
+    free(truth), free(model);
+    return failures;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : ".";
-    int failures = check_identical() + check_still() + check_turn_sign() + check_known_errors() + check_files(dir);
+    int failures = check_identical() + check_still() + check_turn_sign() + check_known_errors() + check_files(dir) +
+                   check_sheet(dir);
     dfv_eval_shape bad = {.kind = DFV_WORLD_MAZE, .size = 32, .context = 0, .frames = 5};
     dfv_eval *e;
     char err[DFV_ERR_LEN];
