@@ -307,7 +307,7 @@ static int write_results(const eval_args *a, const dfv_eval *eval, const dfv_eva
     snprintf(json, sizeof json, "%s/summary.json", a->out);
     /* The figures first: a build without a PNG encoder (dfview-engine) still leaves them, and
      * `dfview eval --replot DIR` draws the plot later from the CSV. */
-    if (dfv_eval_write_csv(eval, csv, err, sizeof err) || dfv_eval_write_json(&summary, info, json, err, sizeof err))
+    if (dfv_eval_write_csv(eval, csv, err) || dfv_eval_write_json(&summary, info, json, err))
         return fprintf(stderr, "dfview eval: %s\n", err), -1;
     dfv_eval_print_summary(stdout, &summary, info);
     if (!a->write_png) {
@@ -315,7 +315,7 @@ static int write_results(const eval_args *a, const dfv_eval *eval, const dfv_eva
                json, a->out);
         return 0;
     }
-    if (dfv_eval_plot_write(eval, png, a->write_png, err, sizeof err)) {
+    if (dfv_eval_plot_write(eval, png, a->write_png, err)) {
         printf("  wrote %s and %s\n", csv, json);
         fprintf(stderr, "dfview eval: %s (redraw it with dfview eval --replot %s)\n", err, a->out);
         return -1;
@@ -337,8 +337,8 @@ static int replot(const char *dir, dfv_png_writer write_png)
     /* Only the per-frame figures are drawn, so the shape's world, size and context do not matter. */
     dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .size = 64, .context = 1};
     dfv_eval *eval;
-    if (dfv_eval_read_csv(csv, &shape, &eval, err, sizeof err)) return fprintf(stderr, "dfview eval: %s\n", err), 1;
-    int rc = dfv_eval_plot_write(eval, png, write_png, err, sizeof err);
+    if (dfv_eval_read_csv(csv, &shape, &eval, err)) return fprintf(stderr, "dfview eval: %s\n", err), 1;
+    int rc = dfv_eval_plot_write(eval, png, write_png, err);
     if (rc) fprintf(stderr, "dfview eval: %s\n", err);
     else printf("dfview eval: drew %s from %s\n", png, csv);
     dfv_eval_destroy(eval);
@@ -350,7 +350,7 @@ static int evaluate(const eval_args *a, eval_run *r)
     dfv_eval_shape shape = {.kind = r->kind, .size = r->size, .context = r->context, .frames = a->frames};
     dfv_eval *eval;
     char err[512];
-    if (dfv_eval_create(&shape, &eval, err, sizeof err)) return fprintf(stderr, "dfview eval: %s\n", err), 1;
+    if (dfv_eval_create(&shape, &eval, err)) return fprintf(stderr, "dfview eval: %s\n", err), 1;
     char oracle_name[32];
     snprintf(oracle_name, sizeof oracle_name, "oracle:%s", a->oracle == ORACLE_TRUTH ? "truth" : "still");
     char rollouts_name[4200];

@@ -14,11 +14,11 @@ struct dfv_eval {
     dfv_eval_frame *sums;      /* frames entries: sums over episodes (psnr fields hold squared errors), index k - 1 */
 };
 
-int dfv_eval_create(const dfv_eval_shape *shape, dfv_eval **out, char *err, int err_len)
+int dfv_eval_create(const dfv_eval_shape *shape, dfv_eval **out, char err[DFV_ERR_LEN])
 {
     *out = NULL;
     if (shape->size < 8 || shape->context < 1 || shape->frames < 1) {
-        snprintf(err, (size_t)err_len, "eval: bad shape (size %d, context %d, frames %d)", shape->size,
+        dfv_error_set(err, "eval: bad shape (size %d, context %d, frames %d)", shape->size,
                  shape->context, shape->frames);
         return -1;
     }
@@ -26,7 +26,7 @@ int dfv_eval_create(const dfv_eval_shape *shape, dfv_eval **out, char *err, int 
     if (e) e->sums = calloc((size_t)shape->frames, sizeof *e->sums);
     if (!e || !e->sums) {
         free(e);
-        snprintf(err, (size_t)err_len, "eval: out of memory for %d frames", shape->frames);
+        dfv_error_set(err, "eval: out of memory for %d frames", shape->frames);
         return -1;
     }
     e->shape = *shape;

@@ -62,7 +62,7 @@ typedef struct {
 typedef struct dfv_eval dfv_eval;
 
 /* Fails (one line in err) on a bad shape or out of memory. */
-int dfv_eval_create(const dfv_eval_shape *shape, dfv_eval **out, char *err, int err_len);
+int dfv_eval_create(const dfv_eval_shape *shape, dfv_eval **out, char err[DFV_ERR_LEN]);
 void dfv_eval_destroy(dfv_eval *eval);
 const dfv_eval_shape *dfv_eval_get_shape(const dfv_eval *eval);
 

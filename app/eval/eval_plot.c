@@ -147,17 +147,15 @@ int dfv_eval_plot_draw(const dfv_eval *eval, uint8_t *rgb)
     return 0;
 }
 
-int dfv_eval_plot_write(const dfv_eval *eval, const char *path, dfv_png_writer write_png, char *err, int err_len)
+int dfv_eval_plot_write(const dfv_eval *eval, const char *path, dfv_png_writer write_png, char err[DFV_ERR_LEN])
 {
     uint8_t *rgb = malloc((size_t)DFV_EVAL_PLOT_WIDTH * DFV_EVAL_PLOT_HEIGHT * 3);
     if (!rgb || dfv_eval_plot_draw(eval, rgb)) {
         free(rgb);
-        snprintf(err, (size_t)err_len, "%s: out of memory drawing the plot", path);
+        dfv_error_set(err, "%s: out of memory drawing the plot", path);
         return -1;
     }
-    char write_err[DFV_ERR_LEN];
-    bool ok = write_png(path, rgb, DFV_EVAL_PLOT_WIDTH, DFV_EVAL_PLOT_HEIGHT, write_err);
+    bool ok = write_png(path, rgb, DFV_EVAL_PLOT_WIDTH, DFV_EVAL_PLOT_HEIGHT, err);
     free(rgb);
-    if (!ok) snprintf(err, (size_t)err_len, "%s", write_err);
     return ok ? 0 : -1;
 }

@@ -19,6 +19,6 @@ int dfv_eval_plot_draw(const dfv_eval *eval, uint8_t *rgb);
 typedef bool (*dfv_png_writer)(const char *path, const uint8_t *rgb, int width, int height, char *err);
 
 /* Draws and writes a PNG with `write_png`; 0, or -1 with one line in err. */
-int dfv_eval_plot_write(const dfv_eval *eval, const char *path, dfv_png_writer write_png, char *err, int err_len);
+int dfv_eval_plot_write(const dfv_eval *eval, const char *path, dfv_png_writer write_png, char err[DFV_ERR_LEN]);
 
 #endif

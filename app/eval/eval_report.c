@@ -20,10 +20,10 @@ dfv_eval_targets dfv_eval_check_targets(const dfv_eval_summary *s)
     return t;
 }
 
-int dfv_eval_write_csv(const dfv_eval *eval, const char *path, char *err, int err_len)
+int dfv_eval_write_csv(const dfv_eval *eval, const char *path, char err[DFV_ERR_LEN])
 {
     FILE *f = fopen(path, "w");
-    if (!f) return snprintf(err, (size_t)err_len, "cannot write %s: %s", path, strerror(errno)), -1;
+    if (!f) return dfv_error_set(err, "cannot write %s: %s", path, strerror(errno)), -1;
     fputs(dfv_eval_csv_header, f);
     /* printf writes infinite PSNR as "inf", which Python's float() and numpy read back. */
     for (int k = 1; k <= dfv_eval_get_shape(eval)->frames; k++) {
@@ -32,7 +32,7 @@ int dfv_eval_write_csv(const dfv_eval *eval, const char *path, char *err, int er
                 m.baseline_psnr, m.baseline_ssim, m.brightness[0], m.brightness[1], m.saturation[0], m.saturation[1],
                 m.sharpness[0], m.sharpness[1], m.turns, m.turns_followed[0], m.turns_followed[1]);
     }
-    if (ferror(f) | fclose(f)) return snprintf(err, (size_t)err_len, "cannot write %s: %s", path, strerror(errno)), -1;
+    if (ferror(f) | fclose(f)) return dfv_error_set(err, "cannot write %s: %s", path, strerror(errno)), -1;
     return 0;
 }
 
@@ -46,20 +46,20 @@ static int parse_row(const char *line, dfv_eval_frame *m, int *k)
     return n == 15 && (line[used] == '\n' || line[used] == '\r' || !line[used]) && m->episodes > 0 ? 0 : -1;
 }
 
-int dfv_eval_read_csv(const char *path, const dfv_eval_shape *shape, dfv_eval **out, char *err, int err_len)
+int dfv_eval_read_csv(const char *path, const dfv_eval_shape *shape, dfv_eval **out, char err[DFV_ERR_LEN])
 {
     *out = NULL;
     FILE *f = fopen(path, "r");
-    if (!f) return snprintf(err, (size_t)err_len, "cannot read %s: %s", path, strerror(errno)), -1;
+    if (!f) return dfv_error_set(err, "cannot read %s: %s", path, strerror(errno)), -1;
     char line[1024];
     int rows = 0, bad = 0;
     if (!fgets(line, sizeof line, f) || strcmp(line, dfv_eval_csv_header)) bad = 1;
     while (!bad && fgets(line, sizeof line, f)) rows++;
     dfv_eval_shape sh = *shape;
     sh.frames = rows;
-    if (bad || !rows || dfv_eval_create(&sh, out, err, err_len)) {
+    if (bad || !rows || dfv_eval_create(&sh, out, err)) {
         fclose(f);
-        if (bad || !rows) snprintf(err, (size_t)err_len, "%s: not a dfview eval CSV (header or rows missing)", path);
+        if (bad || !rows) dfv_error_set(err, "%s: not a dfview eval CSV (header or rows missing)", path);
         return -1;
     }
     rewind(f);
@@ -68,7 +68,7 @@ int dfv_eval_read_csv(const char *path, const dfv_eval_shape *shape, dfv_eval **
         dfv_eval_frame m = {0};
         int k;
         if (!fgets(line, sizeof line, f) || parse_row(line, &m, &k) || k != row) {
-            snprintf(err, (size_t)err_len, "%s:%d: not a row of 15 figures for frame %d", path, row + 1, row);
+            dfv_error_set(err, "%s:%d: not a row of 15 figures for frame %d", path, row + 1, row);
             fclose(f);
             dfv_eval_destroy(*out), *out = NULL;
             return -1;
@@ -148,8 +148,8 @@ static cJSON *summary_json(const dfv_eval_summary *s, const dfv_eval_run_info *i
     return doc;
 }
 
-int dfv_eval_write_json(const dfv_eval_summary *s, const dfv_eval_run_info *info, const char *path, char *err,
-                        int err_len)
+int dfv_eval_write_json(const dfv_eval_summary *s, const dfv_eval_run_info *info, const char *path,
+                        char err[DFV_ERR_LEN])
 {
     cJSON *doc = summary_json(s, info);
     char *text = cJSON_Print(doc);
@@ -158,7 +158,7 @@ int dfv_eval_write_json(const dfv_eval_summary *s, const dfv_eval_run_info *info
     int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
     if (f && fclose(f)) ok = 0;
     free(text);
-    if (!ok) snprintf(err, (size_t)err_len, "cannot write %s: %s", path, strerror(errno));
+    if (!ok) dfv_error_set(err, "cannot write %s: %s", path, strerror(errno));
     return ok ? 0 : -1;
 }
 

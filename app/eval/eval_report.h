@@ -32,12 +32,12 @@ typedef struct {
 dfv_eval_targets dfv_eval_check_targets(const dfv_eval_summary *summary);
 
 /* Each returns 0, or -1 with one line in err. */
-int dfv_eval_write_csv(const dfv_eval *eval, const char *path, char *err, int err_len);
-int dfv_eval_write_json(const dfv_eval_summary *summary, const dfv_eval_run_info *info, const char *path, char *err,
-                        int err_len);
+int dfv_eval_write_csv(const dfv_eval *eval, const char *path, char err[DFV_ERR_LEN]);
+int dfv_eval_write_json(const dfv_eval_summary *summary, const dfv_eval_run_info *info, const char *path,
+                        char err[DFV_ERR_LEN]);
 /* Reads a CSV that dfv_eval_write_csv wrote back into a new eval of its frame count (the shape's kind,
  * size and context are not in the CSV and come from `shape`; its frames field is ignored). */
-int dfv_eval_read_csv(const char *path, const dfv_eval_shape *shape, dfv_eval **out, char *err, int err_len);
+int dfv_eval_read_csv(const char *path, const dfv_eval_shape *shape, dfv_eval **out, char err[DFV_ERR_LEN]);
 void dfv_eval_print_summary(FILE *out, const dfv_eval_summary *summary, const dfv_eval_run_info *info);
 
 #endif

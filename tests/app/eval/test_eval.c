@@ -27,7 +27,7 @@ static dfv_eval *make_eval(int frames)
     dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .size = SIZE, .context = CONTEXT, .frames = frames};
     dfv_eval *e = NULL;
     char err[DFV_ERR_LEN];
-    if (dfv_eval_create(&shape, &e, err, sizeof err)) fprintf(stderr, "%s\n", err);
+    if (dfv_eval_create(&shape, &e, err)) fprintf(stderr, "%s\n", err);
     return e;
 }
 
@@ -210,7 +210,7 @@ static int check_files(const char *dir)
     dfv_eval_add_episode(e, truth, truth, actions);
     char path[512], err[600], line[1024];
     snprintf(path, sizeof path, "%s/test_eval.csv", dir);
-    CHECK(failures, dfv_eval_write_csv(e, path, err, sizeof err) == 0, "%s", err);
+    CHECK(failures, dfv_eval_write_csv(e, path, err) == 0, "%s", err);
     FILE *f = fopen(path, "r");
     int rows = 0, bad = 0;
     if (f && fgets(line, sizeof line, f)) {
@@ -228,7 +228,7 @@ static int check_files(const char *dir)
     CHECK(failures, rows == frames && bad == 0, "%d rows (want %d), %d wrong", rows, frames, bad);
     /* Read back (for --replot): the figures survive to the CSV's precision. */
     dfv_eval *back = NULL;
-    CHECK(failures, dfv_eval_read_csv(path, dfv_eval_get_shape(e), &back, err, sizeof err) == 0, "%s", err);
+    CHECK(failures, dfv_eval_read_csv(path, dfv_eval_get_shape(e), &back, err) == 0, "%s", err);
     for (int k = 1; back && k <= frames; k++) {
         dfv_eval_frame a = dfv_eval_frame_mean(e, k), b = dfv_eval_frame_mean(back, k);
         CHECK(failures, isinf(b.psnr) && fabs(a.baseline_psnr - b.baseline_psnr) < 1e-4 && fabs(a.ssim - b.ssim) < 1e-5 &&
@@ -239,10 +239,10 @@ static int check_files(const char *dir)
     dfv_eval_destroy(back);
     f = fopen(path, "a");
     if (f) fputs("21,1,nonsense\n", f), fclose(f);
-    CHECK(failures, dfv_eval_read_csv(path, dfv_eval_get_shape(e), &back, err, sizeof err) == -1 && strstr(err, ":22:"),
+    CHECK(failures, dfv_eval_read_csv(path, dfv_eval_get_shape(e), &back, err) == -1 && strstr(err, ":22:"),
           "a bad row was accepted: %s", err);
     snprintf(path, sizeof path, "%s/test_eval.csv", "/nonexistent-dir");
-    CHECK(failures, dfv_eval_write_csv(e, path, err, sizeof err) == -1 && strstr(err, "/nonexistent-dir"), "unwritable path: %s", err);
+    CHECK(failures, dfv_eval_write_csv(e, path, err) == -1 && strstr(err, "/nonexistent-dir"), "unwritable path: %s", err);
 
     uint8_t *rgb = malloc((size_t)DFV_EVAL_PLOT_WIDTH * DFV_EVAL_PLOT_HEIGHT * 3);
     CHECK(failures, dfv_eval_plot_draw(e, rgb) == 0, "plot failed");
@@ -251,7 +251,7 @@ static int check_files(const char *dir)
         model_pixels += rgb[i * 3] == 0x4f && rgb[i * 3 + 1] == 0xc3 && rgb[i * 3 + 2] == 0xf7;
     CHECK(failures, model_pixels > 100, "only %d pixels of the model curve", model_pixels);
     snprintf(path, sizeof path, "%s/test_eval.png", dir);
-    CHECK(failures, dfv_eval_plot_write(e, path, write_png, err, sizeof err) == 0, "%s", err);
+    CHECK(failures, dfv_eval_plot_write(e, path, write_png, err) == 0, "%s", err);
     f = fopen(path, "rb");
     unsigned char sig[8] = {0};
     if (f) {
@@ -329,7 +329,7 @@ int main(int argc, char **argv)
     dfv_eval_shape bad = {.kind = DFV_WORLD_MAZE, .size = 32, .context = 0, .frames = 5};
     dfv_eval *e;
     char err[DFV_ERR_LEN];
-    CHECK(failures, dfv_eval_create(&bad, &e, err, sizeof err) == -1 && e == NULL && strstr(err, "context 0"), "bad shape: %s", err);
+    CHECK(failures, dfv_eval_create(&bad, &e, err) == -1 && e == NULL && strstr(err, "context 0"), "bad shape: %s", err);
     if (failures) fprintf(stderr, "test_eval: %d failure(s)\n", failures);
     else printf("test_eval: ok\n");
     return failures ? 1 : 0;
