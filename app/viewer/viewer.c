@@ -3,7 +3,6 @@
 #include "viewer.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,63 +12,7 @@
 #include "seed.h"
 #include "viewer_state.h"
 
-/* Notices last a number of UI frames rather than seconds, so scripted runs draw the same pictures. */
-enum { UI_FRAME_MS = 16, NOTICE_FRAMES = 240, IDLE_REDRAW_MS = 250 };
-
-void dfv_viewer_notice(dfv_viewer *v, const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(v->notice, sizeof v->notice, fmt, args);
-    va_end(args);
-    v->notice_until_tick = v->tick + NOTICE_FRAMES;
-    v->dirty = true;
-    fprintf(stderr, "dfview: %s\n", v->notice);
-}
-
-int dfv_viewer_current_id(const dfv_viewer *v) { return v->path_len ? v->path[v->position] : -1; }
-
-/* Keeps `path` equal to the frames from the seed to the head of the branch on screen. */
-void dfv_viewer_refresh_path(dfv_viewer *v)
-{
-    int head = dfv_timeline_branch_head(v->tl, v->branch);
-    if (head < 0 || (v->path_len && v->path[v->path_len - 1] == head)) return;
-    const dfv_timeline_frame *frame = dfv_timeline_get(v->tl, head);
-    int needed = frame->index + 1;
-    if (needed > v->path_capacity) {
-        int capacity = v->path_capacity ? v->path_capacity : 256;
-        while (capacity < needed) capacity *= 2;
-        int *grown = realloc(v->path, (size_t)capacity * sizeof *grown);
-        if (!grown) return; /* keep the old path: still valid frames */
-        v->path = grown;
-        v->path_capacity = capacity;
-    }
-    if (v->path_len && needed == v->path_len + 1 && frame->parent == v->path[v->path_len - 1])
-        v->path[v->path_len++] = head;
-    else
-        v->path_len = dfv_timeline_path(v->tl, head, v->path, needed);
-    if (v->position >= v->path_len) v->position = v->path_len - 1;
-}
-
-void dfv_viewer_set_position(dfv_viewer *v, int position)
-{
-    if (position < 0) position = 0;
-    if (position > v->path_len - 1) position = v->path_len - 1;
-    v->position = position;
-}
-
-void dfv_viewer_switch_branch(dfv_viewer *v, int step)
-{
-    int count = dfv_timeline_branch_count(v->tl);
-    if (count < 2) {
-        dfv_viewer_notice(v, "only one branch so far: rewind and press an action to start another");
-        return;
-    }
-    v->branch = ((v->branch + step) % count + count) % count;
-    v->path_len = 0;
-    dfv_viewer_refresh_path(v);
-    dfv_viewer_notice(v, "branch %d of %d", v->branch + 1, count);
-}
+enum { UI_FRAME_MS = 16, IDLE_REDRAW_MS = 250 };
 
 static void follow_frame(dfv_viewer *v, int id)
 {
@@ -89,6 +32,34 @@ static void note_finish(dfv_viewer *v, double finished_ms)
     v->finish_times[v->finish_count++] = finished_ms;
 }
 
+static void toggle_recording(dfv_viewer *v)
+{
+    char message[1400];
+    if (v->recorder) {
+        dfv_recorder_finish(v->recorder, message, sizeof message);
+        v->recorder = NULL;
+        dfv_viewer_notice(v, "%s", message);
+        return;
+    }
+    dfv_recorder_desc desc = {
+        .directory = v->desc->output_dir,
+        .source_name = v->src->name,
+        .action_names = v->src->action_names,
+        .action_dim = v->src->action_dim,
+        .settings_json = v->desc->settings_json,
+        .sidecar = v->desc->sidecar,
+        .sidecar_user = v->desc->sidecar_user,
+        .fps = v->desc->clip_fps,
+        .scale = v->desc->scale > 0 ? v->desc->scale : 4,
+    };
+    char path[1024], err[600];
+    /* The recording holds the branch from its seed, so it replays from the seed like a render. */
+    if (!dfv_recorder_start(&desc, v->tl, v->path, v->position + 1, &v->recorder, path, sizeof path, err, sizeof err))
+        dfv_viewer_notice(v, "%s", err);
+    else
+        dfv_viewer_notice(v, "recording to %s (F9 stops)", path);
+}
+
 static void record_new_frame(dfv_viewer *v, int id)
 {
     if (!v->recorder) return;
@@ -96,7 +67,7 @@ static void record_new_frame(dfv_viewer *v, int id)
     if (dfv_recorder_offer(v->recorder, v->tl, id, err, sizeof err)) return;
     if (err[0]) dfv_viewer_notice(v, "%s", err);
     else dfv_viewer_notice(v, "play left the recorded path; the recording stops");
-    dfv_viewer_toggle_recording(v);
+    toggle_recording(v);
 }
 
 static void take_result(dfv_viewer *v, const dfv_generation *g)
@@ -116,17 +87,6 @@ static void take_result(dfv_viewer *v, const dfv_generation *g)
     if (dfv_viewer_current_id(v) == g->parent) follow_frame(v, g->id);
     else dfv_viewer_refresh_path(v);
     record_new_frame(v, g->id);
-}
-
-void dfv_viewer_queue_knob(dfv_viewer *v, dfv_knob knob, int direction)
-{
-    if (!v->desc->adjust) {
-        dfv_viewer_notice(v, "%s has no live settings to change", v->src->name);
-        return;
-    }
-    if (v->knob_change_count == DFV_VIEWER_MAX_KNOB_CHANGES) return;
-    v->knob_changes[v->knob_change_count].knob = knob;
-    v->knob_changes[v->knob_change_count++].direction = direction;
 }
 
 /* Applies queued knob changes between generations, so a step never sees settings change under it. */
@@ -169,56 +129,7 @@ static void collect_generation(dfv_viewer *v, bool block)
     if (block ? dfv_generator_wait(v->gen, &g) : dfv_generator_poll(v->gen, &g)) take_result(v, &g);
 }
 
-void dfv_viewer_toggle_recording(dfv_viewer *v)
-{
-    char message[1400];
-    if (v->recorder) {
-        dfv_recorder_finish(v->recorder, message, sizeof message);
-        v->recorder = NULL;
-        dfv_viewer_notice(v, "%s", message);
-        return;
-    }
-    dfv_recorder_desc desc = {
-        .directory = v->desc->output_dir,
-        .source_name = v->src->name,
-        .action_names = v->src->action_names,
-        .action_dim = v->src->action_dim,
-        .settings_json = v->desc->settings_json,
-        .sidecar = v->desc->sidecar,
-        .sidecar_user = v->desc->sidecar_user,
-        .fps = v->desc->clip_fps,
-        .scale = v->desc->scale > 0 ? v->desc->scale : 4,
-    };
-    char path[1024], err[600];
-    /* The recording holds the branch from its seed, so it replays from the seed like a render. */
-    if (!dfv_recorder_start(&desc, v->tl, v->path, v->position + 1, &v->recorder, path, sizeof path, err, sizeof err))
-        dfv_viewer_notice(v, "%s", err);
-    else
-        dfv_viewer_notice(v, "recording to %s (F9 stops)", path);
-}
-
-static void queue_screenshot(dfv_viewer *v, const char *path, dfv_shot_announce announce)
-{
-    if (v->shot_count == DFV_VIEWER_MAX_SHOTS) return;
-    v->shot_paths[v->shot_count] = strdup(path);
-    v->shot_announce[v->shot_count] = announce;
-    if (v->shot_paths[v->shot_count]) v->shot_count++;
-}
-
-void dfv_viewer_request_screenshot(dfv_viewer *v, const char *path, dfv_shot_announce announce)
-{
-    char generated[1024];
-    if (!path) {
-        if (!dfv_unique_output_path(v->desc->output_dir, "dfview-shot", "png", generated, sizeof generated)) {
-            dfv_viewer_notice(v, "screenshot: no free file name");
-            return;
-        }
-        path = generated;
-    }
-    queue_screenshot(v, path, announce);
-}
-
-void dfv_viewer_drop(dfv_viewer *v, const char *path)
+static void drop_file(dfv_viewer *v, const char *path)
 {
     size_t bytes = (size_t)v->src->width * (size_t)v->src->height * 3;
     uint8_t *rgb = malloc(bytes);
@@ -272,7 +183,7 @@ static void request_periodic_screenshot(dfv_viewer *v)
     if (d->screenshot_every <= 0 || !d->screenshot_dir || v->tick % d->screenshot_every != 0) return;
     char path[1024];
     snprintf(path, sizeof path, "%s/frame-%06ld.png", d->screenshot_dir, v->tick);
-    queue_screenshot(v, path, DFV_SHOT_QUIET);
+    dfv_viewer_queue_screenshot(v, path, DFV_SHOT_QUIET);
 }
 
 /* Draws and presents; reads the window back when a screenshot is due. */
@@ -303,7 +214,12 @@ static bool run_tick(dfv_viewer *v, char *err, int err_len)
     if (v->scripted) dfv_viewer_push_script_events(v);
     SDL_Event event;
     while (SDL_PollEvent(&event)) {
-        dfv_viewer_handle_event(v, &event);
+        dfv_viewer_request request = dfv_viewer_handle_event(v, &event);
+        if (request == DFV_VIEWER_REQUEST_RECORD) toggle_recording(v);
+        if (request == DFV_VIEWER_REQUEST_DROP) {
+            drop_file(v, event.drop.file);
+            SDL_free(event.drop.file);
+        }
         v->dirty = true;
     }
     long position_before = v->position, path_before = v->path_len;
@@ -350,7 +266,7 @@ static void load_bindings(dfv_viewer *v)
 static void release(dfv_viewer *v, char *summary, int summary_len)
 {
     if (v->gen) dfv_generator_stop(v->gen);
-    if (v->recorder) dfv_viewer_toggle_recording(v); /* closing while recording finalises the clip */
+    if (v->recorder) toggle_recording(v); /* closing while recording finalises the clip */
     if (v->tl)
         snprintf(summary, (size_t)summary_len, "%d frames in %d branch%s, %d failed generation%s", dfv_timeline_count(v->tl),
                  dfv_timeline_branch_count(v->tl), dfv_timeline_branch_count(v->tl) == 1 ? "" : "es", v->failures,
