@@ -114,6 +114,7 @@ static void start_generation(dfv_viewer *v)
     int parent = dfv_viewer_current_id(v);
     if (!dfv_generator_request(v->gen, parent, action, v->input_changed_ms)) return;
     v->input_changed_ms = 0;
+    v->mouse_motion[0] = v->mouse_motion[1] = 0; /* the next frame gathers its own mouse motion */
     /* Keep the average rate on the 60 Hz tick grid: the next slot follows the previous one. */
     double period = v->desc->max_rate > 0 ? 1000.0 / v->desc->max_rate : 0;
     v->last_request_ms = period > 0 && now - v->last_request_ms < 2 * period ? v->last_request_ms + period : now;
@@ -273,6 +274,7 @@ static void release(dfv_viewer *v, char *summary, int summary_len)
                  v->failures == 1 ? "" : "s");
     for (int s = 0; s < v->shot_count; s++) free(v->shot_paths[s]);
     dfv_viewer_close_pads(v);
+    if (v->mouse_look) SDL_SetRelativeMouseMode(SDL_FALSE);
     dfv_window_close(v->window);
     SDL_QuitSubSystem(SDL_INIT_GAMECONTROLLER | SDL_INIT_EVENTS);
     dfv_canvas_free(&v->canvas);

@@ -40,10 +40,13 @@ static void action_label(const dfv_viewer *v, char *text, size_t len)
     float action[DFV_MAX_ACTIONS];
     dfv_viewer_current_action(v, action);
     text[0] = '\0';
+    bool continuous = v->src->action_kind == DFV_ACTIONS_CONTINUOUS;
     for (int a = 0; a < v->src->action_dim; a++) {
-        if (action[a] <= 0.5f) continue;
+        bool value = continuous && action[a] != 0 && action[a] != 1; /* a camera turn: show how much */
+        if (!value && action[a] <= 0.5f) continue;
         size_t used = strlen(text);
-        snprintf(text + used, len - used, "%s%s", used ? "+" : "", v->src->action_names[a]);
+        if (value) snprintf(text + used, len - used, "%s%s=%.2f", used ? " " : "", v->src->action_names[a], action[a]);
+        else snprintf(text + used, len - used, "%s%s", used ? "+" : "", v->src->action_names[a]);
     }
     if (!text[0]) snprintf(text, len, "-");
 }

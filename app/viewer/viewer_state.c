@@ -114,18 +114,39 @@ static bool action_held(const dfv_viewer *v, int action)
     return false;
 }
 
+/* What the analog inputs bound to an action add to it: the mouse motion gathered since the last frame
+ * started, scaled by the sensitivity, and the sticks' deflection. */
+static double analog_value(const dfv_viewer *v, int action)
+{
+    const dfv_binding *b = &v->bindings.actions[action];
+    double value = 0;
+    for (int i = 0; i < b->count; i++) {
+        const dfv_input *in = &b->inputs[i];
+        if (in->pad == DFV_MOUSE_AXIS) value += v->mouse_motion[in->pad_index] * v->bindings.mouse_sensitivity;
+        if (in->pad == DFV_PAD_AXIS && in->pad_index >= 0 && in->pad_index < SDL_CONTROLLER_AXIS_MAX)
+            value += v->pad_axes[in->pad_index] * v->bindings.stick_sensitivity;
+    }
+    return value;
+}
+
 void dfv_viewer_current_action(const dfv_viewer *v, float action[DFV_MAX_ACTIONS])
 {
     memset(action, 0, DFV_MAX_ACTIONS * sizeof *action);
     int latest = -1, none = -1;
+    bool one_hot = v->src->action_kind == DFV_ACTIONS_ONE_HOT;
     for (int a = 0; a < v->bindings.action_count; a++) {
         if (!strcmp(v->bindings.action_names[a], "none")) none = a;
+        if (v->src->action_kind == DFV_ACTIONS_CONTINUOUS) {
+            double value = (action_held(v, a) ? 1.0 : 0.0) + analog_value(v, a);
+            /* Clamped to the actions' range; + 0.0f turns a negative zero into zero. */
+            action[a] = (float)(value < -1 ? -1 : value > 1 ? 1 : value) + 0.0f;
+        }
         if (!action_held(v, a)) continue;
-        if (v->src->multi_hot) action[a] = 1.0f;
+        if (v->src->action_kind == DFV_ACTIONS_MULTI_HOT) action[a] = 1.0f;
         if (latest < 0 || v->press_order[a] > v->press_order[latest]) latest = a;
     }
     /* One-hot sources get the most recently pressed of the held actions, or their explicit no-op. */
-    if (!v->src->multi_hot) {
+    if (one_hot) {
         if (latest >= 0) action[latest] = 1.0f;
         else if (none >= 0) action[none] = 1.0f;
     }

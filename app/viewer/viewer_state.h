@@ -42,6 +42,10 @@ typedef struct {
     uint64_t press_counter;
     double input_changed_ms; /* when the held actions last changed; 0 once a generation has carried it */
     bool mouse_scrubbing;
+    /* Mouse-look (relative mouse mode): motion in pixels since the current frame's generation started. */
+    bool mouse_look;
+    double mouse_motion[2];
+    float pad_axes[SDL_CONTROLLER_AXIS_MAX]; /* the sticks and triggers in [-1, 1], dead zone removed */
 
     /* History: the branch on screen, its frames from seed to head, and the index on screen. */
     int branch;
@@ -98,6 +102,7 @@ void dfv_viewer_queue_knob(dfv_viewer *v, dfv_knob knob, int direction);
 void dfv_viewer_request_screenshot(dfv_viewer *v, const char *path, dfv_shot_announce announce);
 void dfv_viewer_queue_screenshot(dfv_viewer *v, const char *path, dfv_shot_announce announce);
 int dfv_viewer_held_index(const dfv_viewer *v, dfv_input input);
+/* The action the held input (and the mouse motion gathered so far) makes now. */
 void dfv_viewer_current_action(const dfv_viewer *v, float action[DFV_MAX_ACTIONS]);
 
 /* viewer_input.c: events change the state; what needs the loop's machinery comes back as a request */
