@@ -9,7 +9,7 @@
 #include "timeline_bar.h"
 #include "viewer_state.h"
 
-enum { MAX_FORKS = 64, HUD_LINES = 9, FPS_HORIZON_MS = 3000 };
+enum { MAX_FORKS = 64, HUD_LINES = 10, FPS_HORIZON_MS = 3000 };
 
 static const uint32_t background = 0x000000;
 
@@ -69,6 +69,8 @@ static void draw_hud(dfv_viewer *v)
              v->position < v->path_len - 1 ? "  PAST" : "");
     snprintf(lines[n++], sizeof lines[0], "LATENCY %.0f MS", v->latency_ms);
     snprintf(lines[n++], sizeof lines[0], "ACTION %s%s", action, v->recorder ? "  REC" : "");
+    if (dfv_bindings_use_mouse_look(&v->bindings))
+        snprintf(lines[n++], sizeof lines[0], "%s", v->mouse_look ? "MOUSE-LOOK ON  ESC RELEASES" : "CLICK FOR MOUSE-LOOK");
     snprintf(lines[n++], sizeof lines[0], "H HUD T PANEL P PAUSE [ ] SCRUB F9 REC F12 SHOT");
     for (int i = 0; i < n; i++) pointers[i] = lines[i];
     dfv_hud_draw(&v->canvas, v->layout.frame_area, v->layout.text_scale, pointers, n);
