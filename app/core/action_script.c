@@ -187,6 +187,9 @@ static bool parse_numbers(script_parser *p, const script_line *line, float *vect
         if (space->kind != DFV_ACTIONS_CONTINUOUS && values[i] != 0 && values[i] != 1)
             return fail(p->err, "%s:%d: %s actions take 0 or 1, got %g", p->source, line->number,
                         kind_name(space->kind), values[i]);
+        if (values[i] < -1.0 || values[i] > 1.0)
+            return fail(p->err, "%s:%d: number %d is %g, out of range: continuous actions take values in [-1, 1]",
+                        p->source, line->number, i + 1, values[i]);
         ones += values[i] == 1;
         vector[i] = (float)values[i];
     }
@@ -195,62 +198,165 @@ static bool parse_numbers(script_parser *p, const script_line *line, float *vect
     return true;
 }
 
-static bool parse_term(script_parser *p, const script_line *line, const char *term, size_t length, float *vector)
+/* One term of a named line: `forward`, `cameraX=0.2`, or the pair alias `camera=0.2,-0.1`. */
+typedef struct {
+    const char *text;   /* where the term starts (its name), for lookups and messages */
+    size_t name_length;
+    size_t length;      /* of the whole term */
+    int value_count;    /* 0 for a bare name (meaning 1), 1, or 2 for a pair */
+    double values[2];
+} action_term;
+
+static const char *skip_spaces(const char *text)
 {
-    char names[400];
-    const char *equals = memchr(term, '=', length);
-    size_t name_length = equals ? (size_t)(equals - term) : length;
-    while (name_length > 0 && isspace((unsigned char)term[name_length - 1]))
-        name_length--;
-    int index = find_name(p->space, term, name_length);
-    if (index < 0)
-        return fail(p->err, "%s:%d: unknown action '%.*s' (this model's actions: %s)", p->source, line->number,
-                    (int)name_length, term, list_names(p->space, names, sizeof names));
-    double value = 1.0;
-    if (equals) {
-        if (p->space->kind != DFV_ACTIONS_CONTINUOUS)
-            return fail(p->err, "%s:%d: '%.*s' gives a value, but this model's actions are %s (on or off)", p->source,
-                        line->number, (int)length, term, kind_name(p->space->kind));
+    while (isspace((unsigned char)*text))
+        text++;
+    return text;
+}
+
+/* Reads "= V" or "= X, Y" at *cursor (on the '='); leaves *cursor after the last number. */
+static bool read_values(script_parser *p, const script_line *line, const char **cursor, action_term *term)
+{
+    const char *at = skip_spaces(*cursor + 1);
+    for (;;) {
         char *end = NULL;
-        value = strtod(equals + 1, &end);
-        while (end && isspace((unsigned char)*end))
-            end++;
-        if (end == equals + 1 || end != term + length || !isfinite(value))
-            return fail(p->err, "%s:%d: '%.*s' needs a number after '='", p->source, line->number, (int)length, term);
+        errno = 0;
+        double value = strtod(at, &end);
+        const char *shown_end = at + strcspn(at, "+, \t");
+        if (end == at || errno || !isfinite(value))
+            return fail(p->err, "%s:%d: '%.*s' needs a number after '='", p->source, line->number,
+                        (int)(shown_end - term->text), term->text);
+        if (term->value_count == 2)
+            return fail(p->err, "%s:%d: '%.*s' gives more than two values", p->source, line->number,
+                        (int)(shown_end - term->text), term->text);
+        term->values[term->value_count++] = value;
+        at = skip_spaces(end);
+        if (*at != ',') {
+            *cursor = end;
+            return true;
+        }
+        at = skip_spaces(at + 1);
     }
-    vector[index] = (float)value;
+}
+
+/* The term at *cursor: 1 with the term (and *cursor on the next one), 0 at the end of the line, -1 after
+ * reporting a syntax error. Terms are separated by spaces and/or one '+'. */
+static int next_term(script_parser *p, const script_line *line, const char **cursor, action_term *term)
+{
+    const char *at = *cursor;
+    if (!*at)
+        return 0;
+    *term = (action_term){.text = at, .name_length = strcspn(at, "+=, \t\r\v\f")};
+    if (term->name_length == 0)
+        return *at == '+' ? (fail(p->err, "%s:%d: empty action name in '%s'", p->source, line->number, line->text), -1)
+                          : (fail(p->err, "%s:%d: expected an action name at '%s'", p->source, line->number, at), -1);
+    const char *after = skip_spaces(at + term->name_length);
+    if (*after == '=') {
+        if (!read_values(p, line, &after, term))
+            return -1;
+    } else {
+        after = at + term->name_length;
+    }
+    if (*after && *after != '+' && !isspace((unsigned char)*after))
+        return fail(p->err, "%s:%d: unexpected '%c' in '%s'", p->source, line->number, *after, line->text), -1;
+    term->length = (size_t)(after - at);
+    const char *next = skip_spaces(after);
+    if (*next == '+') {
+        next = skip_spaces(next + 1);
+        if (!*next)
+            return fail(p->err, "%s:%d: '%s' ends with '+'", p->source, line->number, line->text), -1;
+    }
+    *cursor = next;
+    return 1;
+}
+
+/* The actions a term sets: its own name, or NAMEX and NAMEY for the pair alias NAME=X,Y. */
+static int term_targets(const dfv_action_space *space, const action_term *term, int targets[2])
+{
+    targets[0] = find_name(space, term->text, term->name_length);
+    if (targets[0] >= 0)
+        return 1;
+    char name[256];
+    if (term->name_length + 2 > sizeof name)
+        return 0;
+    for (int axis = 0; axis < 2; axis++) {
+        snprintf(name, sizeof name, "%.*s%c", (int)term->name_length, term->text, axis ? 'Y' : 'X');
+        targets[axis] = find_name(space, name, term->name_length + 1);
+    }
+    return targets[0] >= 0 && targets[1] >= 0 ? 2 : 0;
+}
+
+/* Checks a term against the model's actions and writes its values; `set` marks the actions named so far. */
+static bool apply_term(script_parser *p, const script_line *line, const action_term *term, float *vector,
+                       unsigned char *set)
+{
+    const dfv_action_space *space = p->space;
+    int name_length = (int)term->name_length, targets[2];
+    char names[600];
+    int count = term_targets(space, term, targets);
+    if (count == 0)
+        return fail(p->err, "%s:%d: unknown action '%.*s' (this model's actions: %s)", p->source, line->number,
+                    name_length, term->text, list_names(space, names, sizeof names));
+    if (term->value_count && space->kind != DFV_ACTIONS_CONTINUOUS)
+        return fail(p->err, "%s:%d: '%.*s' gives a value, but this model's actions are %s (on or off)", p->source,
+                    line->number, (int)term->length, term->text, kind_name(space->kind));
+    if (count == 2 && term->value_count != 2)
+        return fail(p->err, "%s:%d: '%.*s' stands for %s and %s: give both values (%.*s=X,Y)", p->source,
+                    line->number, name_length, term->text, space->names[targets[0]], space->names[targets[1]],
+                    name_length, term->text);
+    if (count == 1 && term->value_count == 2)
+        return fail(p->err, "%s:%d: '%.*s' is one action but is given two values", p->source, line->number,
+                    name_length, term->text);
+    for (int k = 0; k < count; k++) {
+        double value = term->value_count ? term->values[k] : 1.0;
+        const char *name = space->names[targets[k]];
+        if (set[targets[k]])
+            return fail(p->err, "%s:%d: '%s' names %s twice", p->source, line->number, line->text, name);
+        if (value < -1.0 || value > 1.0)
+            return fail(p->err, "%s:%d: %s=%g is out of range: continuous actions take values in [-1, 1]",
+                        p->source, line->number, name, value);
+        set[targets[k]] = 1;
+        vector[targets[k]] = (float)value;
+    }
     return true;
+}
+
+/* Counts the terms of a line (reporting syntax errors): one-hot lines must have exactly one. */
+static int count_terms(script_parser *p, const script_line *line)
+{
+    const char *cursor = line->text;
+    action_term term;
+    int count = 0, r;
+    while ((r = next_term(p, line, &cursor, &term)) == 1)
+        count++;
+    return r < 0 ? -1 : count;
 }
 
 static bool parse_names(script_parser *p, const script_line *line, float *vector)
 {
     const char *text = line->text;
-    bool combined = strchr(text, '+') != NULL;
-    if (combined && p->space->kind == DFV_ACTIONS_ONE_HOT)
-        return fail(p->err, "%s:%d: '%s' combines actions, but this model takes one action per frame (one-hot)",
-                    p->source, line->number, text);
     if (!strcasecmp(text, "none") && find_name(p->space, "none", 4) < 0) {
         if (p->space->kind == DFV_ACTIONS_ONE_HOT)
             return fail(p->err, "%s:%d: this model has no 'none' action (one-hot: name one action per frame)",
                         p->source, line->number);
         return true; /* all zeros */
     }
-    while (*text) {
-        const char *plus = strchr(text, '+');
-        size_t length = plus ? (size_t)(plus - text) : strlen(text);
-        while (length > 0 && isspace((unsigned char)*text)) {
-            text++;
-            length--;
-        }
-        if (length == 0)
-            return fail(p->err, "%s:%d: empty action name in '%s'", p->source, line->number, line->text);
-        if (!parse_term(p, line, text, length, vector))
-            return false;
-        text = plus ? plus + 1 : text + length;
-        if (plus && !*text)
-            return fail(p->err, "%s:%d: '%s' ends with '+'", p->source, line->number, line->text);
-    }
-    return true;
+    int count = count_terms(p, line);
+    if (count < 0)
+        return false;
+    if (count > 1 && p->space->kind == DFV_ACTIONS_ONE_HOT)
+        return fail(p->err, "%s:%d: '%s' combines actions, but this model takes one action per frame (one-hot)",
+                    p->source, line->number, text);
+    unsigned char *set = calloc((size_t)p->space->dim, 1);
+    if (!set)
+        return fail(p->err, "%s: out of memory", p->source);
+    const char *cursor = text;
+    action_term term;
+    bool ok = true;
+    while (ok && next_term(p, line, &cursor, &term) == 1)
+        ok = apply_term(p, line, &term, vector, set);
+    free(set);
+    return ok;
 }
 
 static bool parse_action_line(script_parser *p, const script_line *line)
@@ -557,19 +663,106 @@ void dfv_action_policy_frame(const dfv_action_policy *policy, const dfv_action_s
 
 /* ---- public: text form ----------------------------------------------------------------------------- */
 
+/* The shortest decimal that this file's parser (strtod, then float) reads back to exactly `value`; "-0"
+ * keeps the sign of a negative zero. */
+static void format_value(float value, char *out, size_t size)
+{
+    for (int digits = 1; digits <= 9; digits++) {
+        snprintf(out, size, "%.*g", digits, value);
+        float back = (float)strtod(out, NULL);
+        if (!memcmp(&back, &value, sizeof value))
+            return;
+    }
+    snprintf(out, size, "%.17g", value); /* exact: the double holds the float */
+}
+
+static bool is_set(float value)
+{
+    return value != 0 || signbit(value);
+}
+
+/* Appends "sep + text" at *used (cut at size). */
+static void append(char *out, size_t size, size_t *used, const char *sep, const char *text)
+{
+    if (*used + 1 >= size)
+        return;
+    int n = snprintf(out + *used, size - *used, "%s%s", *used ? sep : "", text);
+    *used += n > 0 ? (size_t)n : 0;
+    if (*used >= size)
+        *used = size - 1;
+}
+
 static void format_numbers(const dfv_action_space *space, const float *action, char *out, size_t size)
 {
     size_t used = 0;
     out[0] = '\0';
-    for (int i = 0; i < space->dim && used + 1 < size; i++)
-        used += (size_t)snprintf(out + used, size - used, "%s%.9g", i ? "," : "", action[i]);
+    for (int i = 0; i < space->dim; i++) {
+        char number[40];
+        format_value(action[i], number, sizeof number);
+        if (i == 0)
+            snprintf(out, size, "%s", number), used = strlen(out);
+        else
+            append(out, size, &used, ",", number);
+    }
+}
+
+/* The pair partner of action i when its name is NAMEX and the model also has NAMEY (the alias NAME=X,Y),
+ * or -1. */
+static int pair_partner(const dfv_action_space *space, int i)
+{
+    const char *name = space->names[i];
+    size_t length = strlen(name);
+    if (length < 2 || length > 200 || name[length - 1] != 'X' || find_name(space, name, length - 1) >= 0)
+        return -1;
+    char partner[256];
+    snprintf(partner, sizeof partner, "%.*sY", (int)(length - 1), name);
+    return find_name(space, partner, length);
+}
+
+/* Whether action i is the Y of a pair alias. */
+static bool is_pair_y(const dfv_action_space *space, int i)
+{
+    const char *name = space->names[i];
+    size_t length = strlen(name);
+    if (length < 2 || length > 200 || name[length - 1] != 'Y')
+        return false;
+    char partner[256];
+    snprintf(partner, sizeof partner, "%.*sX", (int)(length - 1), name);
+    int x = find_name(space, partner, length);
+    return x >= 0 && pair_partner(space, x) == i;
+}
+
+/* Continuous lines: keys held at exactly 1 joined by '+', then "name=value" terms (pairs as NAME=X,Y). */
+static void format_continuous(const dfv_action_space *space, const float *action, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < space->dim; i++)
+        if (action[i] == 1.0f && pair_partner(space, i) < 0 && !is_pair_y(space, i))
+            append(out, size, &used, "+", space->names[i]);
+    for (int i = 0; i < space->dim; i++) {
+        int partner = pair_partner(space, i);
+        bool paired_y = is_pair_y(space, i);
+        char term[300], x[40], y[40];
+        if (partner >= 0 && (is_set(action[i]) || is_set(action[partner]))) {
+            format_value(action[i], x, sizeof x);
+            format_value(action[partner], y, sizeof y);
+            snprintf(term, sizeof term, "%.*s=%s,%s", (int)strlen(space->names[i]) - 1, space->names[i], x, y);
+        } else if (partner < 0 && !paired_y && is_set(action[i]) && action[i] != 1.0f) {
+            format_value(action[i], x, sizeof x);
+            snprintf(term, sizeof term, "%s=%s", space->names[i], x);
+        } else {
+            continue;
+        }
+        append(out, size, &used, " ", term);
+    }
 }
 
 void dfv_action_format(const dfv_action_space *space, const float *action, char *out, size_t size)
 {
-    bool any = false, discrete = space->kind != DFV_ACTIONS_CONTINUOUS;
+    bool any = false;
     for (int i = 0; i < space->dim; i++)
-        any |= action[i] != 0;
+        any |= space->kind == DFV_ACTIONS_CONTINUOUS ? is_set(action[i]) : action[i] != 0;
     bool none_is_a_name = find_name(space, "none", 4) >= 0;
     if (!space->names || (!any && (none_is_a_name || space->kind == DFV_ACTIONS_ONE_HOT))) {
         format_numbers(space, action, out, size);
@@ -579,15 +772,13 @@ void dfv_action_format(const dfv_action_space *space, const float *action, char 
         snprintf(out, size, "none");
         return;
     }
+    if (space->kind == DFV_ACTIONS_CONTINUOUS) {
+        format_continuous(space, action, out, size);
+        return;
+    }
     size_t used = 0;
     out[0] = '\0';
-    for (int i = 0; i < space->dim && used + 1 < size; i++) {
-        if (action[i] == 0)
-            continue;
-        if (discrete || action[i] == 1.0f)
-            used += (size_t)snprintf(out + used, size - used, "%s%s", used ? "+" : "", space->names[i]);
-        else
-            used += (size_t)snprintf(out + used, size - used, "%s%s=%.9g", used ? "+" : "", space->names[i],
-                                     action[i]);
-    }
+    for (int i = 0; i < space->dim; i++)
+        if (action[i] != 0)
+            append(out, size, &used, "+", space->names[i]);
 }

@@ -13,7 +13,7 @@ typedef struct {
     int width, height;       /* frame size */
     int action_dim;
     const char *const *action_names;
-    bool multi_hot; /* several actions may be held at once */
+    dfv_action_kind action_kind; /* one-hot: one action at a time; multi-hot: keys held together; continuous: values */
     /* Appends the seed frame(s) to the timeline (a new root); returns the newest seed frame's id, or -1
      * with the reason in `err`. */
     int (*seed)(void *user, dfv_timeline *tl, char *err, int err_len);

@@ -156,6 +156,6 @@ dfv_frame_source dfv_rollout_source(dfv_rollout *r)
     return (dfv_frame_source){
         .user = r, .name = dfv_session_config(s)->name, .device_name = dfv_session_device_name(s), .width = res,
         .height = res, .action_dim = r->action_dim, .action_names = dfv_session_action_names(s),
-        .multi_hot = dfv_session_config(s)->actions.kind == DFV_ACTIONS_MULTI_HOT, .seed = source_seed,
+        .action_kind = dfv_session_config(s)->actions.kind, .seed = source_seed,
         .step = source_step, .calls_per_frame = source_calls, .destroy = NULL};
 }

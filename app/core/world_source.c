@@ -163,7 +163,7 @@ dfv_frame_source *dfv_world_source_create(const dfv_world_source_desc *desc, cha
     s->height = desc->size;
     s->action_dim = dfv_world_action_count(desc->kind);
     s->action_names = dfv_world_action_names(desc->kind);
-    s->multi_hot = dfv_world_action_kind(desc->kind) == DFV_ACTIONS_MULTI_HOT;
+    s->action_kind = dfv_world_action_kind(desc->kind);
     s->seed = world_seed;
     s->step = world_step;
     s->calls_per_frame = world_calls_per_frame;

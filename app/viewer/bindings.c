@@ -2,6 +2,8 @@
 #include "bindings.h"
 
 #include <ctype.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,40 @@ static const default_binding action_defaults[] = {
     {"jump", "Space, pad:a"},
     {"look_up", "R, pad:righty-"},
     {"look_down", "F, pad:righty+"},
+    /* Oasis-500M (open-oasis ACTION_KEYS): Minecraft's keys. Escape stays the viewer's own (quit, or leave
+     * mouse-look), so the game's ESC is on the key below it. cameraX is the pitch (mouse down looks down),
+     * cameraY the yaw. */
+    {"back", "S, Down, pad:dpdown, pad:lefty+"},
+    {"left", "A, pad:dpleft, pad:leftx-"},
+    {"right", "D, pad:dpright, pad:leftx+"},
+    {"cameraX", "mouse:y, pad:righty"},
+    {"cameraY", "mouse:x, pad:rightx"},
+    {"sneak", "Left Shift, Right Shift, pad:rightstick"},
+    {"sprint", "Left Ctrl, Right Ctrl, pad:leftstick"},
+    {"attack", "mouse:left, pad:righttrigger+"},
+    {"use", "mouse:right, pad:lefttrigger+"},
+    {"pickItem", "mouse:middle"},
+    {"swapHands", "F"},
+    {"inventory", "E, pad:y"},
+    {"drop", "Q, pad:b"},
+    {"ESC", "`"},
+    {"hotbar.1", "1"}, {"hotbar.2", "2"}, {"hotbar.3", "3"}, {"hotbar.4", "4"}, {"hotbar.5", "5"},
+    {"hotbar.6", "6"}, {"hotbar.7", "7"}, {"hotbar.8", "8"}, {"hotbar.9", "9"},
 };
+
+/* Named settings of bindings.ini, with their ranges. */
+typedef struct {
+    const char *name;
+    size_t offset; /* into dfv_bindings */
+    double min, max;
+} binding_setting;
+
+static const binding_setting settings[] = {
+    {"mouse_sensitivity", offsetof(dfv_bindings, mouse_sensitivity), 1e-6, 1.0},
+    {"stick_sensitivity", offsetof(dfv_bindings, stick_sensitivity), 1e-6, 1.0},
+};
+
+static const char *const mouse_buttons[] = {"", "left", "middle", "right", "x1", "x2"}; /* by SDL_BUTTON_* */
 
 static const char *const control_names[DFV_CONTROL_COUNT] = {
     "pause", "step", "reset", "scrub_back", "scrub_forward", "branch_prev", "branch_next",
@@ -52,8 +87,29 @@ bool dfv_input_equal(dfv_input a, dfv_input b)
     return a.pad == DFV_PAD_NONE ? a.key == b.key : a.pad_index == b.pad_index;
 }
 
+bool dfv_input_is_analog(dfv_input input)
+{
+    return input.pad == DFV_PAD_AXIS || input.pad == DFV_MOUSE_AXIS;
+}
+
+/* "mouse:left" … "mouse:x2" (buttons) and "mouse:x" / "mouse:y" (motion). */
+static bool parse_mouse(const char *what, dfv_input *input)
+{
+    if (!strcmp(what, "x") || !strcmp(what, "y")) {
+        *input = (dfv_input){SDLK_UNKNOWN, DFV_MOUSE_AXIS, what[0] == 'y'};
+        return true;
+    }
+    for (int b = 1; b < (int)(sizeof mouse_buttons / sizeof mouse_buttons[0]); b++)
+        if (!strcmp(what, mouse_buttons[b])) {
+            *input = (dfv_input){SDLK_UNKNOWN, DFV_MOUSE_BUTTON, b};
+            return true;
+        }
+    return false;
+}
+
 bool dfv_input_parse(const char *name, dfv_input *input)
 {
+    if (!strncmp(name, "mouse:", 6)) return parse_mouse(name + 6, input);
     if (!strncmp(name, "pad:", 4)) {
         const char *what = name + 4;
         size_t len = strlen(what);
@@ -64,6 +120,11 @@ bool dfv_input_parse(const char *name, dfv_input *input)
             SDL_GameControllerAxis a = SDL_GameControllerGetAxisFromString(axis);
             if (a == SDL_CONTROLLER_AXIS_INVALID) return false;
             *input = (dfv_input){SDLK_UNKNOWN, what[len - 1] == '+' ? DFV_PAD_AXIS_POSITIVE : DFV_PAD_AXIS_NEGATIVE, a};
+            return true;
+        }
+        SDL_GameControllerAxis whole = SDL_GameControllerGetAxisFromString(what);
+        if (whole != SDL_CONTROLLER_AXIS_INVALID) {
+            *input = (dfv_input){SDLK_UNKNOWN, DFV_PAD_AXIS, whole};
             return true;
         }
         SDL_GameControllerButton button = SDL_GameControllerGetButtonFromString(what);
@@ -128,6 +189,8 @@ static bool bound_anywhere(const dfv_bindings *b, dfv_input input)
 void dfv_bindings_defaults(dfv_bindings *b, const char *const *action_names, int action_count)
 {
     memset(b, 0, sizeof *b);
+    b->mouse_sensitivity = DFV_DEFAULT_MOUSE_SENSITIVITY;
+    b->stick_sensitivity = DFV_DEFAULT_STICK_SENSITIVITY;
     b->action_count = action_count < DFV_MAX_ACTIONS ? action_count : DFV_MAX_ACTIONS;
     for (int c = 0; c < DFV_CONTROL_COUNT; c++) set_default(&b->controls[c], control_defaults[c]);
     for (int a = 0; a < b->action_count; a++) {
@@ -182,6 +245,24 @@ static void append_error(char *errors, int errors_len, const char *source_name, 
     snprintf(errors + used, (size_t)errors_len - used, "%s:%d: %s\n", source_name, line, reason);
 }
 
+/* "mouse_sensitivity = 0.02": true when `name` is a setting (then *ok says whether the value was good). */
+static bool apply_setting(dfv_bindings *b, const char *name, const char *value_text, bool *ok, char *reason,
+                          size_t reason_len)
+{
+    for (size_t s = 0; s < sizeof settings / sizeof settings[0]; s++) {
+        if (strcmp(name, settings[s].name)) continue;
+        char *end = NULL;
+        double value = strtod(value_text, &end);
+        while (end && isspace((unsigned char)*end)) end++;
+        *ok = end != value_text && end && !*end && isfinite(value) && value >= settings[s].min && value <= settings[s].max;
+        if (*ok) *(double *)((char *)b + settings[s].offset) = value;
+        else snprintf(reason, reason_len, "%s takes a number above 0 and at most %g, got '%s'", name, settings[s].max,
+                      value_text);
+        return true;
+    }
+    return false;
+}
+
 /* Applies one line; false with a reason for a bad one. */
 static bool apply_line(dfv_bindings *b, char *line, char *reason, size_t reason_len)
 {
@@ -195,6 +276,8 @@ static bool apply_line(dfv_bindings *b, char *line, char *reason, size_t reason_
     }
     *equals = '\0';
     char *name = trim(text);
+    bool setting_ok = false;
+    if (apply_setting(b, name, trim(equals + 1), &setting_ok, reason, reason_len)) return setting_ok;
     dfv_binding *binding = binding_named(b, name);
     if (!binding) {
         snprintf(reason, reason_len, "unknown action or control '%s'", name);
@@ -301,6 +384,14 @@ static int find_in(const dfv_binding *bindings, int count, dfv_input input)
     return -1;
 }
 
+bool dfv_bindings_use_mouse_look(const dfv_bindings *b)
+{
+    for (int a = 0; a < b->action_count; a++)
+        for (int i = 0; i < b->actions[a].count; i++)
+            if (b->actions[a].inputs[i].pad == DFV_MOUSE_AXIS) return true;
+    return false;
+}
+
 int dfv_bindings_action_for(const dfv_bindings *b, dfv_input input) { return find_in(b->actions, b->action_count, input); }
 int dfv_bindings_control_for(const dfv_bindings *b, dfv_input input) { return find_in(b->controls, DFV_CONTROL_COUNT, input); }
 
@@ -317,6 +408,12 @@ void dfv_bindings_describe(const dfv_binding *binding, char *text, int text_len)
         char one[64];
         if (in->pad == DFV_PAD_NONE)
             snprintf(one, sizeof one, "%s", SDL_GetKeyName(in->key));
+        else if (in->pad == DFV_MOUSE_AXIS)
+            snprintf(one, sizeof one, "mouse:%c", in->pad_index ? 'y' : 'x');
+        else if (in->pad == DFV_MOUSE_BUTTON)
+            snprintf(one, sizeof one, "mouse:%s", in->pad_index > 0 && in->pad_index < 6 ? mouse_buttons[in->pad_index] : "?");
+        else if (in->pad == DFV_PAD_AXIS)
+            snprintf(one, sizeof one, "pad:%s", SDL_GameControllerGetStringForAxis(in->pad_index));
         else if (in->pad == DFV_PAD_BUTTON)
             snprintf(one, sizeof one, "pad:%s", SDL_GameControllerGetStringForButton(in->pad_index));
         else

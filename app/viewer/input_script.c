@@ -15,7 +15,7 @@ typedef struct {
 static const verb_name verbs[] = {
     {"press", DFV_SCRIPT_PRESS}, {"release", DFV_SCRIPT_RELEASE}, {"tap", DFV_SCRIPT_PRESS},
     {"screenshot", DFV_SCRIPT_SCREENSHOT}, {"drop", DFV_SCRIPT_DROP}, {"click", DFV_SCRIPT_CLICK},
-    {"resize", DFV_SCRIPT_RESIZE}, {"quit", DFV_SCRIPT_QUIT},
+    {"resize", DFV_SCRIPT_RESIZE}, {"move", DFV_SCRIPT_MOVE}, {"quit", DFV_SCRIPT_QUIT},
 };
 
 static char *trim(char *s)
@@ -57,7 +57,7 @@ static bool parse_command(char *rest, long frame, int line, dfv_script_event out
     for (size_t k = 0; k < sizeof verbs / sizeof verbs[0]; k++)
         if (!strcmp(rest, verbs[k].word)) verb = &verbs[k];
     if (!verb) {
-        snprintf(reason, reason_len, "unknown command '%s' (press, release, tap, screenshot, drop, click, resize, quit)", rest);
+        snprintf(reason, reason_len, "unknown command '%s' (press, release, tap, screenshot, drop, click, resize, move, quit)", rest);
         return false;
     }
     dfv_script_event e = {.frame = frame, .verb = verb->verb, .line = line};
@@ -67,6 +67,11 @@ static bool parse_command(char *rest, long frame, int line, dfv_script_event out
     case DFV_SCRIPT_RELEASE:
         if (!dfv_input_parse(arg, &e.input)) {
             snprintf(reason, reason_len, "unknown key or pad input '%s'", arg);
+            return false;
+        }
+        if (dfv_input_is_analog(e.input)) {
+            snprintf(reason, reason_len, "'%s' is an axis, not a button: %s", arg,
+                     e.input.pad == DFV_MOUSE_AXIS ? "use 'move DX DY'" : "press its '+' or '-' half");
             return false;
         }
         if (!strcmp(verb->word, "tap")) {
@@ -96,6 +101,12 @@ static bool parse_command(char *rest, long frame, int line, dfv_script_event out
     case DFV_SCRIPT_RESIZE:
         if (!parse_two_ints(arg, &e.x, &e.y, 16, 1 << 14)) {
             snprintf(reason, reason_len, "'resize' needs a width and height from 16 to 16384, got '%s'", arg);
+            return false;
+        }
+        break;
+    case DFV_SCRIPT_MOVE:
+        if (!parse_two_ints(arg, &e.x, &e.y, -(1 << 15), 1 << 15)) {
+            snprintf(reason, reason_len, "'move' needs a motion in pixels (DX DY), got '%s'", arg);
             return false;
         }
         break;

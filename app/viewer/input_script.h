@@ -2,6 +2,7 @@
  * One event per line, `<frame> <verb> [argument]`, frames counted in viewer frames from 0:
  *     12 press W          12 release W          12 tap F12       (tap: press now, release next frame)
  *     30 screenshot out/a.png    31 drop some/file.png    40 click 100 380    50 resize 640 480    90 quit
+ *     60 move 12 -4       (mouse motion in pixels: turns the camera while mouse-look is on)
  * Keys and pad inputs are named as in bindings.ini. '#' at the start of a line or after whitespace starts a
  * comment. */
 #ifndef DFV_INPUT_SCRIPT_H
@@ -18,6 +19,7 @@ typedef enum {
     DFV_SCRIPT_DROP,
     DFV_SCRIPT_CLICK,
     DFV_SCRIPT_RESIZE,
+    DFV_SCRIPT_MOVE,
     DFV_SCRIPT_QUIT,
 } dfv_script_verb;
 
@@ -26,7 +28,7 @@ typedef struct {
     dfv_script_verb verb;
     dfv_input input; /* press, release */
     char *path;      /* screenshot, drop */
-    int x, y;        /* click position; resize width and height */
+    int x, y;        /* click position; resize width and height; move: motion in pixels */
     int line;        /* in the script file, for messages */
 } dfv_script_event;
 

@@ -3,7 +3,6 @@
 #include "viewer.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,63 +12,7 @@
 #include "seed.h"
 #include "viewer_state.h"
 
-/* Notices last a number of UI frames rather than seconds, so scripted runs draw the same pictures. */
-enum { UI_FRAME_MS = 16, NOTICE_FRAMES = 240, IDLE_REDRAW_MS = 250 };
-
-void dfv_viewer_notice(dfv_viewer *v, const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    vsnprintf(v->notice, sizeof v->notice, fmt, args);
-    va_end(args);
-    v->notice_until_tick = v->tick + NOTICE_FRAMES;
-    v->dirty = true;
-    fprintf(stderr, "dfview: %s\n", v->notice);
-}
-
-int dfv_viewer_current_id(const dfv_viewer *v) { return v->path_len ? v->path[v->position] : -1; }
-
-/* Keeps `path` equal to the frames from the seed to the head of the branch on screen. */
-void dfv_viewer_refresh_path(dfv_viewer *v)
-{
-    int head = dfv_timeline_branch_head(v->tl, v->branch);
-    if (head < 0 || (v->path_len && v->path[v->path_len - 1] == head)) return;
-    const dfv_timeline_frame *frame = dfv_timeline_get(v->tl, head);
-    int needed = frame->index + 1;
-    if (needed > v->path_capacity) {
-        int capacity = v->path_capacity ? v->path_capacity : 256;
-        while (capacity < needed) capacity *= 2;
-        int *grown = realloc(v->path, (size_t)capacity * sizeof *grown);
-        if (!grown) return; /* keep the old path: still valid frames */
-        v->path = grown;
-        v->path_capacity = capacity;
-    }
-    if (v->path_len && needed == v->path_len + 1 && frame->parent == v->path[v->path_len - 1])
-        v->path[v->path_len++] = head;
-    else
-        v->path_len = dfv_timeline_path(v->tl, head, v->path, needed);
-    if (v->position >= v->path_len) v->position = v->path_len - 1;
-}
-
-void dfv_viewer_set_position(dfv_viewer *v, int position)
-{
-    if (position < 0) position = 0;
-    if (position > v->path_len - 1) position = v->path_len - 1;
-    v->position = position;
-}
-
-void dfv_viewer_switch_branch(dfv_viewer *v, int step)
-{
-    int count = dfv_timeline_branch_count(v->tl);
-    if (count < 2) {
-        dfv_viewer_notice(v, "only one branch so far: rewind and press an action to start another");
-        return;
-    }
-    v->branch = ((v->branch + step) % count + count) % count;
-    v->path_len = 0;
-    dfv_viewer_refresh_path(v);
-    dfv_viewer_notice(v, "branch %d of %d", v->branch + 1, count);
-}
+enum { UI_FRAME_MS = 16, IDLE_REDRAW_MS = 250 };
 
 static void follow_frame(dfv_viewer *v, int id)
 {
@@ -89,87 +32,7 @@ static void note_finish(dfv_viewer *v, double finished_ms)
     v->finish_times[v->finish_count++] = finished_ms;
 }
 
-static void record_new_frame(dfv_viewer *v, int id)
-{
-    if (!v->recorder) return;
-    char err[512];
-    if (dfv_recorder_offer(v->recorder, v->tl, id, err, sizeof err)) return;
-    if (err[0]) dfv_viewer_notice(v, "%s", err);
-    else dfv_viewer_notice(v, "play left the recorded path; the recording stops");
-    dfv_viewer_toggle_recording(v);
-}
-
-static void take_result(dfv_viewer *v, const dfv_generation *g)
-{
-    v->generating_from = -1;
-    if (g->id < 0) {
-        v->failures++;
-        v->paused = true;
-        dfv_viewer_notice(v, "generation failed (paused): %s", g->err);
-        return;
-    }
-    v->generate_ms = g->finished_ms - g->started_ms;
-    v->calls_per_frame = v->src->calls_per_frame ? v->src->calls_per_frame(v->src->user) : 0;
-    note_finish(v, g->finished_ms);
-    if (g->input_ms > 0) v->latency_ms = dfv_now_ms() - g->input_ms;
-    /* Follow the new frame only when the view is still where it grew from. */
-    if (dfv_viewer_current_id(v) == g->parent) follow_frame(v, g->id);
-    else dfv_viewer_refresh_path(v);
-    record_new_frame(v, g->id);
-}
-
-void dfv_viewer_queue_knob(dfv_viewer *v, dfv_knob knob, int direction)
-{
-    if (!v->desc->adjust) {
-        dfv_viewer_notice(v, "%s has no live settings to change", v->src->name);
-        return;
-    }
-    if (v->knob_change_count == DFV_VIEWER_MAX_KNOB_CHANGES) return;
-    v->knob_changes[v->knob_change_count].knob = knob;
-    v->knob_changes[v->knob_change_count++].direction = direction;
-}
-
-/* Applies queued knob changes between generations, so a step never sees settings change under it. */
-static void apply_knobs(dfv_viewer *v)
-{
-    if (v->generating_from >= 0) return;
-    for (int k = 0; k < v->knob_change_count; k++) {
-        char status[256] = "";
-        bool ok = v->desc->adjust(v->desc->adjust_user, v->knob_changes[k].knob, v->knob_changes[k].direction, status,
-                                  sizeof status);
-        dfv_viewer_notice(v, "%s%s", ok ? "" : "cannot change that: ", status);
-    }
-    v->knob_change_count = 0;
-}
-
-static void start_generation(dfv_viewer *v)
-{
-    if (v->generating_from >= 0 || !v->path_len) return;
-    bool at_head = v->position == v->path_len - 1;
-    if (!((!v->paused && at_head) || v->resume_from_view || v->step_once)) return;
-    double now = dfv_now_ms();
-    if (!v->scripted && v->desc->max_rate > 0 && now - v->last_request_ms < 1000.0 / v->desc->max_rate) return;
-    float action[DFV_MAX_ACTIONS];
-    dfv_viewer_current_action(v, action);
-    int parent = dfv_viewer_current_id(v);
-    if (!dfv_generator_request(v->gen, parent, action, v->input_changed_ms)) return;
-    v->input_changed_ms = 0;
-    /* Keep the average rate on the 60 Hz tick grid: the next slot follows the previous one. */
-    double period = v->desc->max_rate > 0 ? 1000.0 / v->desc->max_rate : 0;
-    v->last_request_ms = period > 0 && now - v->last_request_ms < 2 * period ? v->last_request_ms + period : now;
-    v->generating_from = parent;
-    v->resume_from_view = false;
-    v->step_once = false;
-}
-
-static void collect_generation(dfv_viewer *v, bool block)
-{
-    dfv_generation g;
-    if (v->generating_from < 0) return;
-    if (block ? dfv_generator_wait(v->gen, &g) : dfv_generator_poll(v->gen, &g)) take_result(v, &g);
-}
-
-void dfv_viewer_toggle_recording(dfv_viewer *v)
+static void toggle_recording(dfv_viewer *v)
 {
     char message[1400];
     if (v->recorder) {
@@ -197,28 +60,77 @@ void dfv_viewer_toggle_recording(dfv_viewer *v)
         dfv_viewer_notice(v, "recording to %s (F9 stops)", path);
 }
 
-static void queue_screenshot(dfv_viewer *v, const char *path, dfv_shot_announce announce)
+static void record_new_frame(dfv_viewer *v, int id)
 {
-    if (v->shot_count == DFV_VIEWER_MAX_SHOTS) return;
-    v->shot_paths[v->shot_count] = strdup(path);
-    v->shot_announce[v->shot_count] = announce;
-    if (v->shot_paths[v->shot_count]) v->shot_count++;
+    if (!v->recorder) return;
+    char err[512];
+    if (dfv_recorder_offer(v->recorder, v->tl, id, err, sizeof err)) return;
+    if (err[0]) dfv_viewer_notice(v, "%s", err);
+    else dfv_viewer_notice(v, "play left the recorded path; the recording stops");
+    toggle_recording(v);
 }
 
-void dfv_viewer_request_screenshot(dfv_viewer *v, const char *path, dfv_shot_announce announce)
+static void take_result(dfv_viewer *v, const dfv_generation *g)
 {
-    char generated[1024];
-    if (!path) {
-        if (!dfv_unique_output_path(v->desc->output_dir, "dfview-shot", "png", generated, sizeof generated)) {
-            dfv_viewer_notice(v, "screenshot: no free file name");
-            return;
-        }
-        path = generated;
+    v->generating_from = -1;
+    if (g->id < 0) {
+        v->failures++;
+        v->paused = true;
+        dfv_viewer_notice(v, "generation failed (paused): %s", g->err);
+        return;
     }
-    queue_screenshot(v, path, announce);
+    v->generate_ms = g->finished_ms - g->started_ms;
+    v->calls_per_frame = v->src->calls_per_frame ? v->src->calls_per_frame(v->src->user) : 0;
+    note_finish(v, g->finished_ms);
+    if (g->input_ms > 0) v->latency_ms = dfv_now_ms() - g->input_ms;
+    /* Follow the new frame only when the view is still where it grew from. */
+    if (dfv_viewer_current_id(v) == g->parent) follow_frame(v, g->id);
+    else dfv_viewer_refresh_path(v);
+    record_new_frame(v, g->id);
 }
 
-void dfv_viewer_drop(dfv_viewer *v, const char *path)
+/* Applies queued knob changes between generations, so a step never sees settings change under it. */
+static void apply_knobs(dfv_viewer *v)
+{
+    if (v->generating_from >= 0) return;
+    for (int k = 0; k < v->knob_change_count; k++) {
+        char status[256] = "";
+        bool ok = v->desc->adjust(v->desc->adjust_user, v->knob_changes[k].knob, v->knob_changes[k].direction, status,
+                                  sizeof status);
+        dfv_viewer_notice(v, "%s%s", ok ? "" : "cannot change that: ", status);
+    }
+    v->knob_change_count = 0;
+}
+
+static void start_generation(dfv_viewer *v)
+{
+    if (v->generating_from >= 0 || !v->path_len) return;
+    bool at_head = v->position == v->path_len - 1;
+    if (!((!v->paused && at_head) || v->resume_from_view || v->step_once)) return;
+    double now = dfv_now_ms();
+    if (!v->scripted && v->desc->max_rate > 0 && now - v->last_request_ms < 1000.0 / v->desc->max_rate) return;
+    float action[DFV_MAX_ACTIONS];
+    dfv_viewer_current_action(v, action);
+    int parent = dfv_viewer_current_id(v);
+    if (!dfv_generator_request(v->gen, parent, action, v->input_changed_ms)) return;
+    v->input_changed_ms = 0;
+    v->mouse_motion[0] = v->mouse_motion[1] = 0; /* the next frame gathers its own mouse motion */
+    /* Keep the average rate on the 60 Hz tick grid: the next slot follows the previous one. */
+    double period = v->desc->max_rate > 0 ? 1000.0 / v->desc->max_rate : 0;
+    v->last_request_ms = period > 0 && now - v->last_request_ms < 2 * period ? v->last_request_ms + period : now;
+    v->generating_from = parent;
+    v->resume_from_view = false;
+    v->step_once = false;
+}
+
+static void collect_generation(dfv_viewer *v, bool block)
+{
+    dfv_generation g;
+    if (v->generating_from < 0) return;
+    if (block ? dfv_generator_wait(v->gen, &g) : dfv_generator_poll(v->gen, &g)) take_result(v, &g);
+}
+
+static void drop_file(dfv_viewer *v, const char *path)
 {
     size_t bytes = (size_t)v->src->width * (size_t)v->src->height * 3;
     uint8_t *rgb = malloc(bytes);
@@ -272,7 +184,7 @@ static void request_periodic_screenshot(dfv_viewer *v)
     if (d->screenshot_every <= 0 || !d->screenshot_dir || v->tick % d->screenshot_every != 0) return;
     char path[1024];
     snprintf(path, sizeof path, "%s/frame-%06ld.png", d->screenshot_dir, v->tick);
-    queue_screenshot(v, path, DFV_SHOT_QUIET);
+    dfv_viewer_queue_screenshot(v, path, DFV_SHOT_QUIET);
 }
 
 /* Draws and presents; reads the window back when a screenshot is due. */
@@ -303,7 +215,12 @@ static bool run_tick(dfv_viewer *v, char *err, int err_len)
     if (v->scripted) dfv_viewer_push_script_events(v);
     SDL_Event event;
     while (SDL_PollEvent(&event)) {
-        dfv_viewer_handle_event(v, &event);
+        dfv_viewer_request request = dfv_viewer_handle_event(v, &event);
+        if (request == DFV_VIEWER_REQUEST_RECORD) toggle_recording(v);
+        if (request == DFV_VIEWER_REQUEST_DROP) {
+            drop_file(v, event.drop.file);
+            SDL_free(event.drop.file);
+        }
         v->dirty = true;
     }
     long position_before = v->position, path_before = v->path_len;
@@ -350,13 +267,14 @@ static void load_bindings(dfv_viewer *v)
 static void release(dfv_viewer *v, char *summary, int summary_len)
 {
     if (v->gen) dfv_generator_stop(v->gen);
-    if (v->recorder) dfv_viewer_toggle_recording(v); /* closing while recording finalises the clip */
+    if (v->recorder) toggle_recording(v); /* closing while recording finalises the clip */
     if (v->tl)
         snprintf(summary, (size_t)summary_len, "%d frames in %d branch%s, %d failed generation%s", dfv_timeline_count(v->tl),
                  dfv_timeline_branch_count(v->tl), dfv_timeline_branch_count(v->tl) == 1 ? "" : "es", v->failures,
                  v->failures == 1 ? "" : "s");
     for (int s = 0; s < v->shot_count; s++) free(v->shot_paths[s]);
     dfv_viewer_close_pads(v);
+    if (v->mouse_look) SDL_SetRelativeMouseMode(SDL_FALSE);
     dfv_window_close(v->window);
     SDL_QuitSubSystem(SDL_INIT_GAMECONTROLLER | SDL_INIT_EVENTS);
     dfv_canvas_free(&v->canvas);

@@ -9,7 +9,7 @@
 #include "timeline_bar.h"
 #include "viewer_state.h"
 
-enum { MAX_FORKS = 64, HUD_LINES = 9, FPS_HORIZON_MS = 3000 };
+enum { MAX_FORKS = 64, HUD_LINES = 10, FPS_HORIZON_MS = 3000 };
 
 static const uint32_t background = 0x000000;
 
@@ -40,10 +40,13 @@ static void action_label(const dfv_viewer *v, char *text, size_t len)
     float action[DFV_MAX_ACTIONS];
     dfv_viewer_current_action(v, action);
     text[0] = '\0';
+    bool continuous = v->src->action_kind == DFV_ACTIONS_CONTINUOUS;
     for (int a = 0; a < v->src->action_dim; a++) {
-        if (action[a] <= 0.5f) continue;
+        bool value = continuous && action[a] != 0 && action[a] != 1; /* a camera turn: show how much */
+        if (!value && action[a] <= 0.5f) continue;
         size_t used = strlen(text);
-        snprintf(text + used, len - used, "%s%s", used ? "+" : "", v->src->action_names[a]);
+        if (value) snprintf(text + used, len - used, "%s%s=%.2f", used ? " " : "", v->src->action_names[a], action[a]);
+        else snprintf(text + used, len - used, "%s%s", used ? "+" : "", v->src->action_names[a]);
     }
     if (!text[0]) snprintf(text, len, "-");
 }
@@ -66,6 +69,8 @@ static void draw_hud(dfv_viewer *v)
              v->position < v->path_len - 1 ? "  PAST" : "");
     snprintf(lines[n++], sizeof lines[0], "LATENCY %.0f MS", v->latency_ms);
     snprintf(lines[n++], sizeof lines[0], "ACTION %s%s", action, v->recorder ? "  REC" : "");
+    if (dfv_bindings_use_mouse_look(&v->bindings))
+        snprintf(lines[n++], sizeof lines[0], "%s", v->mouse_look ? "MOUSE-LOOK ON  ESC RELEASES" : "CLICK FOR MOUSE-LOOK");
     snprintf(lines[n++], sizeof lines[0], "H HUD T PANEL P PAUSE [ ] SCRUB F9 REC F12 SHOT");
     for (int i = 0; i < n; i++) pointers[i] = lines[i];
     dfv_hud_draw(&v->canvas, v->layout.frame_area, v->layout.text_scale, pointers, n);

@@ -5,41 +5,10 @@
 #include "timeline_bar.h"
 #include "viewer_state.h"
 
-enum { PAD_AXIS_THRESHOLD = 16384, SCRUB_PAGE = 10 };
+enum { PAD_AXIS_THRESHOLD = 16384, PAD_DEAD_ZONE = 8000, SCRUB_PAGE = 10 };
 
-static int held_index(const dfv_viewer *v, dfv_input input)
-{
-    for (int i = 0; i < v->held_count; i++)
-        if (dfv_input_equal(v->held[i], input)) return i;
-    return -1;
-}
-
-static bool action_held(const dfv_viewer *v, int action)
-{
-    const dfv_binding *b = &v->bindings.actions[action];
-    for (int i = 0; i < b->count; i++)
-        if (held_index(v, b->inputs[i]) >= 0) return true;
-    return false;
-}
-
-void dfv_viewer_current_action(const dfv_viewer *v, float action[DFV_MAX_ACTIONS])
-{
-    memset(action, 0, DFV_MAX_ACTIONS * sizeof *action);
-    int latest = -1, none = -1;
-    for (int a = 0; a < v->bindings.action_count; a++) {
-        if (!strcmp(v->bindings.action_names[a], "none")) none = a;
-        if (!action_held(v, a)) continue;
-        if (v->src->multi_hot) action[a] = 1.0f;
-        if (latest < 0 || v->press_order[a] > v->press_order[latest]) latest = a;
-    }
-    /* One-hot sources get the most recently pressed of the held actions, or their explicit no-op. */
-    if (!v->src->multi_hot) {
-        if (latest >= 0) action[latest] = 1.0f;
-        else if (none >= 0) action[none] = 1.0f;
-    }
-}
-
-static void run_control(dfv_viewer *v, dfv_control control, bool shift)
+/* Runs a control on the state; recording is left to the caller (viewer.c) as a request. */
+static dfv_viewer_request run_control(dfv_viewer *v, dfv_control control, bool shift)
 {
     int stride = shift ? SCRUB_PAGE : 1;
     switch (control) {
@@ -72,7 +41,7 @@ static void run_control(dfv_viewer *v, dfv_control control, bool shift)
         break;
     case DFV_CONTROL_FULLSCREEN: dfv_window_toggle_fullscreen(v->window); break;
     case DFV_CONTROL_SCREENSHOT: dfv_viewer_request_screenshot(v, NULL, DFV_SHOT_NOTICE); break;
-    case DFV_CONTROL_RECORD: dfv_viewer_toggle_recording(v); break;
+    case DFV_CONTROL_RECORD: return DFV_VIEWER_REQUEST_RECORD;
     case DFV_CONTROL_QUIT: v->quit = true; break;
     case DFV_CONTROL_STEPS_DOWN: dfv_viewer_queue_knob(v, DFV_KNOB_STEPS, -1); break;
     case DFV_CONTROL_STEPS_UP: dfv_viewer_queue_knob(v, DFV_KNOB_STEPS, +1); break;
@@ -84,6 +53,7 @@ static void run_control(dfv_viewer *v, dfv_control control, bool shift)
     case DFV_CONTROL_RNG_RESEED: dfv_viewer_queue_knob(v, DFV_KNOB_RNG_SEED, +1); break;
     case DFV_CONTROL_COUNT: break;
     }
+    return DFV_VIEWER_REQUEST_NONE;
 }
 
 static void action_pressed(dfv_viewer *v, int action)
@@ -97,35 +67,51 @@ static void action_pressed(dfv_viewer *v, int action)
     }
 }
 
-static void input_down(dfv_viewer *v, dfv_input input, bool repeat, bool shift)
+static dfv_viewer_request input_down(dfv_viewer *v, dfv_input input, bool repeat, bool shift)
 {
     int action = dfv_bindings_action_for(&v->bindings, input);
     if (action >= 0) {
-        if (repeat || held_index(v, input) >= 0) return;
+        if (repeat || dfv_viewer_held_index(v, input) >= 0) return DFV_VIEWER_REQUEST_NONE;
         if (v->held_count < DFV_VIEWER_MAX_HELD) v->held[v->held_count++] = input;
         action_pressed(v, action);
-        return;
+        return DFV_VIEWER_REQUEST_NONE;
     }
     int control = dfv_bindings_control_for(&v->bindings, input);
     bool scrubbing = control == DFV_CONTROL_SCRUB_BACK || control == DFV_CONTROL_SCRUB_FORWARD;
-    if (control >= 0 && (!repeat || scrubbing)) run_control(v, (dfv_control)control, shift);
+    if (control >= 0 && (!repeat || scrubbing)) return run_control(v, (dfv_control)control, shift);
+    return DFV_VIEWER_REQUEST_NONE;
 }
 
 static void input_up(dfv_viewer *v, dfv_input input)
 {
-    int i = held_index(v, input);
+    int i = dfv_viewer_held_index(v, input);
     if (i < 0) return;
     v->held[i] = v->held[--v->held_count];
     if (dfv_bindings_action_for(&v->bindings, input) >= 0) v->input_changed_ms = dfv_now_ms();
 }
 
-static void pad_axis(dfv_viewer *v, int axis, int value)
+/* Whole-axis (analog) bindings see the stick's position with the dead zone taken out. */
+static void pad_analog(dfv_viewer *v, int axis, int value)
 {
+    if (axis < 0 || axis >= SDL_CONTROLLER_AXIS_MAX) return;
+    float position = value > PAD_DEAD_ZONE || value < -PAD_DEAD_ZONE ? (float)value / 32767.0f : 0.0f;
+    position = position > 1 ? 1 : position < -1 ? -1 : position;
+    if (position == v->pad_axes[axis]) return;
+    v->pad_axes[axis] = position;
+    if (dfv_bindings_action_for(&v->bindings, (dfv_input){SDLK_UNKNOWN, DFV_PAD_AXIS, axis}) >= 0 && !v->input_changed_ms)
+        v->input_changed_ms = dfv_now_ms();
+}
+
+static dfv_viewer_request pad_axis(dfv_viewer *v, int axis, int value)
+{
+    pad_analog(v, axis, value);
     dfv_input positive = {SDLK_UNKNOWN, DFV_PAD_AXIS_POSITIVE, axis}, negative = {SDLK_UNKNOWN, DFV_PAD_AXIS_NEGATIVE, axis};
-    if (value > PAD_AXIS_THRESHOLD) input_down(v, positive, false, false);
+    dfv_viewer_request request = DFV_VIEWER_REQUEST_NONE;
+    if (value > PAD_AXIS_THRESHOLD) request = input_down(v, positive, false, false);
     else input_up(v, positive);
-    if (value < -PAD_AXIS_THRESHOLD) input_down(v, negative, false, false);
+    if (value < -PAD_AXIS_THRESHOLD) request = input_down(v, negative, false, false);
     else input_up(v, negative);
+    return request;
 }
 
 static void pad_added(dfv_viewer *v, int device_index)
@@ -157,10 +143,53 @@ static void mouse_scrub(dfv_viewer *v, int x)
     dfv_viewer_set_position(v, dfv_timeline_bar_index_at(v->layout.bar, &bar, x));
 }
 
-static void mouse_event(dfv_viewer *v, const SDL_Event *e)
+/* Mouse-look: the pointer is captured (relative mode) and its motion and buttons become actions. */
+static void mouse_look_on(dfv_viewer *v)
 {
-    if (e->type == SDL_MOUSEBUTTONDOWN && e->button.button == SDL_BUTTON_LEFT &&
-        dfv_rect_contains(v->layout.bar, e->button.x, e->button.y)) {
+    v->mouse_look = true;
+    v->mouse_motion[0] = v->mouse_motion[1] = 0;
+    if (SDL_SetRelativeMouseMode(SDL_TRUE) != 0)
+        dfv_viewer_notice(v, "mouse-look on, but the pointer cannot be captured: %s", SDL_GetError());
+    else
+        dfv_viewer_notice(v, "mouse-look on: Escape releases the mouse");
+}
+
+static void mouse_look_off(dfv_viewer *v)
+{
+    if (!v->mouse_look) return;
+    v->mouse_look = false;
+    SDL_SetRelativeMouseMode(SDL_FALSE);
+    v->mouse_motion[0] = v->mouse_motion[1] = 0;
+    int kept = 0;
+    for (int i = 0; i < v->held_count; i++)
+        if (v->held[i].pad != DFV_MOUSE_BUTTON) v->held[kept++] = v->held[i];
+    if (kept != v->held_count) v->input_changed_ms = dfv_now_ms();
+    v->held_count = kept;
+    dfv_viewer_notice(v, "mouse released: click the picture for mouse-look");
+}
+
+static dfv_viewer_request mouse_look_event(dfv_viewer *v, const SDL_Event *e)
+{
+    if (e->type == SDL_MOUSEMOTION) {
+        v->mouse_motion[0] += e->motion.xrel;
+        v->mouse_motion[1] += e->motion.yrel;
+        if (!v->input_changed_ms) v->input_changed_ms = dfv_now_ms();
+        return DFV_VIEWER_REQUEST_NONE;
+    }
+    dfv_input button = {SDLK_UNKNOWN, DFV_MOUSE_BUTTON, e->button.button};
+    if (e->type == SDL_MOUSEBUTTONDOWN) return input_down(v, button, false, false);
+    if (e->type == SDL_MOUSEBUTTONUP) input_up(v, button);
+    return DFV_VIEWER_REQUEST_NONE;
+}
+
+static dfv_viewer_request mouse_event(dfv_viewer *v, const SDL_Event *e)
+{
+    if (v->mouse_look && e->type != SDL_MOUSEWHEEL) return mouse_look_event(v, e);
+    bool left_down = e->type == SDL_MOUSEBUTTONDOWN && e->button.button == SDL_BUTTON_LEFT;
+    if (left_down && !dfv_rect_contains(v->layout.bar, e->button.x, e->button.y) &&
+        dfv_bindings_use_mouse_look(&v->bindings)) {
+        mouse_look_on(v); /* the click that captures the mouse is no action itself */
+    } else if (left_down && dfv_rect_contains(v->layout.bar, e->button.x, e->button.y)) {
         v->mouse_scrubbing = true;
         mouse_scrub(v, e->button.x);
     } else if (e->type == SDL_MOUSEBUTTONUP && e->button.button == SDL_BUTTON_LEFT) {
@@ -171,35 +200,38 @@ static void mouse_event(dfv_viewer *v, const SDL_Event *e)
         int target = v->position + (e->wheel.y > 0 ? 1 : -1);
         if (target >= 0 && target < v->path_len) dfv_viewer_set_position(v, target);
     }
+    return DFV_VIEWER_REQUEST_NONE;
 }
 
-void dfv_viewer_handle_event(dfv_viewer *v, const SDL_Event *e)
+dfv_viewer_request dfv_viewer_handle_event(dfv_viewer *v, const SDL_Event *e)
 {
     switch (e->type) {
     case SDL_QUIT: v->quit = true; break;
     case SDL_WINDOWEVENT:
         if (e->window.event == SDL_WINDOWEVENT_CLOSE) v->quit = true;
+        if (e->window.event == SDL_WINDOWEVENT_FOCUS_LOST) mouse_look_off(v);
         break;
     case SDL_KEYDOWN:
-        input_down(v, dfv_input_key(e->key.keysym.sym), e->key.repeat != 0, (e->key.keysym.mod & KMOD_SHIFT) != 0);
-        break;
+        /* Escape first releases a captured mouse; only then is it the quit key. */
+        if (v->mouse_look && e->key.keysym.sym == SDLK_ESCAPE) {
+            mouse_look_off(v);
+            break;
+        }
+        return input_down(v, dfv_input_key(e->key.keysym.sym), e->key.repeat != 0, (e->key.keysym.mod & KMOD_SHIFT) != 0);
     case SDL_KEYUP: input_up(v, dfv_input_key(e->key.keysym.sym)); break;
     case SDL_CONTROLLERDEVICEADDED: pad_added(v, e->cdevice.which); break;
     case SDL_CONTROLLERBUTTONDOWN:
-        input_down(v, (dfv_input){SDLK_UNKNOWN, DFV_PAD_BUTTON, e->cbutton.button}, false, false);
-        break;
+        return input_down(v, (dfv_input){SDLK_UNKNOWN, DFV_PAD_BUTTON, e->cbutton.button}, false, false);
     case SDL_CONTROLLERBUTTONUP: input_up(v, (dfv_input){SDLK_UNKNOWN, DFV_PAD_BUTTON, e->cbutton.button}); break;
-    case SDL_CONTROLLERAXISMOTION: pad_axis(v, e->caxis.axis, e->caxis.value); break;
+    case SDL_CONTROLLERAXISMOTION: return pad_axis(v, e->caxis.axis, e->caxis.value);
     case SDL_MOUSEBUTTONDOWN:
     case SDL_MOUSEBUTTONUP:
     case SDL_MOUSEMOTION:
-    case SDL_MOUSEWHEEL: mouse_event(v, e); break;
-    case SDL_DROPFILE:
-        dfv_viewer_drop(v, e->drop.file);
-        SDL_free(e->drop.file);
-        break;
+    case SDL_MOUSEWHEEL: return mouse_event(v, e);
+    case SDL_DROPFILE: return DFV_VIEWER_REQUEST_DROP;
     default: break;
     }
+    return DFV_VIEWER_REQUEST_NONE;
 }
 
 /* A script's press/release as the SDL event a keyboard or gamepad would send. */
@@ -213,6 +245,12 @@ static void push_input(const dfv_viewer *v, dfv_input input, bool down)
         e.key.state = down ? SDL_PRESSED : SDL_RELEASED;
         e.key.keysym.sym = input.key;
         e.key.keysym.scancode = SDL_GetScancodeFromKey(input.key);
+    } else if (input.pad == DFV_MOUSE_BUTTON) {
+        e.type = down ? SDL_MOUSEBUTTONDOWN : SDL_MOUSEBUTTONUP;
+        e.button.windowID = dfv_window_id(v->window);
+        e.button.button = (Uint8)input.pad_index;
+        e.button.state = down ? SDL_PRESSED : SDL_RELEASED;
+        e.button.clicks = 1;
     } else if (input.pad == DFV_PAD_BUTTON) {
         e.type = down ? SDL_CONTROLLERBUTTONDOWN : SDL_CONTROLLERBUTTONUP;
         e.cbutton.button = (Uint8)input.pad_index;
@@ -241,6 +279,17 @@ static void push_click(const dfv_viewer *v, int x, int y)
     }
 }
 
+static void push_motion(const dfv_viewer *v, int dx, int dy)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_MOUSEMOTION;
+    e.motion.windowID = dfv_window_id(v->window);
+    e.motion.xrel = dx;
+    e.motion.yrel = dy;
+    SDL_PushEvent(&e);
+}
+
 void dfv_viewer_push_script_events(dfv_viewer *v)
 {
     const dfv_script_event *event;
@@ -260,6 +309,7 @@ void dfv_viewer_push_script_events(dfv_viewer *v)
         }
         case DFV_SCRIPT_CLICK: push_click(v, event->x, event->y); break;
         case DFV_SCRIPT_RESIZE: dfv_window_set_size(v->window, event->x, event->y); break;
+        case DFV_SCRIPT_MOVE: push_motion(v, event->x, event->y); break;
         case DFV_SCRIPT_QUIT: {
             SDL_Event e;
             memset(&e, 0, sizeof e);

@@ -1,5 +1,5 @@
 /* The viewer's state, shared by its files (viewer.c: loop and generation, viewer_input.c: input and
- * controls, viewer_draw.c: the picture). Private to the viewer. */
+ * controls, viewer_draw.c: the picture, viewer_state.c: what they share). Private to the viewer. */
 #ifndef DFV_VIEWER_STATE_H
 #define DFV_VIEWER_STATE_H
 
@@ -42,6 +42,10 @@ typedef struct {
     uint64_t press_counter;
     double input_changed_ms; /* when the held actions last changed; 0 once a generation has carried it */
     bool mouse_scrubbing;
+    /* Mouse-look (relative mouse mode): motion in pixels since the current frame's generation started. */
+    bool mouse_look;
+    double mouse_motion[2];
+    float pad_axes[SDL_CONTROLLER_AXIS_MAX]; /* the sticks and triggers in [-1, 1], dead zone removed */
 
     /* History: the branch on screen, its frames from seed to head, and the index on screen. */
     int branch;
@@ -84,20 +88,31 @@ typedef struct {
     double last_draw_ms;
 } dfv_viewer;
 
-/* viewer.c */
+/* The files depend one way: viewer.c (the loop) calls viewer_input.c and viewer_draw.c, and all three
+ * call viewer_state.c, which calls none of them. */
+
+/* viewer_state.c: operations on the state alone */
 void dfv_viewer_notice(dfv_viewer *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int dfv_viewer_current_id(const dfv_viewer *v);
 void dfv_viewer_refresh_path(dfv_viewer *v);
 void dfv_viewer_set_position(dfv_viewer *v, int position);
 void dfv_viewer_switch_branch(dfv_viewer *v, int step);
-void dfv_viewer_toggle_recording(dfv_viewer *v);
-void dfv_viewer_request_screenshot(dfv_viewer *v, const char *path, dfv_shot_announce announce);
-void dfv_viewer_drop(dfv_viewer *v, const char *path);
 void dfv_viewer_queue_knob(dfv_viewer *v, dfv_knob knob, int direction);
-int dfv_viewer_current_id(const dfv_viewer *v);
-
-/* viewer_input.c */
-void dfv_viewer_handle_event(dfv_viewer *v, const SDL_Event *event);
+/* A screenshot after this frame's drawing: path NULL picks a free name in the output directory. */
+void dfv_viewer_request_screenshot(dfv_viewer *v, const char *path, dfv_shot_announce announce);
+void dfv_viewer_queue_screenshot(dfv_viewer *v, const char *path, dfv_shot_announce announce);
+int dfv_viewer_held_index(const dfv_viewer *v, dfv_input input);
+/* The action the held input (and the mouse motion gathered so far) makes now. */
 void dfv_viewer_current_action(const dfv_viewer *v, float action[DFV_MAX_ACTIONS]);
+
+/* viewer_input.c: events change the state; what needs the loop's machinery comes back as a request */
+typedef enum {
+    DFV_VIEWER_REQUEST_NONE,
+    DFV_VIEWER_REQUEST_RECORD, /* start or stop recording */
+    DFV_VIEWER_REQUEST_DROP,   /* reseed from the dropped file (event->drop.file; the caller frees it) */
+} dfv_viewer_request;
+
+dfv_viewer_request dfv_viewer_handle_event(dfv_viewer *v, const SDL_Event *event);
 void dfv_viewer_push_script_events(dfv_viewer *v);
 void dfv_viewer_close_pads(dfv_viewer *v);
 

@@ -16,6 +16,13 @@ static const char *const key_names[] = {"forward", "turn_left", "jump"};
 static const dfv_action_space multi_hot = {3, DFV_ACTIONS_MULTI_HOT, key_names};
 static const char *const stick_names[] = {"forward", "yaw"};
 static const dfv_action_space continuous = {2, DFV_ACTIONS_CONTINUOUS, stick_names};
+/* Oasis-500M's 25 actions (open-oasis utils.py ACTION_KEYS): keys 0/1, cameraX/cameraY in [-1, 1]. */
+static const char *const oasis_names[] = {
+    "inventory", "ESC", "hotbar.1", "hotbar.2", "hotbar.3", "hotbar.4", "hotbar.5", "hotbar.6", "hotbar.7",
+    "hotbar.8", "hotbar.9", "forward", "back", "left", "right", "cameraX", "cameraY", "jump", "sneak", "sprint",
+    "swapHands", "attack", "use", "pickItem", "drop"};
+static const dfv_action_space oasis = {25, DFV_ACTIONS_CONTINUOUS, oasis_names};
+enum { OASIS_FORWARD = 11, OASIS_CAMERA_X = 15, OASIS_CAMERA_Y = 16, OASIS_JUMP = 17, OASIS_ATTACK = 21 };
 
 /* `expected` lists, per frame, the index of the single 1 (one-hot scripts). */
 static void expect_one_hot(int *failures, const char *text, const int *expected, int count)
@@ -70,6 +77,20 @@ static void expect_error(int *failures, const dfv_action_space *space, const cha
     dfv_action_script_destroy(script);
 }
 
+/* Multi-hot keys with continuous values on Oasis's actions: '+' and spaces separate terms, camera=X,Y sets
+ * cameraX and cameraY. */
+static void oasis_lines(int *failures)
+{
+    float expected[4][25] = {{0}};
+    expected[0][OASIS_FORWARD] = expected[0][OASIS_JUMP] = 1, expected[0][OASIS_CAMERA_X] = 0.2f;
+    expected[0][OASIS_CAMERA_Y] = -0.1f;
+    expected[1][OASIS_CAMERA_X] = 0.2f;
+    expected[2][OASIS_ATTACK] = 1, expected[2][OASIS_CAMERA_Y] = -1, expected[2][4] = 1; /* hotbar.3 */
+    expect_vectors(failures, &oasis,
+                   "forward+jump camera=0.2,-0.1\ncameraX=0.2\nattack hotbar.3 + cameraY = -1\nnone",
+                   &expected[0][0], 4);
+}
+
 static void scripts(int *failures)
 {
     enum { NONE, FWD, BACK, LEFT, RIGHT, JUMP };
@@ -84,8 +105,10 @@ static void scripts(int *failures)
 
     expect_vectors(failures, &multi_hot, "turn_left+jump\nnone\nforward + jump\n1,0,1",
                    (float[]){0, 1, 1, 0, 0, 0, 1, 0, 1, 1, 0, 1}, 4);
-    expect_vectors(failures, &continuous, "forward+yaw=-0.25\n0.5, -1\nyaw = 2\nnone",
-                   (float[]){1, -0.25f, 0.5f, -1, 0, 2, 0, 0}, 4);
+    expect_vectors(failures, &continuous, "forward+yaw=-0.25\n0.5, -1\nyaw = 0.75\nnone\nforward yaw=-1",
+                   (float[]){1, -0.25f, 0.5f, -1, 0, 0.75f, 0, 0, 1, -1}, 5);
+
+    oasis_lines(failures);
 
     /* 200,000 frames from three lines: repeats multiply. */
     char err[DFV_ERR_LEN];
@@ -117,6 +140,19 @@ static void script_errors(int *failures)
     expect_error(failures, &multi_hot, "forward++jump", "empty action name");
     expect_error(failures, &continuous, "forward\nyaw=abc", "test.txt:2: 'yaw=abc' needs a number");
     expect_error(failures, &continuous, "1,2,x", "not a number");
+    expect_error(failures, &continuous, "yaw=1.5", "test.txt:1: yaw=1.5 is out of range");
+    expect_error(failures, &continuous, "0.5,-2", "out of range");
+    expect_error(failures, &one_hot, "forward jump", "one action per frame");
+    expect_error(failures, &oasis, "forward camera=0.2", "give both values (camera=X,Y)");
+    expect_error(failures, &oasis, "camera=0.2,2", "cameraY=2 is out of range");
+    expect_error(failures, &oasis, "cameraX=0.1,0.2", "is one action but is given two values");
+    expect_error(failures, &oasis, "camera=1,2,3", "more than two values");
+    expect_error(failures, &oasis, "cameraX=0.1 camera=0,0", "names cameraX twice");
+    expect_error(failures, &oasis, "forward jump=", "'jump=' needs a number");
+    expect_error(failures, &oasis, "forward, jump", "unexpected ','");
+    expect_error(failures, &oasis, "fly", "unknown action 'fly' (this model's actions: inventory, ESC, hotbar.1");
+    expect_error(failures, &multi_hot, "forward jump=1", "gives a value");
+    expect_error(failures, &continuous, "camera=0,0", "unknown action 'camera'");
     expect_error(failures, &one_hot, "# only comments\n\n", "no frames");
     expect_error(failures, &one_hot, "repeat 100000 {\nrepeat 100000 forward\n}", "more than");
 }
@@ -218,6 +254,51 @@ static void policies(int *failures)
           "continuous circle turns with yaw");
 }
 
+/* Oasis vectors: the multi-hot keys and camera values, the shortest exact decimals, negative zero. */
+static void oasis_round_trip(int *failures)
+{
+    static const struct {
+        float forward, jump, camera_x, camera_y;
+        const char *line;
+    } cases[] = {
+        {1, 1, 0.2f, -0.1f, "forward+jump camera=0.2,-0.1"},
+        {0, 0, 0, 0.025f, "camera=0,0.025"},
+        {1, 0, 1, 0, "forward camera=1,0"},
+        {0, 0, -0.0f, 0, "camera=-0,0"},
+        {0, 0, 0.1f + 0.2f, 0, "camera=0.3,0"},
+        {0, 0, 0, 0, "none"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        float v[25] = {0};
+        v[OASIS_FORWARD] = cases[c].forward, v[OASIS_JUMP] = cases[c].jump;
+        v[OASIS_CAMERA_X] = cases[c].camera_x, v[OASIS_CAMERA_Y] = cases[c].camera_y;
+        char line[512], err[DFV_ERR_LEN] = "";
+        dfv_action_format(&oasis, v, line, sizeof line);
+        CHECK(*failures, !strcmp(line, cases[c].line), "formatted '%s', expected '%s'", line, cases[c].line);
+        dfv_action_script *script = NULL;
+        bool ok = dfv_action_script_parse(line, strlen(line), "formatted", &oasis, &script, err);
+        CHECK(*failures, ok && !memcmp(dfv_action_script_frame(script, 0), v, sizeof v), "'%s' does not read back (%s)",
+              line, err);
+        dfv_action_script_destroy(script);
+    }
+    /* Every camera bin of the dataset, (bin - 40) / 40, and random floats read back bit for bit. */
+    uint32_t state = 12345;
+    for (int k = 0; k < 2000; k++) {
+        float v[25] = {0};
+        state = state * 1664525u + 1013904223u;
+        float random_value = (float)((double)state / 4294967296.0 * 2.0 - 1.0);
+        v[OASIS_CAMERA_X] = k <= 80 ? (float)(k - 40) / 40.0f : random_value;
+        v[OASIS_CAMERA_Y] = -random_value;
+        char line[512], err[DFV_ERR_LEN] = "";
+        dfv_action_format(&oasis, v, line, sizeof line);
+        dfv_action_script *script = NULL;
+        bool ok = dfv_action_script_parse(line, strlen(line), "formatted", &oasis, &script, err);
+        CHECK(*failures, ok && !memcmp(dfv_action_script_frame(script, 0), v, sizeof v), "'%s' does not read back (%s)",
+              line, err);
+        dfv_action_script_destroy(script);
+    }
+}
+
 /* Formatting then parsing gives back the same vector, bit for bit. */
 static void text_round_trip(int *failures)
 {
@@ -227,7 +308,7 @@ static void text_round_trip(int *failures)
     } cases[] = {
         {&one_hot, {0, 0, 0, 1, 0, 0}}, {&one_hot, {1, 0, 0, 0, 0, 0}}, {&multi_hot, {1, 1, 0}},
         {&multi_hot, {0, 0, 0}},        {&continuous, {0.1f, -0.3333333f}}, {&continuous, {1, 0}},
-        {&continuous, {0, 0}},
+        {&continuous, {0, 0}},          {&continuous, {-0.0f, 1}}, {&continuous, {-1, 0x1p-149f}},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         char line[256], err[DFV_ERR_LEN] = "";
@@ -239,6 +320,7 @@ static void text_round_trip(int *failures)
               "'%s' does not read back (%s)", line, err);
         dfv_action_script_destroy(script);
     }
+    oasis_round_trip(failures);
 }
 
 int main(void)

@@ -53,7 +53,7 @@ static int check_kind(dfv_world_kind kind)
     for (size_t p = 0; p < sizeof plan / sizeof plan[0]; p++) {
         int parent = plan[p][0] < 0 ? seed_id : plan[p][0];
         for (int s = 0; s < plan[p][1]; s++) {
-            random_action(&lcg, src->action_dim, src->multi_hot, action);
+            random_action(&lcg, src->action_dim, src->action_kind == DFV_ACTIONS_MULTI_HOT, action);
             int id = src->step(src->user, tl, parent, action, err, sizeof err);
             CHECK(failures, id >= 0, "step from %d: %s", parent, err);
             if (id < 0) break;

@@ -91,9 +91,59 @@ static int check_file(void)
     return failures;
 }
 
+/* Oasis-500M's actions (open-oasis ACTION_KEYS) get Minecraft's controls; every one of them has a default
+ * that parses, and no input drives two things. */
+static int check_oasis(void)
+{
+    static const char *const oasis[] = {
+        "inventory", "ESC", "hotbar.1", "hotbar.2", "hotbar.3", "hotbar.4", "hotbar.5", "hotbar.6", "hotbar.7",
+        "hotbar.8", "hotbar.9", "forward", "back", "left", "right", "cameraX", "cameraY", "jump", "sneak", "sprint",
+        "swapHands", "attack", "use", "pickItem", "drop"};
+    int failures = 0;
+    dfv_bindings b;
+    dfv_bindings_defaults(&b, oasis, 25);
+    const char *keys[][2] = {{"W", "forward"}, {"A", "left"}, {"S", "back"}, {"D", "right"}, {"Space", "jump"},
+                             {"Left Shift", "sneak"}, {"Left Ctrl", "sprint"}, {"E", "inventory"}, {"Q", "drop"},
+                             {"1", "hotbar.1"}, {"9", "hotbar.9"}, {"`", "ESC"}, {"F", "swapHands"}};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        int a = key_action(&b, keys[k][0]);
+        CHECK(failures, a >= 0 && !strcmp(oasis[a], keys[k][1]), "%s -> %s", keys[k][0], a >= 0 ? oasis[a] : "nothing");
+    }
+    CHECK(failures, key_action(&b, "Escape") < 0 && key_control(&b, "Escape") == DFV_CONTROL_QUIT,
+          "Escape must stay the viewer's");
+    for (int a = 0; a < 25; a++) CHECK(failures, b.actions[a].count >= 1, "%s has no default input", oasis[a]);
+    const char *inputs[][2] = {{"mouse:left", "attack"}, {"mouse:right", "use"}, {"mouse:middle", "pickItem"},
+                               {"mouse:x", "cameraY"}, {"mouse:y", "cameraX"}, {"pad:rightx", "cameraY"},
+                               {"pad:righty", "cameraX"}, {"pad:righttrigger+", "attack"}, {"pad:lefty-", "forward"}};
+    for (size_t k = 0; k < sizeof inputs / sizeof inputs[0]; k++) {
+        dfv_input in;
+        int a = dfv_input_parse(inputs[k][0], &in) ? dfv_bindings_action_for(&b, in) : -2;
+        CHECK(failures, a >= 0 && !strcmp(oasis[a], inputs[k][1]), "%s -> %d", inputs[k][0], a);
+    }
+    CHECK(failures, dfv_bindings_use_mouse_look(&b), "Oasis's camera is not on the mouse");
+    char text[128];
+    dfv_bindings_describe(&b.actions[15], text, sizeof text);
+    CHECK(failures, !strcmp(text, "mouse:y, pad:righty"), "cameraX is described as '%s'", text);
+    /* Settings: sensitivities from the file, range-checked. */
+    CHECK(failures, b.mouse_sensitivity == DFV_DEFAULT_MOUSE_SENSITIVITY, "default mouse sensitivity");
+    char errors[1024] = "";
+    int bad = dfv_bindings_parse(&b, "mouse_sensitivity = 0.02\nstick_sensitivity=0.75\nmouse_sensitivity = -1\n"
+                                     "stick_sensitivity = fast\ncameraY = mouse:x, pad:leftx\n", "b.ini", errors, sizeof errors);
+    CHECK(failures, bad == 2 && strstr(errors, "b.ini:3: mouse_sensitivity takes a number") && strstr(errors, "b.ini:4:"),
+          "settings errors: %d '%s'", bad, errors);
+    CHECK(failures, b.mouse_sensitivity == 0.02 && b.stick_sensitivity == 0.75, "sensitivities %g %g", b.mouse_sensitivity,
+          b.stick_sensitivity);
+    dfv_input stick = {SDLK_UNKNOWN, DFV_PAD_AXIS, SDL_CONTROLLER_AXIS_LEFTX};
+    CHECK(failures, dfv_bindings_action_for(&b, stick) == 16 && dfv_input_is_analog(stick), "pad:leftx -> cameraY");
+    /* The maze's and voxel's names keep no mouse-look. */
+    dfv_bindings_defaults(&b, voxel_like, 9);
+    CHECK(failures, !dfv_bindings_use_mouse_look(&b), "voxel actions must not use the mouse");
+    return failures;
+}
+
 int main(void)
 {
-    int failures = check_defaults() + check_file();
+    int failures = check_defaults() + check_file() + check_oasis();
     if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;
 }

@@ -50,6 +50,9 @@ int main(void)
         {"1 screenshot\n", "s.txt:1:"},
         {"-3 press W\n", "s.txt:1:"},
         {"1 quit now\n", "s.txt:1:"},
+        {"1 press mouse:x\n", "s.txt:1: 'mouse:x' is an axis, not a button: use 'move DX DY'"},
+        {"1 press pad:rightx\n", "press its '+' or '-' half"},
+        {"1 move 3\n", "s.txt:1: 'move' needs a motion"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         err[0] = '\0';
@@ -57,6 +60,12 @@ int main(void)
         CHECK(failures, !accepted && strstr(err, bad[k][1]), "bad script %zu: accepted=%d err '%s'", k, accepted, err);
         if (accepted) dfv_input_script_free(&s);
     }
+    /* Mouse motion and buttons. */
+    ok = dfv_input_script_parse("4 move -12 7\n5 tap mouse:right\n", "s.txt", &s, err, sizeof err);
+    CHECK(failures, ok && s.count == 3 && s.events[0].verb == DFV_SCRIPT_MOVE && s.events[0].x == -12 && s.events[0].y == 7 &&
+                        s.events[1].input.pad == DFV_MOUSE_BUTTON && s.events[1].input.pad_index == SDL_BUTTON_RIGHT,
+          "move and mouse buttons: %s", err);
+    if (ok) dfv_input_script_free(&s);
     CHECK(failures, !dfv_input_script_load("/nonexistent/script.txt", &s, err, sizeof err) && strstr(err, "/nonexistent/script.txt"),
           "missing file: %s", err);
     if (failures) fprintf(stderr, "%d check(s) failed\n", failures);

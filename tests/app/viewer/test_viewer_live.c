@@ -116,7 +116,7 @@ int main(void)
         return 77;
     }
     slow_source s = {.source = {.name = "slow test source", .device_name = "test", .width = SIZE, .height = SIZE,
-                                .action_dim = 2, .action_names = names, .multi_hot = false, .seed = slow_seed,
+                                .action_dim = 2, .action_names = names, .action_kind = DFV_ACTIONS_ONE_HOT, .seed = slow_seed,
                                 .step = slow_step, .calls_per_frame = no_calls, .destroy = nothing}};
     s.source.user = &s;
     char shots[] = "/tmp/dfv-viewer-live-XXXXXX";
