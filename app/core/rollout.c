@@ -62,6 +62,13 @@ static void store_release(state_store *st, const dfv_timeline *tl)
     }
 }
 
+int dfv_rollout_states_held(const dfv_rollout *r)
+{
+    int held = 0;
+    for (int i = r->store.released; i < r->store.capacity; i++) held += r->store.by_id[i] != NULL;
+    return held;
+}
+
 dfv_rollout *dfv_rollout_create(dfv_session *session)
 {
     dfv_rollout *r = calloc(1, sizeof *r);

@@ -60,6 +60,10 @@ typedef struct {
 int dfv_rollout_run_branch(dfv_rollout *r, dfv_timeline *tl, const dfv_branch_job *job, dfv_branch_result *result,
                            char *err, int err_len);
 
+/* How many frames' model states the rollout holds (0 for a model that keeps none): with a timeline that
+ * keeps only the last frames, it stays bounded however long the branch. */
+int dfv_rollout_states_held(const dfv_rollout *r);
+
 /* The rollout as the viewer's frame source over the viewer's timeline: seeded from the session's seed. */
 dfv_frame_source dfv_rollout_source(dfv_rollout *r);
 

@@ -91,6 +91,26 @@ static void roll(tally *t, dfv_session *s, uint8_t *frames)
     free(seed);
 }
 
+/* A long branch through a timeline that keeps only the window: the rollout's states stay bounded. */
+static void long_branch(tally *t, dfv_session *s, int frames)
+{
+    uint8_t *seed = malloc(dfv_session_frame_bytes(s));
+    char err[DFV_ERR_LEN];
+    CHECK_COUNTED(t, !dfv_session_load_seed(s, NULL, seed, err, sizeof err), "seed: %s", err);
+    dfv_timeline *tl = dfv_timeline_create(dfv_session_width(s), dfv_session_height(s), 25);
+    dfv_timeline_keep_last(tl, WINDOW);
+    dfv_rollout *r = dfv_rollout_create(s);
+    dfv_branch_job job = {.seed_rgb = seed, .frames = frames - 1, .action = test_action};
+    dfv_branch_result res;
+    CHECK_COUNTED(t, dfv_rollout_run_branch(r, tl, &job, &res, err, sizeof err) == 0, "long rollout: %s", err);
+    int held = dfv_rollout_states_held(r);
+    printf("a %d-frame branch keeping the last %d frames: %d states held\n", frames, WINDOW, held);
+    CHECK_COUNTED(t, held > 0 && held <= 2 * 64 + WINDOW, "%d states held after %d frames", held, frames);
+    dfv_rollout_destroy(r);
+    dfv_timeline_destroy(tl);
+    free(seed);
+}
+
 /* generate.py's video bytes from the decoder's output. */
 static void to_bytes(const float *img, int w, int h, uint8_t *rgb)
 {
@@ -215,6 +235,7 @@ int main(int argc, char **argv)
                FRAMES);
         CHECK_COUNTED(&t, !memcmp(got_z, want_z, L * FRAMES * sizeof(float)), "latents differ (max %.3g)", worst);
     }
+    long_branch(&t, cached, 300);
     refusals(&t, cached);
     dfv_session_close(cached), dfv_session_close(uncached);
     close_engine(&e);
