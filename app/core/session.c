@@ -222,6 +222,11 @@ int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *
     if (!spec) spec = dfv_session_seed_spec(s);
     if (dfv_world_parse_seed_spec(spec, &kind, &world_seed) == 0) {
         char e[DFV_ERR_LEN];
+        if (!s->model.world_seeds && !s->desc.seed) {
+            snprintf(err, (size_t)err_len, "no seed given: this %s model starts from an image or video seed (--seed FILE)",
+                     s->family->type);
+            return -1;
+        }
         if (!s->model.world_seeds) {
             snprintf(err, (size_t)err_len, "%s: world seeds are the simulators' square frames; this %s model takes an "
                      "image or video seed (--seed FILE)", spec, s->family->type);

@@ -44,5 +44,6 @@ expect_error() { # WHAT PATTERN COMMAND...
 expect_error "another schedule" "Oasis" "$dfview" render $common --schedule pyramid:2 --out "$work/x.mp4"
 expect_error "a world seed" "image or video seed" "$dfview" render --model "$model" --seed world:maze:1 --frames 3 \
   --out "$work/x.mp4"
+expect_error "no seed" "no seed given" "$dfview" render --model "$model" --frames 3 --out "$work/x.mp4"
 expect_error "eval" "oasis model" "$dfview" eval --model "$model" --out "$work/eval" --episodes 1 --frames 3
 echo "ok: determinism, cached = uncached, replay, non-square export and video seed, bench, refusals"
