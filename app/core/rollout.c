@@ -104,15 +104,17 @@ static bool reserve(dfv_rollout *r, int frames)
     return true;
 }
 
-/* The seed frames' states from the session's encoder, kept under their ids. */
-static int seed_states(dfv_rollout *r, dfv_timeline *tl, const uint8_t *rgb, int first_id, int frames, char *err,
+/* The seed frames' states from the session's encoder, kept under their ids. A timeline's first frame (id
+ * 0) starts the store afresh, even for a timeline at the address of one destroyed before. */
+static int seed_states(dfv_rollout *r, dfv_timeline *tl, const uint8_t *rgb, const int *ids, int frames, char *err,
                        int err_len)
 {
     if (!r->state_floats) return 0;
     if (!reserve(r, frames)) return snprintf(err, (size_t)err_len, "out of memory"), -1;
     if (dfv_session_encode_seed(r->session, rgb, frames, r->states, err, err_len)) return -1;
+    if (ids[0] == 0) store_clear(&r->store);
     for (int i = 0; i < frames; i++) {
-        float *slot = store_slot(r, tl, first_id + i);
+        float *slot = store_slot(r, tl, ids[i]);
         if (!slot) return snprintf(err, (size_t)err_len, "out of memory"), -1;
         memcpy(slot, r->states + r->state_floats * (size_t)i, sizeof(float) * r->state_floats);
     }
@@ -122,16 +124,15 @@ static int seed_states(dfv_rollout *r, dfv_timeline *tl, const uint8_t *rgb, int
 int dfv_rollout_seed(dfv_rollout *r, dfv_timeline *tl, const uint8_t *rgb, const float *actions, char *err,
                      int err_len)
 {
-    int frames = dfv_session_context_frames(r->session), A = r->action_dim, id = -1, first = -1;
+    int frames = dfv_session_context_frames(r->session), A = r->action_dim, id = -1, ids[DFV_MAX_WINDOW];
     float idle[DFV_MAX_ACTIONS];
     dfv_session_idle_action(r->session, idle);
     for (int i = 0; i < frames; i++) {
-        id = dfv_timeline_append(tl, id, rgb + r->frame_bytes * (size_t)i,
-                                 actions ? actions + (size_t)i * A : idle, NULL, 0);
+        id = ids[i] = dfv_timeline_append(tl, id, rgb + r->frame_bytes * (size_t)i,
+                                          actions ? actions + (size_t)i * A : idle, NULL, 0);
         if (id < 0) return snprintf(err, (size_t)err_len, "out of memory for the timeline"), -1;
-        if (i == 0) first = id;
     }
-    return seed_states(r, tl, rgb, first, frames, err, err_len) ? -1 : id;
+    return seed_states(r, tl, rgb, ids, frames, err, err_len) ? -1 : id;
 }
 
 /* The context's RGB24 frames, states and actions into the rollout's buffers. */
