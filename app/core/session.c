@@ -278,6 +278,9 @@ int dfv_session_encode_seed(dfv_session *s, const uint8_t *rgb, int n, float *st
 int dfv_session_next(dfv_session *s, const uint8_t *context, const float *state, int n, int64_t first_index,
                      const float *actions, uint8_t *out_rgb, float *out_state, char *err, int err_len)
 {
+    if (s->model.state_floats && ((n > 0 && !state) || !out_state))
+        return snprintf(err, (size_t)err_len, "a %s model needs every context frame's state and a place for the new "
+                        "one's", s->family->type), -1;
     dfv_session_request req = {.context = context, .state = state, .n = n, .first_index = first_index,
                                .actions = actions, .out_rgb = out_rgb, .out_state = out_state};
     char e[DFV_ERR_LEN];
