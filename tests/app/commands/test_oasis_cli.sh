@@ -3,8 +3,9 @@
 # frames: not square, even for FFmpeg): two renders give the same bytes, --no-cache the same as cached,
 # the sidecar replays bit for bit, a non-square clip exports and seeds a render again, and what does not
 # apply to Oasis is refused in one line.
-# usage: test_oasis_cli.sh DFVIEW MODEL SEED_IMAGE WORK_DIR
-dfview=$1 model=$2 seed=$3 work=$4
+# Then a model at Oasis-500M's frame size (640x360; tiny networks) renders and exports a clip at that size.
+# usage: test_oasis_cli.sh DFVIEW MODEL SEED_IMAGE WORK_DIR [MODEL_360P]
+dfview=$1 model=$2 seed=$3 work=$4 model360=$5
 fail() { echo "FAIL: $*"; exit 1; }
 rm -rf "$work" && mkdir -p "$work/a" "$work/b" "$work/c" "$work/n" || fail "cannot make $work"
 printf 'forward\nforward+cameraX=0.5\nleft+jump\ncameraY=-0.25\nnone\n' >"$work/walk.actions"
@@ -46,4 +47,18 @@ expect_error "a world seed" "image or video seed" "$dfview" render --model "$mod
   --out "$work/x.mp4"
 expect_error "no seed" "no seed given" "$dfview" render --model "$model" --frames 3 --out "$work/x.mp4"
 expect_error "eval" "oasis model" "$dfview" eval --model "$model" --out "$work/eval" --episodes 1 --frames 3
-echo "ok: determinism, cached = uncached, replay, non-square export and video seed, bench, refusals"
+
+# 640x360: the seed image stretched to it (as open-oasis's load_prompt), PNG frames of that size, an H.264
+# clip whose frame 2 seeds another render.
+if [ -n "$model360" ]; then
+  mkdir -p "$work/p"
+  "$dfview" render --model "$model360" --seed "$seed" --steps 2 --frames 3 --out "$work/p/%05d.png" --quiet ||
+    fail "render at 640x360"
+  size=$(od -An -tu1 -j16 -N8 "$work/p/00002.png" | tr -s ' ')
+  [ "$size" = " 0 0 2 128 0 0 1 104" ] || fail "a 640x360 model's frame is not 640x360 (IHDR bytes$size)"
+  "$dfview" render --model "$model360" --seed "$seed" --steps 2 --frames 3 --out "$work/p.mp4" --quiet ||
+    fail "render p.mp4 at 640x360"
+  "$dfview" render --model "$model360" --seed "$work/p.mp4#2" --steps 2 --frames 2 --out "$work/q.gif" --quiet ||
+    fail "render from the 640x360 clip's last frame"
+fi
+echo "ok: determinism, cached = uncached, replay, non-square export and video seed, bench, refusals${model360:+, 640x360}"
