@@ -22,13 +22,19 @@ typedef struct {
     int64_t frame;
 } seed_spec;
 
-/* The conversion state for one frame size: full-size RGB, the square crop, and the R×R output. */
+/* The output frame: its size and whether the source is cropped to its aspect first. */
+typedef struct {
+    int width, height;
+    bool stretch;
+} seed_target;
+
+/* The conversion state for one frame size: full-size RGB, the centered crop, and the W×H output. */
 typedef struct {
     struct SwsContext *to_rgb;
-    struct SwsContext *to_square;
-    uint8_t *rgb;    /* the whole decoded frame as RGB24 */
-    uint8_t *square; /* the centered square crop, packed */
-    int width, height, side;
+    struct SwsContext *to_out;
+    uint8_t *rgb;  /* the whole decoded frame as RGB24 */
+    uint8_t *crop; /* the centered crop with the output's aspect ratio, packed */
+    int width, height, crop_w, crop_h;
     enum AVPixelFormat format;
 } seed_converter;
 
@@ -90,13 +96,27 @@ static bool parse_seed_spec(const char *spec, seed_spec *out, char *err)
 static void converter_free(seed_converter *conv)
 {
     sws_freeContext(conv->to_rgb);
-    sws_freeContext(conv->to_square);
+    sws_freeContext(conv->to_out);
     av_free(conv->rgb);
-    av_free(conv->square);
+    av_free(conv->crop);
     memset(conv, 0, sizeof *conv);
 }
 
-static bool converter_prepare(seed_converter *conv, const AVFrame *frame, int resolution, const char *label,
+/* The largest centered region with the target's aspect ratio (a square for a square target), or the
+ * whole frame when stretching. */
+static void crop_size(const AVFrame *frame, const seed_target *t, int *w, int *h)
+{
+    *w = frame->width, *h = frame->height;
+    if (t->stretch)
+        return;
+    if ((int64_t)frame->width * t->height >= (int64_t)frame->height * t->width)
+        *w = (int)((int64_t)frame->height * t->width / t->height);
+    else
+        *h = (int)((int64_t)frame->width * t->height / t->width);
+    *w = *w < 1 ? 1 : *w, *h = *h < 1 ? 1 : *h;
+}
+
+static bool converter_prepare(seed_converter *conv, const AVFrame *frame, const seed_target *t, const char *label,
                               char *err)
 {
     if (conv->to_rgb && conv->width == frame->width && conv->height == frame->height &&
@@ -106,17 +126,17 @@ static bool converter_prepare(seed_converter *conv, const AVFrame *frame, int re
     conv->width = frame->width;
     conv->height = frame->height;
     conv->format = frame->format;
-    conv->side = frame->width < frame->height ? frame->width : frame->height;
+    crop_size(frame, t, &conv->crop_w, &conv->crop_h);
     const int exact = SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP;
     conv->to_rgb = sws_getContext(frame->width, frame->height, frame->format, frame->width, frame->height,
                                   AV_PIX_FMT_RGB24, SWS_POINT | exact, NULL, NULL, NULL);
-    /* Area averaging is the honest downscale (no aliasing); bicubic when a seed is smaller than R. */
-    int filter = conv->side >= resolution ? SWS_AREA : SWS_BICUBIC;
-    conv->to_square = sws_getContext(conv->side, conv->side, AV_PIX_FMT_RGB24, resolution, resolution,
-                                     AV_PIX_FMT_RGB24, filter | exact, NULL, NULL, NULL);
+    /* Area averaging is the honest downscale (no aliasing); bicubic when a seed is smaller than the output. */
+    int filter = conv->crop_w >= t->width && conv->crop_h >= t->height ? SWS_AREA : SWS_BICUBIC;
+    conv->to_out = sws_getContext(conv->crop_w, conv->crop_h, AV_PIX_FMT_RGB24, t->width, t->height,
+                                  AV_PIX_FMT_RGB24, filter | exact, NULL, NULL, NULL);
     conv->rgb = av_malloc((size_t)frame->width * frame->height * 3 + 64);
-    conv->square = av_malloc((size_t)conv->side * conv->side * 3 + 64);
-    if (!conv->to_rgb || !conv->to_square || !conv->rgb || !conv->square) {
+    conv->crop = av_malloc((size_t)conv->crop_w * conv->crop_h * 3 + 64);
+    if (!conv->to_rgb || !conv->to_out || !conv->rgb || !conv->crop) {
         converter_free(conv);
         return dfv_error_set(err, "seed '%s': cannot convert %dx%d %s frames to RGB", label, frame->width,
                               frame->height, av_get_pix_fmt_name(frame->format));
@@ -124,11 +144,11 @@ static bool converter_prepare(seed_converter *conv, const AVFrame *frame, int re
     return true;
 }
 
-/* Whole frame to RGB, then the centered square, then R×R: cropping in RGB keeps odd offsets exact. */
-static bool convert_frame(seed_converter *conv, const AVFrame *frame, int resolution, uint8_t *out,
+/* Whole frame to RGB, then the centered crop, then W×H: cropping in RGB keeps odd offsets exact. */
+static bool convert_frame(seed_converter *conv, const AVFrame *frame, const seed_target *t, uint8_t *out,
                           const char *label, char *err)
 {
-    if (!converter_prepare(conv, frame, resolution, label, err))
+    if (!converter_prepare(conv, frame, t, label, err))
         return false;
     int rgb_stride = conv->width * 3;
     /* libswscale reads four plane pointers and strides even for packed formats. */
@@ -136,21 +156,20 @@ static bool convert_frame(seed_converter *conv, const AVFrame *frame, int resolu
     int rgb_strides[4] = {rgb_stride};
     sws_scale(conv->to_rgb, (const uint8_t *const *)frame->data, frame->linesize, 0, frame->height, rgb_planes,
               rgb_strides);
-    int x0 = (conv->width - conv->side) / 2, y0 = (conv->height - conv->side) / 2;
-    int square_stride = conv->side * 3;
-    for (int y = 0; y < conv->side; y++)
-        memcpy(conv->square + (size_t)y * square_stride, conv->rgb + (size_t)(y0 + y) * rgb_stride + x0 * 3,
-               square_stride);
-    int out_stride = resolution * 3;
-    if (conv->side == resolution) {
-        memcpy(out, conv->square, (size_t)square_stride * conv->side);
+    int x0 = (conv->width - conv->crop_w) / 2, y0 = (conv->height - conv->crop_h) / 2;
+    int crop_stride = conv->crop_w * 3;
+    for (int y = 0; y < conv->crop_h; y++)
+        memcpy(conv->crop + (size_t)y * crop_stride, conv->rgb + (size_t)(y0 + y) * rgb_stride + x0 * 3,
+               crop_stride);
+    if (conv->crop_w == t->width && conv->crop_h == t->height) {
+        memcpy(out, conv->crop, (size_t)crop_stride * conv->crop_h);
         return true;
     }
-    const uint8_t *square_planes[4] = {conv->square};
-    int square_strides[4] = {square_stride};
+    const uint8_t *crop_planes[4] = {conv->crop};
+    int crop_strides[4] = {crop_stride};
     uint8_t *out_planes[4] = {out};
-    int out_strides[4] = {out_stride};
-    sws_scale(conv->to_square, square_planes, square_strides, 0, conv->side, out_planes, out_strides);
+    int out_strides[4] = {t->width * 3};
+    sws_scale(conv->to_out, crop_planes, crop_strides, 0, conv->crop_h, out_planes, out_strides);
     return true;
 }
 
@@ -178,11 +197,11 @@ static bool short_video_error(const char *label, const seed_spec *spec, int prod
                           label, produced, produced == 1 ? "" : "s", wanted);
 }
 
-static bool read_frames(dfv_video_reader *reader, const seed_spec *spec, const dfv_seed_desc *desc, int wanted,
+static bool read_frames(dfv_video_reader *reader, const seed_spec *spec, const seed_target *t, int wanted,
                         uint8_t *out, const char *label, char *err)
 {
     seed_converter conv = {0};
-    size_t frame_bytes = (size_t)desc->resolution * desc->resolution * 3;
+    size_t frame_bytes = (size_t)t->width * t->height * 3;
     int produced = 0;
     if (spec->kind == SEED_START_TIME && spec->seconds > 0)
         dfv_video_reader_seek_before(reader, spec->seconds);
@@ -199,7 +218,7 @@ static bool read_frames(dfv_video_reader *reader, const seed_spec *spec, const d
             break;
         /* Once the first wanted frame is found the rest follow it, whatever their timestamps. */
         if (produced > 0 || frame_is_wanted(spec, reader, frame, decode_index)) {
-            if (!convert_frame(&conv, frame, desc->resolution, out + produced * frame_bytes, label, err)) {
+            if (!convert_frame(&conv, frame, t, out + produced * frame_bytes, label, err)) {
                 ok = false;
                 break;
             }
@@ -224,9 +243,13 @@ bool dfv_seed_load(const char *spec_text, const dfv_seed_desc *desc, uint8_t *ou
 {
     if (!spec_text || !*spec_text)
         return dfv_error_set(err, "seed: no file given");
-    if (!desc || desc->resolution < 1 || desc->resolution > 8192 || desc->frame_count < 0)
-        return dfv_error_set(err, "seed '%s': bad request (resolution %d, %d frames)", spec_text,
-                              desc ? desc->resolution : 0, desc ? desc->frame_count : 0);
+    seed_target t = {0};
+    if (desc)
+        t = (seed_target){desc->width ? desc->width : desc->resolution, desc->height ? desc->height : desc->resolution,
+                          desc->stretch};
+    if (!desc || t.width < 1 || t.width > 8192 || t.height < 1 || t.height > 8192 || desc->frame_count < 0)
+        return dfv_error_set(err, "seed '%s': bad request (%dx%d, %d frames)", spec_text, t.width, t.height,
+                              desc ? desc->frame_count : 0);
     seed_spec spec;
     if (!parse_seed_spec(spec_text, &spec, err))
         return false;
@@ -239,7 +262,7 @@ bool dfv_seed_load(const char *spec_text, const dfv_seed_desc *desc, uint8_t *ou
     if (!dfv_video_reader_open(spec.path, spec_text, &reader, err))
         return false;
     int wanted = desc->frame_count > 0 ? desc->frame_count : 1;
-    bool ok = read_frames(reader, &spec, desc, wanted, out_rgb, spec_text, err);
+    bool ok = read_frames(reader, &spec, &t, wanted, out_rgb, spec_text, err);
     dfv_video_reader_close(reader);
     return ok;
 }

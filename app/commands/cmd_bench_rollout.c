@@ -35,8 +35,8 @@ int dfv_cmd_bench_rollout(int argc, char **argv)
     if (frames < 1) return fprintf(stderr, "dfview bench: --rollout takes a frame count ≥ 1\n"), 2;
     dfv_session *s;
     if (dfv_session_open(&d, &s, err)) return fprintf(stderr, "dfview bench: %s\n", err), 1;
-    int res = dfv_session_resolution(s), ctx = dfv_session_context_frames(s);
-    uint8_t *seed = malloc((size_t)res * res * 3 * ctx);
+    int ctx = dfv_session_context_frames(s);
+    uint8_t *seed = malloc(dfv_session_frame_bytes(s) * ctx);
     char path[64];
     snprintf(path, sizeof path, "/tmp/dfview-bench-%d.mp4", (int)getpid());
     int rc = 1;

@@ -444,8 +444,14 @@ int dfv_cmd_eval(int argc, char **argv, dfv_png_writer write_png)
     } else if (dfv_session_open(&a.session, &r.session, err)) {
         fprintf(stderr, "dfview eval: %s\n", err);
         rc = 1;
+    } else if (!dfv_session_takes_world_seeds(r.session)) {
+        fprintf(stderr, "dfview eval: %s is an %s model: eval scores rollouts against the maze/voxel worlds' ground "
+                "truth, which only pixel-space world models take\n", dfv_session_model_path(r.session),
+                dfv_session_family_name(r.session));
+        dfv_session_close(r.session);
+        rc = 2;
     } else {
-        r.size = dfv_session_resolution(r.session);
+        r.size = dfv_session_width(r.session);
         r.context = dfv_session_context_frames(r.session);
         r.window = dfv_session_settings(r.session)->window;
         rc = map_actions(&r) ? 2 : run_model(&a, &r);

@@ -37,6 +37,7 @@ enum { PLAY_MAX_RESEEDS = 64 };
 
 typedef struct {
     dfv_session *session;
+    dfv_rollout *rollout;
     const dfv_session_desc *desc;
     /* Roots made from dropped files, so a recording names the seed it grew from. */
     int reseed_root[PLAY_MAX_RESEEDS];
@@ -126,26 +127,21 @@ static void play_describe(void *user, char *line, int line_len)
     format_settings(dfv_session_settings(p->session), line, line_len);
 }
 
-/* A new seed root from a dropped image or video: the session decodes its context frames. */
+/* A new seed root from a dropped image or video: the session decodes its context frames, the rollout
+ * appends them (with their model states). Dropped seed frames carry zero actions. */
 static int play_reseed(void *user, dfv_timeline *tl, const char *path, char *err, int err_len)
 {
     play_state *p = user;
-    int frames = dfv_session_context_frames(p->session), resolution = dfv_session_resolution(p->session);
+    int frames = dfv_session_context_frames(p->session), dim = dfv_session_config(p->session)->actions.dim;
     if (frames < 1) frames = 1;
-    size_t frame_bytes = (size_t)resolution * (size_t)resolution * 3;
-    uint8_t *rgb = malloc(frame_bytes * (size_t)frames);
-    if (!rgb) {
-        snprintf(err, (size_t)err_len, "out of memory");
-        return -1;
-    }
-    int id = -1, root = -1;
-    if (dfv_session_load_seed(p->session, path, rgb, err, err_len) == 0)
-        for (int f = 0; f < frames; f++) {
-            id = dfv_timeline_append(tl, f == 0 ? -1 : id, rgb + frame_bytes * (size_t)f, NULL, NULL, 0);
-            if (id < 0) break;
-            if (f == 0) root = id;
-        }
-    free(rgb);
+    uint8_t *rgb = malloc(dfv_session_frame_bytes(p->session) * (size_t)frames);
+    float *zeros = calloc((size_t)frames * (dim ? dim : 1), sizeof *zeros);
+    int id = -1;
+    if (!rgb || !zeros) snprintf(err, (size_t)err_len, "out of memory");
+    else if (dfv_session_load_seed(p->session, path, rgb, err, err_len) == 0)
+        id = dfv_rollout_seed(p->rollout, tl, rgb, zeros, err, err_len);
+    free(rgb), free(zeros);
+    int ids[DFV_MAX_WINDOW], root = id >= 0 && dfv_timeline_path(tl, id, ids, frames) > 0 ? ids[0] : -1;
     if (id >= 0 && p->reseed_count < PLAY_MAX_RESEEDS && (p->reseed_path[p->reseed_count] = strdup(path)))
         p->reseed_root[p->reseed_count++] = root;
     return id;
@@ -205,7 +201,7 @@ static bool open_ground_truth(play_state *p)
         return false;
     }
     char err[256];
-    p->truth = dfv_ground_truth_create(kind, seed, dfv_session_resolution(p->session), dfv_session_context_frames(p->session),
+    p->truth = dfv_ground_truth_create(kind, seed, dfv_session_width(p->session), dfv_session_context_frames(p->session),
                                        dfv_session_config(p->session)->actions.dim, err, sizeof err);
     if (!p->truth) fprintf(stderr, "dfview play: %s\n", err);
     return p->truth != NULL;
@@ -261,7 +257,7 @@ static int play(int argc, char **argv)
     }
     if (p.truth) viewer.companion = play_truth, viewer.companion_user = &p;
     /* The rollout steps the session over the viewer's timeline. */
-    dfv_rollout *rollout = dfv_rollout_create(p.session);
+    dfv_rollout *rollout = p.rollout = dfv_rollout_create(p.session);
     if (!rollout) {
         fprintf(stderr, "dfview play: out of memory\n");
         dfv_session_close(p.session);

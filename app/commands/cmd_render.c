@@ -202,12 +202,12 @@ static int run(render_args *a, dfv_session *s)
 {
     action_source src;
     if (open_actions(a, s, &src)) return close_actions(&src), 1;
-    int ctx = dfv_session_context_frames(s), res = dfv_session_resolution(s);
+    int ctx = dfv_session_context_frames(s);
     if (a->frames < ctx) {
         fprintf(stderr, "dfview render: --frames must be at least the model's %d context frames\n", ctx);
         return close_actions(&src), 2;
     }
-    uint8_t *seed = malloc((size_t)res * res * 3 * ctx);
+    uint8_t *seed = malloc(dfv_session_frame_bytes(s) * ctx);
     char err[600];
     if (dfv_session_load_seed(s, dfv_session_seed_spec(s), seed, err, sizeof err)) {
         fprintf(stderr, "dfview render: %s\n", err);

@@ -3,9 +3,10 @@
 #include "png.h"
 #include "seed.h"
 
-int dfv_media_load_seed(const char *spec, int resolution, int frames, uint8_t *rgb, char *err)
+int dfv_media_load_seed(const char *spec, const dfv_seed_request *request, uint8_t *rgb, char *err)
 {
-    dfv_seed_desc desc = {.resolution = resolution, .frame_count = frames};
+    dfv_seed_desc desc = {.width = request->width, .height = request->height, .frame_count = request->frames,
+                          .stretch = request->stretch};
     return dfv_seed_load(spec, &desc, rgb, err) ? 0 : -1;
 }
 

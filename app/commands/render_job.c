@@ -45,8 +45,7 @@ static int write_frame(void *user, int64_t index, const uint8_t *rgb)
 /* Fails early, before any frame is made, when the still cannot be written. */
 static int open_still(dfv_session *s, const dfv_render_job *job, render_state *st)
 {
-    int res = dfv_session_resolution(s);
-    st->frame_bytes = (size_t)res * res * 3;
+    st->frame_bytes = dfv_session_frame_bytes(s);
     st->still = malloc(st->frame_bytes);
     FILE *f = fopen(job->out_path, "ab");
     if (!st->still || !f) {
@@ -59,13 +58,13 @@ static int open_still(dfv_session *s, const dfv_render_job *job, render_state *s
 
 static int write_still(dfv_session *s, const dfv_render_job *job, const render_state *st)
 {
-    int res = dfv_session_resolution(s), width, height;
-    dfv_frame_scaler *scaler = dfv_frame_scaler_create(res, res, job->scale ? job->scale : 1, job->filter, 1);
+    int w = dfv_session_width(s), h = dfv_session_height(s), width, height;
+    dfv_frame_scaler *scaler = dfv_frame_scaler_create(w, h, job->scale ? job->scale : 1, job->filter, 1);
     char err[DFV_ERR_LEN] = "out of memory";
     bool ok = scaler != NULL;
     if (ok) {
         dfv_frame_scaler_output_size(scaler, &width, &height);
-        ok = dfv_png_write(job->out_path, dfv_frame_scaler_apply(scaler, st->still, res * 3), width, height, 0, err);
+        ok = dfv_png_write(job->out_path, dfv_frame_scaler_apply(scaler, st->still, w * 3), width, height, 0, err);
     }
     dfv_frame_scaler_destroy(scaler);
     if (!ok) fprintf(stderr, "dfview render: %s\n", err);
@@ -76,9 +75,8 @@ static int open_export(dfv_session *s, const dfv_render_job *job, dfv_export **o
 {
     *out = NULL;
     if (!job->out_path) return 0;
-    int res = dfv_session_resolution(s);
     dfv_export_tag tag = {"comment", job->comment};
-    dfv_export_desc d = {.path = job->out_path, .width = res, .height = res, .fps = job->fps, .scale = job->scale,
+    dfv_export_desc d = {.path = job->out_path, .width = dfv_session_width(s), .height = dfv_session_height(s), .fps = job->fps, .scale = job->scale,
                          .filter = job->filter, .tags = job->comment ? &tag : NULL, .tag_count = job->comment ? 1 : 0};
     char err[DFV_ERR_LEN];
     if (!dfv_export_open(&d, out, err)) {
@@ -93,8 +91,8 @@ static int open_export(dfv_session *s, const dfv_render_job *job, dfv_export **o
 static int run_branch(dfv_session *s, const uint8_t *seed_rgb, const dfv_render_job *job, render_state *st,
                       dfv_render_result *r)
 {
-    int res = dfv_session_resolution(s), context = dfv_session_context_frames(s);
-    dfv_timeline *tl = dfv_timeline_create(res, res, dfv_session_config(s)->actions.dim);
+    int context = dfv_session_context_frames(s);
+    dfv_timeline *tl = dfv_timeline_create(dfv_session_width(s), dfv_session_height(s), dfv_session_config(s)->actions.dim);
     dfv_rollout *rollout = tl ? dfv_rollout_create(s) : NULL;
     if (!rollout) {
         fprintf(stderr, "dfview render: out of memory\n");

@@ -24,8 +24,12 @@ void dfv_rollout_destroy(dfv_rollout *r);
 dfv_session *dfv_rollout_session(const dfv_rollout *r);
 
 /* Appends the session's context frames (RGB24, oldest first) as a new root; `actions` holds one row per
- * frame (NULL: the model's idle action). Returns the newest seed frame's id, or -1 (out of memory). */
-int dfv_rollout_seed(dfv_rollout *r, dfv_timeline *tl, const uint8_t *rgb, const float *actions);
+ * frame (NULL: the model's idle action). A model that keeps per-frame state (an Oasis latent) gets the
+ * seed frames' from its encoder; the rollout keeps every frame's state beside the timeline, under the
+ * frame's id, and frees those the timeline releases (dfv_timeline_keep_last). Returns the newest seed
+ * frame's id, or -1 with the reason in err. */
+int dfv_rollout_seed(dfv_rollout *r, dfv_timeline *tl, const uint8_t *rgb, const float *actions, char *err,
+                     int err_len);
 /* Makes the frame after `parent` under `action` (action_dim floats; NULL: zeros) and appends it. Returns its
  * id, or -1 with the reason in err. */
 int dfv_rollout_step(dfv_rollout *r, dfv_timeline *tl, int parent, const float *action, char *err, int err_len);
@@ -55,6 +59,10 @@ typedef struct {
  * in err; a consumer's failure was reported by the consumer and err is empty). */
 int dfv_rollout_run_branch(dfv_rollout *r, dfv_timeline *tl, const dfv_branch_job *job, dfv_branch_result *result,
                            char *err, int err_len);
+
+/* How many frames' model states the rollout holds (0 for a model that keeps none): with a timeline that
+ * keeps only the last frames, it stays bounded however long the branch. */
+int dfv_rollout_states_held(const dfv_rollout *r);
 
 /* The rollout as the viewer's frame source over the viewer's timeline: seeded from the session's seed. */
 dfv_frame_source dfv_rollout_source(dfv_rollout *r);

@@ -1,23 +1,20 @@
 #include "session.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cJSON.h"
+#include "session_family.h"
 #include "world.h"
 
 struct dfv_session {
-    dfv_engine engine;
     dfv_session_desc desc;
     dfv_sampler_settings settings;
-    dfv_sampler *sampler;
-    int res, channels, context_frames, action_dim;
-    size_t frame_floats;
-    float *history, *out; /* window frames of floats */
-    float *actions;       /* window rows */
-    int calls_last;
+    const dfv_session_family *family;
+    void *impl;
+    dfv_session_model model;
     const char *action_names[DFV_MAX_ACTIONS];
     char bundled_model[4096], bundled_seed[4096];
 };
@@ -65,10 +62,11 @@ void dfv_session_print_options(FILE *out)
     fprintf(out,
            "  --model FILE         model (.safetensors)\n"
            "  --seed SPEC          image, video@SECONDS, video#FRAME or world:KIND:N (default: world:maze:1; with\n"
-           "                       the bundled model, its seed image assets/seeds/maze-0.png)\n"
-           "  --steps S            sampling steps (default: the model's)\n"
+           "                       the bundled model, its seed image assets/seeds/maze-0.png; Oasis models: an\n"
+           "                       image or video, resized to the model's frame size)\n"
+           "  --steps S            sampling steps (Oasis: DDIM steps; default: the model's)\n"
            "  --stabilization L    noise level fed for clean context frames (default: the model's)\n"
-           "  --schedule KIND      %s\n"
+           "  --schedule KIND      %s (Oasis: its own only)\n"
            "  --window W           frames the network sees (default: the model's)\n"
            "  --seed-rng K         noise seed (default 0)\n"
            "  --no-cache           run the whole window every call\n"
@@ -122,59 +120,51 @@ int dfv_session_parse_option(int argc, char **argv, int i, dfv_session_desc *d, 
     return 2;
 }
 
-/* ---- the network behind the sampler's callbacks ------------------------------------------------- */
+/* ---- opening: the family from the file's architecture.type --------------------------------------- */
 
-static dfv_status denoise_full(void *user, const float *x_in, const int32_t *t, const float *a, int frames, float *out)
+static const dfv_session_family *const families[] = {&dfv_session_unet3d, &dfv_session_oasis};
+
+/* The file's `dfview` architecture.type; a file without one is left to the Unet3D loader, whose errors
+ * say what is wrong with it. */
+static const dfv_session_family *family_of(const char *path)
 {
-    dfv_session *s = user;
-    s->calls_last++;
-    return dfv_unet_forward(s->engine.net, x_in, t, a, frames, out);
+    dfv_st_file *file;
+    char err[DFV_ERR_LEN];
+    const dfv_session_family *found = &dfv_session_unet3d;
+    if (!path || dfv_st_open(path, &file, err)) return found;
+    cJSON *root = cJSON_Parse(dfv_st_metadata(file, "dfview"));
+    dfv_st_close(file);
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "architecture"), "type");
+    for (size_t i = 0; cJSON_IsString(type) && i < sizeof families / sizeof families[0]; i++)
+        if (!strcmp(type->valuestring, families[i]->type)) found = families[i];
+    cJSON_Delete(root);
+    return found;
 }
 
-static dfv_status cache_context(void *user, const float *x_in, const int32_t *t, const float *a, int n)
-{
-    dfv_session *s = user;
-    s->calls_last++; /* one network pass over the context frames */
-    return dfv_unet_cache_context(s->engine.net, x_in, t, a, n);
-}
-
-static dfv_status denoise_new(void *user, const float *x_in, const int32_t *t, const float *a, int n, float *out)
-{
-    dfv_session *s = user;
-    s->calls_last++;
-    return dfv_unet_forward_cached(s->engine.net, x_in, t, a, n, out);
-}
-
-static int make_sampler(dfv_session *s, char *err, int err_len)
+static int configure(dfv_session *s, const dfv_sampler_settings *settings, char *err, int err_len)
 {
     char e[DFV_ERR_LEN];
-    dfv_sampler *next;
-    if (dfv_sampler_create(s->engine.config, &s->settings, denoise_full, s, &next, e)) {
-        snprintf(err, (size_t)err_len, "%s", e);
-        return -1;
-    }
-    if (!s->desc.no_cache && dfv_unet_can_cache(s->engine.net))
-        dfv_sampler_use_cached_context(next, cache_context, denoise_new);
-    dfv_sampler_destroy(s->sampler);
-    s->sampler = next;
+    if (s->family->configure(s->impl, settings, s->desc.no_cache, e)) return snprintf(err, (size_t)err_len, "%s", e), -1;
+    s->settings = *settings;
     return 0;
 }
 
 static int apply_desc(dfv_session *s, const dfv_session_desc *d, char *err, int err_len)
 {
-    dfv_sampler_settings_default(s->engine.config, &s->settings);
-    if (d->steps) s->settings.steps = d->steps;
-    if (d->stabilization) s->settings.stabilization_level = d->stabilization;
-    if (d->window) s->settings.window = d->window;
-    s->settings.seed = d->rng_seed;
-    if (d->schedule && !dfv_schedule_parse(d->schedule, &s->settings.schedule)) {
+    dfv_sampler_settings st;
+    dfv_sampler_settings_default(s->model.config, &st);
+    if (d->steps) st.steps = d->steps;
+    if (d->stabilization) st.stabilization_level = d->stabilization;
+    if (d->window) st.window = d->window;
+    st.seed = d->rng_seed;
+    if (d->schedule && !dfv_schedule_parse(d->schedule, &st.schedule)) {
         char schedules[256];
         dfv_schedule_list(", ", schedules, sizeof schedules);
         snprintf(err, (size_t)err_len, "unknown schedule '%s' (%s)", d->schedule, schedules);
         return -1;
     }
     /* The session produces one frame per step; chunked schedules still denoise their chunk together. */
-    return make_sampler(s, err, err_len);
+    return configure(s, &st, err, err_len);
 }
 
 int dfv_session_open(const dfv_session_desc *desc, dfv_session **out, char err[DFV_ERR_LEN])
@@ -185,25 +175,11 @@ int dfv_session_open(const dfv_session_desc *desc, dfv_session **out, char err[D
     if (!s) return snprintf(err, DFV_ERR_LEN, "out of memory"), -1;
     s->desc = *desc;
     apply_bundled_defaults(s);
-    if (dfv_engine_open(&s->desc.engine, &s->engine, err)) {
-        free(s);
-        return -1;
-    }
-    const dfv_model_config *c = s->engine.config;
-    s->res = c->arch.resolution;
-    s->channels = dfv_model_in_channels(c);
-    s->context_frames = c->diffusion.context_frames > 0 ? c->diffusion.context_frames : 1;
-    s->action_dim = c->actions.dim;
-    s->frame_floats = (size_t)s->channels * s->res * s->res;
-    for (int i = 0; i < s->action_dim; i++) s->action_names[i] = c->actions.actions[i].name;
-    if (c->arch.frame_stack != 1) snprintf(err, DFV_ERR_LEN, "models with frame_stack > 1 are not supported yet");
-    int window = c->diffusion.window;
-    s->history = malloc(s->frame_floats * window * sizeof(float));
-    s->out = malloc(s->frame_floats * window * sizeof(float));
-    s->actions = calloc((size_t)window * (s->action_dim ? s->action_dim : 1) + 1, sizeof(float));
-    if (!err[0] && (!s->history || !s->out || !s->actions)) snprintf(err, DFV_ERR_LEN, "out of memory");
-    if (!err[0]) apply_desc(s, desc, err, DFV_ERR_LEN);
-    if (err[0]) {
+    if (!s->desc.engine.model_path) return free(s), snprintf(err, DFV_ERR_LEN, "no model given (--model FILE.safetensors)"), -1;
+    s->family = family_of(s->desc.engine.model_path);
+    if (s->family->open(&s->desc, &s->impl, &s->model, err)) return free(s), -1;
+    for (int i = 0; i < s->model.config->actions.dim; i++) s->action_names[i] = s->model.config->actions.actions[i].name;
+    if (apply_desc(s, desc, err, DFV_ERR_LEN)) {
         dfv_session_close(s);
         return -1;
     }
@@ -214,31 +190,28 @@ int dfv_session_open(const dfv_session_desc *desc, dfv_session **out, char err[D
 void dfv_session_close(dfv_session *s)
 {
     if (!s) return;
-    dfv_sampler_destroy(s->sampler);
-    dfv_engine_close(&s->engine);
-    free(s->history), free(s->out), free(s->actions);
+    if (s->impl) s->family->close(s->impl);
     free(s);
 }
 
-const dfv_model_config *dfv_session_config(const dfv_session *s) { return s->engine.config; }
+const dfv_model_config *dfv_session_config(const dfv_session *s) { return s->model.config; }
 const dfv_sampler_settings *dfv_session_settings(const dfv_session *s) { return &s->settings; }
-const char *dfv_session_device_name(const dfv_session *s) { return dfv_ctx_caps(s->engine.ctx)->name; }
+const char *dfv_session_device_name(const dfv_session *s) { return s->model.device_name; }
 const char *dfv_session_model_path(const dfv_session *s) { return s->desc.engine.model_path; }
 const char *dfv_session_seed_spec(const dfv_session *s) { return s->desc.seed ? s->desc.seed : "world:maze:1"; }
-int dfv_session_resolution(const dfv_session *s) { return s->res; }
-int dfv_session_context_frames(const dfv_session *s) { return s->context_frames; }
-int dfv_session_calls_last(const dfv_session *s) { return s->calls_last; }
+int dfv_session_width(const dfv_session *s) { return s->model.width; }
+int dfv_session_height(const dfv_session *s) { return s->model.height; }
+size_t dfv_session_frame_bytes(const dfv_session *s) { return (size_t)s->model.width * s->model.height * 3; }
+int dfv_session_context_frames(const dfv_session *s) { return s->model.context_frames; }
+const char *dfv_session_family_name(const dfv_session *s) { return s->family->type; }
+bool dfv_session_takes_world_seeds(const dfv_session *s) { return s->model.world_seeds; }
+size_t dfv_session_state_floats(const dfv_session *s) { return s->model.state_floats; }
+int dfv_session_calls_last(const dfv_session *s) { return s->family->calls_last(s->impl); }
 const char *const *dfv_session_action_names(const dfv_session *s) { return s->action_names; }
 
 int dfv_session_update(dfv_session *s, const dfv_sampler_settings *settings, char *err, int err_len)
 {
-    dfv_sampler_settings old = s->settings;
-    s->settings = *settings;
-    if (make_sampler(s, err, err_len)) {
-        s->settings = old;
-        return -1;
-    }
-    return 0;
+    return configure(s, settings, err, err_len);
 }
 
 int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *err, int err_len)
@@ -248,7 +221,17 @@ int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *
     if (!spec) spec = dfv_session_seed_spec(s);
     if (dfv_world_parse_seed_spec(spec, &kind, &world_seed) == 0) {
         char e[DFV_ERR_LEN];
-        if (dfv_world_render_seed(kind, world_seed, s->res, s->context_frames, rgb, e)) {
+        if (!s->model.world_seeds && !s->desc.seed) {
+            snprintf(err, (size_t)err_len, "no seed given: this %s model starts from an image or video seed (--seed FILE)",
+                     s->family->type);
+            return -1;
+        }
+        if (!s->model.world_seeds) {
+            snprintf(err, (size_t)err_len, "%s: world seeds are the simulators' square frames; this %s model takes an "
+                     "image or video seed (--seed FILE)", spec, s->family->type);
+            return -1;
+        }
+        if (dfv_world_render_seed(kind, world_seed, s->model.width, s->model.context_frames, rgb, e)) {
             snprintf(err, (size_t)err_len, "%s: %s", spec, e);
             return -1;
         }
@@ -266,7 +249,9 @@ int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *
         return -1;
     }
     char e[DFV_ERR_LEN];
-    if (s->desc.load_image(spec, s->res, s->context_frames, rgb, e)) {
+    dfv_seed_request req = {.width = s->model.width, .height = s->model.height, .frames = s->model.context_frames,
+                            .stretch = s->model.stretch_seeds};
+    if (s->desc.load_image(spec, &req, rgb, e)) {
         snprintf(err, (size_t)err_len, "%s", e);
         return -1;
     }
@@ -275,48 +260,30 @@ int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *
 
 void dfv_session_idle_action(const dfv_session *s, float *out)
 {
-    const dfv_model_actions *a = &s->engine.config->actions;
+    const dfv_model_actions *a = &s->model.config->actions;
     memset(out, 0, sizeof(float) * (size_t)a->dim);
     for (int i = 0; i < a->dim; i++)
         if (a->kind == DFV_ACTIONS_ONE_HOT && (!strcmp(a->actions[i].name, "none") || !strcmp(a->actions[i].name, "noop")))
             out[i] = 1.0f;
 }
 
-/* uint8 → the model's normalised floats, channel-major. */
-static void rgb_to_model(const dfv_session *s, const uint8_t *rgb, float *x)
+int dfv_session_encode_seed(dfv_session *s, const uint8_t *rgb, int n, float *state, char *err, int err_len)
 {
-    float mean = s->engine.config->data_mean, std = s->engine.config->data_std;
-    size_t plane = (size_t)s->res * s->res;
-    for (size_t p = 0; p < plane; p++)
-        for (int c = 0; c < 3; c++) x[c * plane + p] = (rgb[p * 3 + c] / 255.0f - mean) / std;
-}
-
-static void model_to_rgb(const dfv_session *s, const float *x, uint8_t *rgb)
-{
-    float mean = s->engine.config->data_mean, std = s->engine.config->data_std;
-    size_t plane = (size_t)s->res * s->res;
-    for (size_t p = 0; p < plane; p++)
-        for (int c = 0; c < 3; c++) {
-            float v = (x[c * plane + p] * std + mean) * 255.0f;
-            rgb[p * 3 + c] = (uint8_t)lrintf(v < 0 ? 0 : v > 255 ? 255 : v);
-        }
-}
-
-int dfv_session_next(dfv_session *s, const uint8_t *context, int n, int64_t first_index, const float *actions,
-                     uint8_t *out_rgb, char *err, int err_len)
-{
-    int keep = s->settings.window - 1, skip = n > keep ? n - keep : 0;
-    n -= skip;
-    size_t rgb_frame = (size_t)s->res * s->res * 3;
-    for (int i = 0; i < n; i++) rgb_to_model(s, context + rgb_frame * (i + skip), s->history + s->frame_floats * i);
-    if (s->action_dim)
-        memcpy(s->actions, actions + (size_t)skip * s->action_dim, (size_t)(n + 1) * s->action_dim * sizeof(float));
-    s->calls_last = 0;
     char e[DFV_ERR_LEN];
-    if (dfv_sampler_next(s->sampler, s->history, n, first_index + skip, s->action_dim ? s->actions : NULL, 1, s->out, e)) {
-        snprintf(err, (size_t)err_len, "%s", e);
-        return -1;
-    }
-    model_to_rgb(s, s->out, out_rgb);
+    if (!s->model.state_floats) return 0;
+    if (s->family->encode(s->impl, rgb, n, state, e)) return snprintf(err, (size_t)err_len, "%s", e), -1;
+    return 0;
+}
+
+int dfv_session_next(dfv_session *s, const uint8_t *context, const float *state, int n, int64_t first_index,
+                     const float *actions, uint8_t *out_rgb, float *out_state, char *err, int err_len)
+{
+    if (s->model.state_floats && ((n > 0 && !state) || !out_state))
+        return snprintf(err, (size_t)err_len, "a %s model needs every context frame's state and a place for the new "
+                        "one's", s->family->type), -1;
+    dfv_session_request req = {.context = context, .state = state, .n = n, .first_index = first_index,
+                               .actions = actions, .out_rgb = out_rgb, .out_state = out_state};
+    char e[DFV_ERR_LEN];
+    if (s->family->next(s->impl, &req, e)) return snprintf(err, (size_t)err_len, "%s", e), -1;
     return 0;
 }

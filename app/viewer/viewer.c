@@ -135,8 +135,8 @@ static void drop_file(dfv_viewer *v, const char *path)
     size_t bytes = (size_t)v->src->width * (size_t)v->src->height * 3;
     uint8_t *rgb = malloc(bytes);
     char media_err[DFV_ERR_LEN] = "out of memory";
-    dfv_seed_desc seed = {.resolution = v->src->width, .frame_count = 1};
-    bool decodable = rgb && v->src->width == v->src->height && dfv_seed_load(path, &seed, rgb, media_err);
+    dfv_seed_desc seed = {.width = v->src->width, .height = v->src->height, .frame_count = 1};
+    bool decodable = rgb && dfv_seed_load(path, &seed, rgb, media_err);
     free(rgb);
     if (!decodable) {
         dfv_viewer_notice(v, "dropped file refused: %s", media_err);

@@ -86,6 +86,44 @@ static void image_seed_exact_crop(test_env *env)
     CHECK(env->failures, !memcmp(seed, image + (H - W) / 2 * W * 3, sizeof seed), "tall crop is not the centre rows");
 }
 
+/* Non-square outputs: a 50x30 image cropped to a 40x30 frame is its centre columns exactly; stretched to
+ * 50x30 it is itself; stretched to 25x15 (open-oasis's resize, whatever the aspect) each pixel is close
+ * to its 2x2 box. */
+static void image_seed_non_square(test_env *env)
+{
+    enum { W = 50, H = 30 };
+    static uint8_t image[W * H * 3], seed[W * H * 3], reference[(W / 2) * (H / 2) * 3];
+    char path[512], err[DFV_ERR_LEN] = "";
+    for (int i = 0; i < W * H * 3; i++)
+        image[i] = (uint8_t)(i * 13 % 241);
+    snprintf(path, sizeof path, "%s/wide.png", env->dir);
+    CHECK(env->failures, dfv_png_write(path, image, W, H, 0, err), "png write: %s", err);
+    dfv_seed_desc crop = {.width = 40, .height = H};
+    CHECK(env->failures, dfv_seed_load(path, &crop, seed, err), "crop seed: %s", err);
+    bool centre = true;
+    for (int y = 0; y < H; y++)
+        centre &= !memcmp(seed + y * 40 * 3, image + (y * W + 5) * 3, 40 * 3);
+    CHECK(env->failures, centre, "a 40x30 crop of a 50x30 image is not its centre columns");
+    dfv_seed_desc whole = {.width = W, .height = H, .stretch = true};
+    CHECK(env->failures, dfv_seed_load(path, &whole, seed, err) && !memcmp(seed, image, sizeof image),
+          "stretching to the image's own size changed it: %s", err);
+    dfv_seed_desc half = {.width = W / 2, .height = H / 2, .stretch = true};
+    CHECK(env->failures, dfv_seed_load(path, &half, seed, err), "stretched seed: %s", err);
+    for (int y = 0; y < H / 2; y++)
+        for (int x = 0; x < W / 2; x++)
+            for (int c = 0; c < 3; c++) {
+                int sum = 0;
+                for (int d = 0; d < 4; d++)
+                    sum += image[((2 * y + d / 2) * W + 2 * x + d % 2) * 3 + c];
+                reference[(y * (W / 2) + x) * 3 + c] = (uint8_t)((sum + 2) / 4);
+            }
+    double mean;
+    int max;
+    pixel_difference(seed, reference, (W / 2) * (H / 2), &mean, &max);
+    printf("image seed 50x30 stretched to 25x15 vs a 2x2 box reference: mean |diff| %.3f, max %d\n", mean, max);
+    CHECK(env->failures, mean < 0.75 && max <= 3, "stretched seed differs (mean %.3f, max %d)", mean, max);
+}
+
 /* Encodes a JPEG with FFmpeg's mjpeg encoder (the tests' own writer). */
 static bool write_jpeg(const char *path, const uint8_t *rgb, int width, int height)
 {
@@ -262,6 +300,7 @@ int main(void)
     }
     image_seed_downscaled(&env);
     image_seed_exact_crop(&env);
+    image_seed_non_square(&env);
     jpeg_seed(&env);
     video_seeds(&env, "grey.mp4");
     video_seeds(&env, "grey.webm");
