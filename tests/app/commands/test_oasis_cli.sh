@@ -21,7 +21,7 @@ same_frames "$work/a" "$work/b" "a second render"
 "$dfview" render $common --no-cache --out "$work/n/%05d.png" || fail "render --no-cache"
 same_frames "$work/a" "$work/n" "the uncached render"
 cmp -s "$work/a/00004.png" "$work/a/00005.png" && fail "two generated frames are identical"
-grep -q '"forward+cameraX=0.5"' "$work/a/render.json" || fail "the sidecar lacks the continuous action"
+grep -q '"forward camera=0.5,0"' "$work/a/render.json" || fail "the sidecar lacks the continuous action"
 "$dfview" render --replay "$work/a/render.json" --out "$work/c/%05d.png" --quiet || fail "replay"
 same_frames "$work/a" "$work/c" "the replay"
 
