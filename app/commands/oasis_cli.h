@@ -43,6 +43,8 @@ typedef struct {
     int cache_context;
 } dfv_oasis_forward_job;
 int dfv_oasis_forward(const dfv_oasis_forward_job *job);
+/* dfview bench on an Oasis model (cmd_bench_oasis.c): argv as dfview bench has it. */
+int dfv_bench_oasis(int argc, char **argv);
 /* dfview info on an Oasis model file (cmd_info_oasis.c); returns the exit code. */
 int dfv_info_oasis(const char *path);
 
