@@ -10,6 +10,7 @@ each refusal is one line `dfview CMD: ...` with a non-zero exit, never a crash.
 """
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -84,6 +85,20 @@ def test_info(dfview, model):
     check(f"parameters   {params} " in card, f"info: the parameter count {params}")
 
 
+def test_bench(dfview, model):
+    """dfview bench on an Oasis model: every line scripts/bench-oasis reads, with the analytic GFLOP."""
+    r = run(dfview, "bench", "--model", model, "--window", "1,2", "--calls", "1", "--warmup", "0", "--steps", "2")
+    wanted = ["fp32 DiT forward, 1 frame: ", "fp32 DiT forward, 2 frames: ", "fp32 DiT context, 1 frame: ",
+              "fp32 DiT cached step, 1 new frame after 1: ", "per new frame, window 2, 2 steps: official loop ",
+              "cached loop ", "fp32 VAE encode, 1 image: ", "fp32 VAE decode, 1 frame: "]
+    missing = [w for w in wanted if w not in r.stdout]
+    check(r.returncode == 0 and not missing, f"bench: exit {r.returncode}, lacks {missing} {r.stderr.strip()}")
+    # the cached loop's analytic cost: the context once plus 2 one-frame steps, less than 2 two-frame calls
+    frame = [line for line in r.stdout.splitlines() if "window 2, 2 steps" in line]
+    gflop = [float(x) for x in re.findall(r"\(([0-9.e+-]+) GFLOP", frame[0])] if frame else []
+    check(len(gflop) == 2 and gflop[1] < gflop[0], f"bench: official vs cached GFLOP per new frame {gflop}")
+
+
 def expect_error(what, pattern, cmd, *args):
     r = run(*args)
     err = r.stderr.strip()
@@ -149,6 +164,10 @@ def test_errors(dfview, model, golden, unet, work):
         ("encode: no --output", "are required", "encode", (dfview, "encode", "--model", model, "--input", gp("vae_img"))),
         ("decode: an unknown option", "unexpected argument '--frames'", "decode",
          (dfview, "decode", "--model", model, "--frames", "3")),
+        ("bench: a window past max_frames", "--window must be 1..32", "bench",
+         (dfview, "bench", "--model", model, "--window", "33")),
+        ("bench: a window list that is not one", "--window takes sizes", "bench",
+         (dfview, "bench", "--model", model, "--window", "2,x")),
     ]
     for what, pattern, cmd, args in cases:
         expect_error(what, pattern, cmd, *args)
@@ -161,6 +180,7 @@ def main():
     os.makedirs(work, exist_ok=True)
     test_outputs(dfview, model, golden, work)
     test_info(dfview, model)
+    test_bench(dfview, model)
     test_errors(dfview, model, golden, unet, work)
     print(f"{len(failures)} failure(s)")
     return 1 if failures else 0
