@@ -76,9 +76,9 @@ int dfv_npy_read(const char *path, dfv_npy_dtype want, dfv_npy *out, char *err, 
         /* int32 read into the upper half of an int64 buffer, then widened from the front */
         size_t room = out->dtype == DFV_NPY_INT ? 8 : esize;
         out->data = malloc(out->count ? out->count * room : 1);
-        char *at = (char *)out->data + out->count * (room - esize);
         if (!out->data) rc = npy_fail(err, err_len, path, "out of memory");
-        else if (fread(at, esize, out->count, f) != out->count) rc = npy_fail(err, err_len, path, "data shorter than its shape says");
+        else if (fread((char *)out->data + out->count * (room - esize), esize, out->count, f) != out->count)
+            rc = npy_fail(err, err_len, path, "data shorter than its shape says");
     }
     if (!rc && out->dtype == DFV_NPY_INT) {
         const int32_t *narrow = (const int32_t *)((char *)out->data + out->count * 4);
