@@ -96,6 +96,16 @@ static long long count_prefix(const dfv_st_file *file, const char *prefix)
     return n;
 }
 
+/* "117.8 GFLOP", "37.78 TFLOP" */
+static const char *flops_text(double flops, char text[32])
+{
+    if (flops >= 1e12)
+        snprintf(text, 32, "%.4g TFLOP", flops / 1e12);
+    else
+        snprintf(text, 32, "%.4g GFLOP", flops / 1e9);
+    return text;
+}
+
 static void print_cost(const dfv_oasis_model *m, const dfv_st_file *file)
 {
     const dfv_oasis_dit_arch *d = dfv_oasis_model_dit(m);
@@ -104,15 +114,16 @@ static void print_cost(const dfv_oasis_model *m, const dfv_st_file *file)
     printf("%-13s%lld (%.2f M): DiT %.2f M, ViT-VAE %.2f M\n", "parameters", dit + vae, (dit + vae) / 1e6, dit / 1e6,
            vae / 1e6);
     const int w = df->window, steps = df->sampling_steps;
-    const double one = dfv_oasis_dit_flops(d, 1) / 1e9, full = dfv_oasis_dit_flops(d, w) / 1e9;
-    const double official = dfv_oasis_frame_flops(d, steps, w, false) / 1e9;
-    const double cached = dfv_oasis_frame_flops(d, steps, w, true) / 1e9;
-    printf("%-13sDiT: %.4g GFLOP per frame (window 1); %.4g GFLOP per call at window %d\n", "cost", one, full, w);
-    printf("%-13sper new frame (%d DDIM steps, window %d): official loop %.4g GFLOP (every step on the window);\n"
-           "%-13sdfview's cached loop %.4g GFLOP (context once, each step on the new frame): %.1f× less\n",
-           "", steps, w, official, "", cached, official / cached);
-    printf("%-13sViT-VAE: encode %.4g GFLOP per image, decode %.4g GFLOP per frame\n", "",
-           dfv_oasis_vae_flops(dfv_oasis_model_vae(m), false) / 1e9, dfv_oasis_vae_flops(dfv_oasis_model_vae(m), true) / 1e9);
+    const double official = dfv_oasis_frame_flops(d, steps, w, false), cached = dfv_oasis_frame_flops(d, steps, w, true);
+    char a[32], b[32];
+    printf("%-13sDiT: %s per frame (window 1); %s per call at window %d\n", "cost",
+           flops_text(dfv_oasis_dit_flops(d, 1), a), flops_text(dfv_oasis_dit_flops(d, w), b), w);
+    printf("%-13sper new frame (%d DDIM steps, window %d): official loop %s (every step on the window);\n"
+           "%-13sdfview's cached loop %s (context once, each step on the new frame): %.1f× less\n",
+           "", steps, w, flops_text(official, a), "", flops_text(cached, b), official / cached);
+    printf("%-13sViT-VAE: encode %s per image, decode %s per frame\n", "",
+           flops_text(dfv_oasis_vae_flops(dfv_oasis_model_vae(m), false), a),
+           flops_text(dfv_oasis_vae_flops(dfv_oasis_model_vae(m), true), b));
 }
 
 static void print_diffusion(const dfv_oasis_diffusion *d)
