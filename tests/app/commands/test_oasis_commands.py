@@ -1,6 +1,6 @@
 """dfview forward / encode / decode / info on an Oasis model against the official open-oasis outputs.
 
-usage: test_oasis_cli.py DFVIEW OASIS_MODEL GOLDEN_DIR UNET3D_MODEL WORK_DIR
+usage: test_oasis_commands.py DFVIEW OASIS_MODEL GOLDEN_DIR UNET3D_MODEL WORK_DIR
 
 OASIS_MODEL is tests/golden/oasis's official-layout checkpoints converted by scripts/convert-oasis (the
 meson target oasis-tiny-model). Each command runs as a user would run it, on the golden inputs:
