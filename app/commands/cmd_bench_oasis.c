@@ -75,8 +75,11 @@ static int parse_args(int argc, char **argv, bench_args *a)
             a->no_vae = true;
         else if (value && !strcmp(argv[i], "--window")) {
             if (parse_windows(argv[++i], a))
-                return fprintf(stderr, "dfview bench: --window takes sizes 1..%d separated by commas\n", DFV_MAX_WINDOW), -1;
-        } else if (value && (!strcmp(argv[i], "--calls") || !strcmp(argv[i], "--warmup") || !strcmp(argv[i], "--steps"))) {
+                return fprintf(stderr, "dfview bench: --window takes sizes 1..%d separated by commas\n",
+                               DFV_MAX_WINDOW),
+                       -1;
+        } else if (value &&
+                   (!strcmp(argv[i], "--calls") || !strcmp(argv[i], "--warmup") || !strcmp(argv[i], "--steps"))) {
             int *slot = !strcmp(argv[i], "--calls") ? &a->calls : !strcmp(argv[i], "--warmup") ? &a->warmup : &a->steps;
             *slot = atoi(argv[++i]);
         } else {
@@ -91,7 +94,10 @@ static int parse_args(int argc, char **argv, bench_args *a)
 
 /* ---- what is timed ---------------------------------------------------------------------------------- */
 
-static dfv_status dit_forward(bench_state *b, int w) { return dfv_dit_forward(b->e->dit, b->x, b->t, b->a, 1, w, b->v); }
+static dfv_status dit_forward(bench_state *b, int w)
+{
+    return dfv_dit_forward(b->e->dit, b->x, b->t, b->a, 1, w, b->v);
+}
 
 static dfv_status dit_context(bench_state *b, int w) { return dfv_dit_context(b->e->dit, b->x, b->t, b->a, w - 1); }
 
@@ -154,7 +160,8 @@ static int bench_window(bench_state *b, int w, int steps)
             return -1;
     }
     const double official = steps * full, cached = context + steps * step;
-    const double f_official = dfv_oasis_frame_flops(d, steps, w, false), f_cached = dfv_oasis_frame_flops(d, steps, w, true);
+    const double f_official = dfv_oasis_frame_flops(d, steps, w, false);
+    const double f_cached = dfv_oasis_frame_flops(d, steps, w, true);
     printf("%s %s per new frame, window %d, %d steps: official loop %.1f ms (%.4g GFLOP, %.3g frames/s, %.2f GFLOP/s); "
            "cached loop %.1f ms (%.4g GFLOP, %.3g frames/s, %.2f GFLOP/s)\n",
            b->name, b->args->engine.fp16 ? "fp16" : "fp32", w, steps, official, f_official / 1e9, 1e3 / official,
@@ -219,7 +226,8 @@ int dfv_bench_oasis(int argc, char **argv)
         goto done;
     }
     if (max_window > dfv_oasis_model_dit(e.model)->max_frames) {
-        fprintf(stderr, "dfview bench: --window must be 1..%d for this model\n", dfv_oasis_model_dit(e.model)->max_frames);
+        fprintf(stderr, "dfview bench: --window must be 1..%d for this model\n",
+                dfv_oasis_model_dit(e.model)->max_frames);
         goto done;
     }
     double t0 = now_ms();

@@ -33,7 +33,8 @@ static void print_architecture(const dfv_oasis_model *m)
     const dfv_oasis_dit_arch *d = dfv_oasis_model_dit(m);
     const dfv_oasis_vae_arch *v = dfv_oasis_model_vae(m);
     printf("%-13soasis: DiT over ViT-VAE latents (open-oasis)\n", "architecture");
-    printf("%-13sDiT: %d×%d×%d latents, patch %d (%d tokens per frame), width %d, %d blocks, %d heads × %d, MLP %d,\n",
+    printf("%-13sDiT: %d×%d×%d latents, patch %d (%d tokens per frame), width %d, %d blocks, %d heads × %d, "
+           "MLP %d,\n",
            "", d->channels, d->input_h, d->input_w, d->patch, (d->input_h / d->patch) * (d->input_w / d->patch),
            d->hidden, d->depth, d->heads, d->hidden / d->heads, d->mlp_hidden);
     printf("%-13s     spatial attention per frame (2-D axial rotary), causal temporal attention (1-D rotary),\n"
@@ -114,7 +115,8 @@ static void print_cost(const dfv_oasis_model *m, const dfv_st_file *file)
     printf("%-13s%lld (%.2f M): DiT %.2f M, ViT-VAE %.2f M\n", "parameters", dit + vae, (dit + vae) / 1e6, dit / 1e6,
            vae / 1e6);
     const int w = df->window, steps = df->sampling_steps;
-    const double official = dfv_oasis_frame_flops(d, steps, w, false), cached = dfv_oasis_frame_flops(d, steps, w, true);
+    const double official = dfv_oasis_frame_flops(d, steps, w, false);
+    const double cached = dfv_oasis_frame_flops(d, steps, w, true);
     char a[32], b[32];
     printf("%-13sDiT: %s per frame (window 1); %s per call at window %d\n", "cost",
            flops_text(dfv_oasis_dit_flops(d, 1), a), flops_text(dfv_oasis_dit_flops(d, w), b), w);

@@ -75,7 +75,8 @@ static int run(const vae_args *a, dfv_oasis_engine *e, const dfv_npy *in, char e
     const dfv_oasis_vae_arch *v = dfv_oasis_model_vae(e->model);
     const int h = v->image_h / v->patch, w = v->image_w / v->patch, n = (int)in->shape[0];
     const int64_t image[4] = {-3, 3, v->image_h, v->image_w}, latent[4] = {-3, v->latent, h, w};
-    if (!dfv_npy_check_shape(in, a->decode ? "input (latents)" : "input (images)", 4, a->decode ? latent : image, err) ||
+    const char *what = a->decode ? "input (latents)" : "input (images)";
+    if (!dfv_npy_check_shape(in, what, 4, a->decode ? latent : image, err) ||
         dfv_oasis_engine_upload(&a->engine, DFV_OASIS_VAE, e, err))
         return -1;
     const int64_t *out_shape = a->decode ? image : latent;
