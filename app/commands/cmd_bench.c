@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "engine.h"
+#include "oasis_cli.h"
 
 typedef struct {
     dfv_engine_desc engine;
@@ -26,6 +27,7 @@ static void print_usage(FILE *out)
 {
     fprintf(out, "usage: dfview bench --model M [--window W] [--calls N] [--warmup N] [--cached] [--fp16] [--device N]\n"
                  "       dfview bench --model M --rollout N [session options]: frames/s of a whole rollout\n"
+                 "       dfview bench --model OASIS_MODEL ...: see 'dfview bench --model OASIS_MODEL --help'\n"
                  "Times network calls on W frames (default: the model's window) with mixed noise levels.\n"
                  "--cached times one new frame after W-1 cached context frames (per-frame-norm models).\n"
                  "DFVIEW_PROFILE=1 adds the ten most expensive ops.\n");
@@ -103,10 +105,13 @@ int dfv_cmd_bench(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--rollout")) return dfv_cmd_bench_rollout(argc, argv);
+    char err[DFV_ERR_LEN];
+    for (int i = 1; i + 1 < argc; i++) /* an Oasis model has its own bench (cmd_bench_oasis.c) */
+        if (!strcmp(argv[i], "--model") && dfv_model_family_of(argv[i + 1], err) == DFV_FAMILY_OASIS)
+            return dfv_bench_oasis(argc, argv);
     bench_args a;
     if (parse_args(argc, argv, &a)) return 2;
     dfv_engine e;
-    char err[DFV_ERR_LEN];
     if (dfv_engine_open(&a.engine, &e, err)) return fprintf(stderr, "dfview bench: %s\n", err), 1;
     int T = a.window ? a.window : e.config->diffusion.window, rc = 1;
     size_t frame = (size_t)dfv_model_in_channels(e.config) * e.config->arch.resolution * e.config->arch.resolution;

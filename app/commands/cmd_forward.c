@@ -1,4 +1,5 @@
-/* dfview forward: one network call on .npy input, for parity checks against the reference network. */
+/* dfview forward: one network call on .npy input, for parity checks against the reference network. The
+ * model file's family decides: Unet3D here, Oasis in cmd_forward_oasis.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include "commands.h"
 #include "engine.h"
 #include "npy_io.h"
+#include "oasis_cli.h"
 
 typedef struct {
     dfv_engine_desc engine;
@@ -20,7 +22,9 @@ static void print_usage(FILE *out)
             "                      [--fp16] [--device N] [--cache-context N]\n"
             "x: float32 (T, B, C, H, W) in [-1, 1]; t: int64 (T, B) timesteps 0..999; a: float32 (T, B, A).\n"
             "Writes the network output (v for v-prediction models) as float32 of x's shape. With\n"
-            "--cache-context N the first N frames are cached context and the output holds frames N..T-1.\n");
+            "--cache-context N the first N frames are cached context and the output holds frames N..T-1.\n"
+            "Oasis models (the file says which): x float32 (B, T, C, H, W) latents; t (B, T) noise levels,\n"
+            "int64 or int32; a float32 (B, T, action_dim); v as the official DiT returns it, of x's shape.\n");
 }
 
 static int parse_args(int argc, char **argv, forward_args *a)
@@ -123,8 +127,13 @@ int dfv_cmd_forward(int argc, char **argv)
 {
     forward_args args;
     if (parse_args(argc, argv, &args)) return 2;
-    dfv_npy x = {0}, t = {0}, act = {0};
     char err[DFV_ERR_LEN];
+    if (dfv_model_family_of(args.engine.model_path, err) == DFV_FAMILY_OASIS) {
+        const dfv_oasis_forward_job job = {args.engine, args.input, args.timesteps, args.actions, args.output,
+                                           args.cache_context};
+        return dfv_oasis_forward(&job);
+    }
+    dfv_npy x = {0}, t = {0}, act = {0};
     int rc = 1;
     if (dfv_npy_read(args.input, DFV_NPY_F32, &x, err, sizeof err) ||
         dfv_npy_read(args.timesteps, DFV_NPY_I64, &t, err, sizeof err) ||

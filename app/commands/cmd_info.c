@@ -6,12 +6,15 @@
 
 #include "commands.h"
 #include "model.h"
+#include "oasis_cli.h"
 
 static void print_usage(FILE *out)
 {
     fprintf(out, "usage: dfview info MODEL.safetensors\n"
                  "Validates a dfview model file and prints its card: architecture, parameter count,\n"
-                 "GFLOP per frame per call, diffusion settings, actions and key bindings, provenance.\n");
+                 "GFLOP per frame per call, diffusion settings, actions and key bindings, provenance.\n"
+                 "Oasis models: the DiT and ViT-VAE sizes, rotary frequencies, GFLOP per new frame for the\n"
+                 "official sampling loop and dfview's cached one, sampler settings, action names.\n");
 }
 
 static void print_file(const char *path, const dfv_model *m)
@@ -159,6 +162,8 @@ int dfv_cmd_info(int argc, char **argv)
         return 2;
     }
     char err[DFV_ERR_LEN];
+    if (dfv_model_family_of(argv[1], err) == DFV_FAMILY_OASIS)
+        return dfv_info_oasis(argv[1]);
     dfv_model *m = NULL;
     if (dfv_model_open(argv[1], &m, err) != DFV_OK) {
         fprintf(stderr, "dfview info: %s\n", err);

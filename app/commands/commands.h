@@ -8,6 +8,9 @@ int dfv_cmd_play(int argc, char **argv);
 int dfv_cmd_render(int argc, char **argv);
 int dfv_cmd_info(int argc, char **argv);
 int dfv_cmd_forward(int argc, char **argv);
+/* An Oasis model's ViT-VAE on .npy input (cmd_vae.c). */
+int dfv_cmd_encode(int argc, char **argv);
+int dfv_cmd_decode(int argc, char **argv);
 int dfv_cmd_bench(int argc, char **argv);
 int dfv_cmd_bench_ops(int argc, char **argv);
 int dfv_cmd_devices(int argc, char **argv);

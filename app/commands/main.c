@@ -20,6 +20,8 @@ static const dfv_command dfv_commands[] = {
     {"render", dfv_cmd_render, "roll a model out headless and write a clip"},
     {"info", dfv_cmd_info, "print a model's card"},
     {"forward", dfv_cmd_forward, "one network call on .npy input"},
+    {"encode", dfv_cmd_encode, "an Oasis model's VAE encoder on .npy images"},
+    {"decode", dfv_cmd_decode, "an Oasis model's VAE decoder on .npy latents"},
     {"bench", dfv_cmd_bench, "time network calls or whole rollouts"},
     {"bench-ops", dfv_cmd_bench_ops, "time every operator at the DMLab network's shapes"},
     {"devices", dfv_cmd_devices, "list Vulkan devices and their capabilities"},

@@ -20,9 +20,9 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(int, char **);
     } commands[] = {{"devices", dfv_cmd_devices}, {"bench-ops", dfv_cmd_bench_ops}, {"forward", dfv_cmd_forward},
-                    {"info", dfv_cmd_info}, {"bench", dfv_cmd_bench}, {"eval", eval_without_plot}};
+                    {"encode", dfv_cmd_encode}, {"decode", dfv_cmd_decode}, {"info", dfv_cmd_info}, {"bench", dfv_cmd_bench}, {"eval", eval_without_plot}};
     for (size_t i = 0; argc >= 2 && i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "usage: dfview-engine devices|bench-ops|forward|info|bench|eval [OPTIONS]\n");
+    fprintf(stderr, "usage: dfview-engine devices|bench-ops|forward|encode|decode|info|bench|eval [OPTIONS]\n");
     return 2;
 }

@@ -53,10 +53,12 @@ static int read_header(FILE *f, const char *path, dfv_npy_dtype want, dfv_npy *o
     else if (want == DFV_NPY_F32 && !strstr(header, "'<f4'")) npy_fail(err, err_len, path, "expected float32 little-endian ('<f4') data");
     else if (want == DFV_NPY_I64 && !strstr(header, "'<i8'")) npy_fail(err, err_len, path, "expected int64 little-endian ('<i8') data");
     else if (want == DFV_NPY_U8 && !strstr(header, "'|u1'")) npy_fail(err, err_len, path, "expected uint8 ('|u1') data");
+    else if (want == DFV_NPY_INT && !strstr(header, "'<i8'") && !strstr(header, "'<i4'")) npy_fail(err, err_len, path, "expected int64 or int32 little-endian ('<i8' or '<i4') data");
     else if (!strstr(header, "'shape'") || parse_shape(strstr(header, "'shape'"), out)) npy_fail(err, err_len, path, "unreadable shape in .npy header");
     else rc = 0;
+    /* DFV_NPY_INT: the width stored, widened to int64 after reading */
+    out->dtype = want != DFV_NPY_INT ? want : strstr(header, "'<i8'") ? DFV_NPY_I64 : DFV_NPY_INT;
     free(header);
-    out->dtype = want;
     return rc;
 }
 
@@ -69,11 +71,24 @@ int dfv_npy_read(const char *path, dfv_npy_dtype want, dfv_npy *out, char *err, 
         return -1;
     }
     int rc = read_header(f, path, want, out, err, err_len);
-    size_t esize = want == DFV_NPY_F32 ? 4 : want == DFV_NPY_I64 ? 8 : 1;
+    size_t esize = out->dtype == DFV_NPY_F32 || out->dtype == DFV_NPY_INT ? 4 : out->dtype == DFV_NPY_I64 ? 8 : 1;
     if (!rc) {
-        out->data = malloc(out->count ? out->count * esize : 1);
+        /* int32 read into the upper half of an int64 buffer, then widened from the front */
+        size_t room = out->dtype == DFV_NPY_INT ? 8 : esize;
+        out->data = malloc(out->count ? out->count * room : 1);
         if (!out->data) rc = npy_fail(err, err_len, path, "out of memory");
-        else if (fread(out->data, esize, out->count, f) != out->count) rc = npy_fail(err, err_len, path, "data shorter than its shape says");
+        else if (fread((char *)out->data + out->count * (room - esize), esize, out->count, f) != out->count)
+            rc = npy_fail(err, err_len, path, "data shorter than its shape says");
+    }
+    if (!rc && out->dtype == DFV_NPY_INT) {
+        const int32_t *narrow = (const int32_t *)((char *)out->data + out->count * 4);
+        int64_t *wide = out->data;
+        for (size_t i = 0; i < out->count; i++) {
+            int32_t v;
+            memcpy(&v, narrow + i, sizeof v);
+            wide[i] = v;
+        }
+        out->dtype = DFV_NPY_I64;
     }
     fclose(f);
     if (rc) dfv_npy_free(out);

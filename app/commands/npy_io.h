@@ -8,7 +8,8 @@
 
 #define DFV_NPY_MAX_DIMS 8
 
-typedef enum { DFV_NPY_F32, DFV_NPY_I64, DFV_NPY_U8 } dfv_npy_dtype;
+/* DFV_NPY_INT asks for int64 or int32 data, read as int64 (the array's dtype is then DFV_NPY_I64). */
+typedef enum { DFV_NPY_F32, DFV_NPY_I64, DFV_NPY_U8, DFV_NPY_INT } dfv_npy_dtype;
 
 typedef struct {
     dfv_npy_dtype dtype;
