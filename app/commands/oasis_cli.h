@@ -6,14 +6,9 @@
 #include <stdbool.h>
 
 #include "engine.h" /* dfv_engine_desc: --model, --device, --fp16 */
+#include "model_family.h"
 #include "npy_io.h"
 #include "oasis.h"
-
-typedef enum { DFV_FAMILY_UNKNOWN = 0, DFV_FAMILY_UNET3D, DFV_FAMILY_OASIS } dfv_model_family;
-
-/* The family a dfview model file's metadata names (architecture.type), without validating the rest;
- * DFV_FAMILY_UNKNOWN with err filled for an unreadable file or one without dfview metadata. */
-dfv_model_family dfv_model_family_of(const char *path, char err[DFV_ERR_LEN]);
 
 enum { DFV_OASIS_DIT = 1, DFV_OASIS_VAE = 2 };
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cJSON.h"
+#include "model_family.h"
 #include "session_family.h"
 #include "world.h"
 
@@ -122,23 +123,11 @@ int dfv_session_parse_option(int argc, char **argv, int i, dfv_session_desc *d, 
 
 /* ---- opening: the family from the file's architecture.type --------------------------------------- */
 
-static const dfv_session_family *const families[] = {&dfv_session_unet3d, &dfv_session_oasis};
-
-/* The file's `dfview` architecture.type; a file without one is left to the Unet3D loader, whose errors
- * say what is wrong with it. */
+/* A file whose family cannot be told is left to the Unet3D loader, whose errors say what is wrong with it. */
 static const dfv_session_family *family_of(const char *path)
 {
-    dfv_st_file *file;
     char err[DFV_ERR_LEN];
-    const dfv_session_family *found = &dfv_session_unet3d;
-    if (!path || dfv_st_open(path, &file, err)) return found;
-    cJSON *root = cJSON_Parse(dfv_st_metadata(file, "dfview"));
-    dfv_st_close(file);
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "architecture"), "type");
-    for (size_t i = 0; cJSON_IsString(type) && i < sizeof families / sizeof families[0]; i++)
-        if (!strcmp(type->valuestring, families[i]->type)) found = families[i];
-    cJSON_Delete(root);
-    return found;
+    return path && dfv_model_family_of(path, err) == DFV_FAMILY_OASIS ? &dfv_session_oasis : &dfv_session_unet3d;
 }
 
 static int configure(dfv_session *s, const dfv_sampler_settings *settings, char *err, int err_len)
