@@ -4,24 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "commands.h"
 #include "engine.h"
 #include "oasis_cli.h"
+#include "progress.h"
 
 typedef struct {
     dfv_engine_desc engine;
     int window, calls, warmup;
     bool cached; /* time one new frame after window-1 cached context frames */
 } bench_args;
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void print_usage(FILE *out)
 {
@@ -80,14 +73,14 @@ static int time_calls(dfv_engine *e, const bench_args *a, int T, const float *x,
     size_t frame = (size_t)dfv_model_in_channels(e->config) * e->config->arch.resolution * e->config->arch.resolution;
     double best = INFINITY, total = 0;
     for (int i = 0; i < a->warmup + a->calls; i++) {
-        double t0 = now_ms();
+        double t0 = dfv_seconds_now() * 1e3;
         dfv_status s = a->cached ? dfv_unet_forward_cached(e->net, x + frame * (T - 1), t + T - 1, NULL, 1, out)
                                  : dfv_unet_forward(e->net, x, t, NULL, T, out);
         if (s) {
             fprintf(stderr, "dfview bench: %s\n", dfv_unet_error(e->net));
             return -1;
         }
-        double ms = now_ms() - t0;
+        double ms = dfv_seconds_now() * 1e3 - t0;
         if (i >= a->warmup) {
             total += ms;
             if (ms < best) best = ms;

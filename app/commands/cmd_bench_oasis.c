@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "commands.h"
+#include "progress.h"
 #include "oasis_cli.h"
 
 enum { max_windows = 8, max_calls = 100 };
@@ -27,13 +27,6 @@ typedef struct {
 } bench_state;
 
 typedef dfv_status (*bench_fn)(bench_state *b, int window);
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void print_usage(FILE *out)
 {
@@ -125,14 +118,14 @@ static double time_calls(bench_state *b, bench_fn fn, int w, const char *what, d
 {
     double ms[max_calls];
     for (int i = 0; i < b->args->warmup + b->args->calls; i++) {
-        double t0 = now_ms();
+        double t0 = dfv_seconds_now() * 1e3;
         if (fn(b, w)) {
             fprintf(stderr, "dfview bench: %s: %s\n", what,
                     fn == vae_encode || fn == vae_decode ? dfv_vit_vae_error(b->e->vae) : dfv_dit_error(b->e->dit));
             return -1;
         }
         if (i >= b->args->warmup)
-            ms[i - b->args->warmup] = now_ms() - t0;
+            ms[i - b->args->warmup] = dfv_seconds_now() * 1e3 - t0;
     }
     const int n = b->args->calls;
     qsort(ms, (size_t)n, sizeof *ms, compare_ms);
@@ -230,14 +223,14 @@ int dfv_bench_oasis(int argc, char **argv)
                 dfv_oasis_model_dit(e.model)->max_frames);
         goto done;
     }
-    double t0 = now_ms();
+    double t0 = dfv_seconds_now() * 1e3;
     if (dfv_oasis_engine_upload(&a.engine, DFV_OASIS_DIT | (a.no_vae ? 0 : DFV_OASIS_VAE), &e, err)) {
         fprintf(stderr, "dfview bench: %s\n", err);
         goto done;
     }
     const char *slash = strrchr(a.engine.model_path, '/');
     b.name = slash ? slash + 1 : a.engine.model_path; /* the file's name names the model in every line */
-    printf("device: %s\n%s: uploaded in %.0f ms\n", dfv_ctx_caps(e.ctx)->name, b.name, now_ms() - t0);
+    printf("device: %s\n%s: uploaded in %.0f ms\n", dfv_ctx_caps(e.ctx)->name, b.name, dfv_seconds_now() * 1e3 - t0);
     if (alloc_inputs(&b, max_window)) {
         fprintf(stderr, "dfview bench: out of memory\n");
         goto done;

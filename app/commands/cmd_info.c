@@ -17,9 +17,8 @@ static void print_usage(FILE *out)
                  "official sampling loop and dfview's cached one, sampler settings, action names.\n");
 }
 
-static void print_file(const char *path, const dfv_model *m)
+void dfv_info_print_file(const char *path, const dfv_st_file *file)
 {
-    const dfv_st_file *file = dfv_model_file(m);
     int by_dtype[3] = {0, 0, 0};
     size_t bytes = 0;
     for (int i = 0; i < dfv_st_tensor_count(file); i++) {
@@ -175,7 +174,7 @@ int dfv_cmd_info(int argc, char **argv)
         return 1;
     }
     printf("%-13s%s\n", "model", c->name[0] ? c->name : "(unnamed)");
-    print_file(argv[1], m);
+    dfv_info_print_file(argv[1], dfv_model_file(m));
     print_architecture(c);
     print_rotary(m);
     print_cost(c);

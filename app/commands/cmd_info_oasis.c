@@ -9,25 +9,6 @@
 #include "oasis_cli.h"
 #include "safetensors.h"
 
-static void print_file(const char *path, const dfv_st_file *file)
-{
-    int by_dtype[3] = {0, 0, 0};
-    size_t bytes = 0;
-    for (int i = 0; i < dfv_st_tensor_count(file); i++) {
-        const dfv_st_tensor *t = dfv_st_tensor_at(file, i);
-        by_dtype[t->dtype]++;
-        bytes += t->bytes;
-    }
-    printf("%-13s%s\n", "file", path);
-    printf("%-13s%d tensors, %.2f MiB (", "", dfv_st_tensor_count(file), bytes / 1048576.0);
-    for (int d = 0, first = 1; d < 3; d++)
-        if (by_dtype[d]) {
-            printf("%s%d %s", first ? "" : ", ", by_dtype[d], dfv_st_dtype_name((dfv_st_dtype)d));
-            first = 0;
-        }
-    printf(")\n");
-}
-
 static void print_architecture(const dfv_oasis_model *m)
 {
     const dfv_oasis_dit_arch *d = dfv_oasis_model_dit(m);
@@ -199,7 +180,7 @@ int dfv_info_oasis(const char *path)
     }
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
     printf("%-13s%s\n", "model", cJSON_IsString(name) && name->valuestring[0] ? name->valuestring : "(unnamed)");
-    print_file(path, file);
+    dfv_info_print_file(path, file);
     print_architecture(m);
     print_rotary(m);
     print_cost(m, file);

@@ -42,6 +42,8 @@ int dfv_oasis_forward(const dfv_oasis_forward_job *job);
 int dfv_bench_oasis(int argc, char **argv);
 /* dfview info on an Oasis model file (cmd_info_oasis.c); returns the exit code. */
 int dfv_info_oasis(const char *path);
+/* The card's `file` lines, the same for every family (cmd_info.c). */
+void dfv_info_print_file(const char *path, const dfv_st_file *file);
 
 /* Analytic cost in FLOP (a multiply-add is 2) of the official computation: */
 /* one DiT forward over `frames` frames (attention over the whole causal window, as the official code); */
