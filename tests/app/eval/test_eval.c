@@ -24,7 +24,7 @@ static const size_t frame_bytes = (size_t)SIZE * SIZE * 3;
 
 static dfv_eval *make_eval(int frames)
 {
-    dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .size = SIZE, .context = CONTEXT, .frames = frames};
+    dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .width = SIZE, .height = SIZE, .context = CONTEXT, .frames = frames};
     dfv_eval *e = NULL;
     char err[DFV_ERR_LEN];
     if (dfv_eval_create(&shape, &e, err)) fprintf(stderr, "%s\n", err);
@@ -275,7 +275,7 @@ static void name_frame(uint8_t *rgb, int episode, int t, int side)
 static int check_sheet(const char *dir)
 {
     int failures = 0, frames = 300, total = CONTEXT + frames;
-    dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .size = SIZE, .context = CONTEXT, .frames = frames};
+    dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .width = SIZE, .height = SIZE, .context = CONTEXT, .frames = frames};
     dfv_eval_sheet *sheet = dfv_eval_sheet_create(&shape);
     uint8_t *truth = malloc(frame_bytes * total), *model = malloc(frame_bytes * total);
     CHECK(failures, sheet && truth && model, "out of memory");
@@ -326,7 +326,7 @@ int main(int argc, char **argv)
     const char *dir = argc > 1 ? argv[1] : ".";
     int failures = check_identical() + check_still() + check_turn_sign() + check_known_errors() + check_files(dir) +
                    check_sheet(dir);
-    dfv_eval_shape bad = {.kind = DFV_WORLD_MAZE, .size = 32, .context = 0, .frames = 5};
+    dfv_eval_shape bad = {.kind = DFV_WORLD_MAZE, .width = 32, .height = 32, .context = 0, .frames = 5};
     dfv_eval *e;
     char err[DFV_ERR_LEN];
     CHECK(failures, dfv_eval_create(&bad, &e, err) == -1 && e == NULL && strstr(err, "context 0"), "bad shape: %s", err);
