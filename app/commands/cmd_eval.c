@@ -48,6 +48,8 @@ typedef struct {
     int action_map[DFV_MAX_ACTIONS]; /* model action i = world action action_map[i] */
     dfv_npy rollouts;                      /* --rollouts: (episodes, context + frames, size, size, 3) uint8 */
     float idle[DFV_MAX_ACTIONS];           /* --video: the first context frame's action */
+    uint8_t *video_rgb;                    /* --video: its context + frames frames, read before anything runs */
+    float *video_actions;                  /* --video: the model's action rows for them (NULL without a model) */
     dfv_rollout *rollout;                  /* NULL without a model */
     dfv_timeline *timeline;                /* the rollout's: keeps only the window, a new root per episode */
     dfv_eval_sheet *sheet;                 /* sheet.png; NULL without a PNG writer */
@@ -334,22 +336,39 @@ static dfv_action_space model_action_space(const eval_run *r)
                               .names = (const char *const *)dfv_session_action_names(r->session)};
 }
 
+/* --video: reads the clip's frames and the script's rows once, before the output folder is made, so a bad
+ * clip or script is refused without a trace (eval_video.h). */
+static int load_video(eval_run *r)
+{
+    const eval_args *a = r->args;
+    char err[DFV_ERR_LEN];
+    int total = r->context + a->frames;
+    dfv_eval_video v = {.path = a->video, .start = a->start_frame, .context = r->context, .frames = a->frames};
+    dfv_seed_request req = {.width = r->width, .height = r->height, .stretch = r->stretch};
+    dfv_action_space space = r->session ? model_action_space(r) : (dfv_action_space){0};
+    r->video_rgb = malloc(frame_bytes(r) * (size_t)total);
+    r->video_actions = space.dim ? malloc(sizeof(float) * (size_t)total * (size_t)space.dim) : NULL;
+    if (!r->video_rgb || (space.dim && !r->video_actions))
+        return fprintf(stderr, "dfview eval: out of memory for %d frames of %dx%d\n", total, r->width, r->height), -1;
+    if (dfv_eval_video_frames(&v, a->load_frames, &req, r->video_rgb, err) ||
+        (space.dim && dfv_eval_video_actions(&v, a->actions, &space, r->idle, r->video_actions, err)))
+        return fprintf(stderr, "dfview eval: %s\n", err), -1;
+    return 0;
+}
+
 /* Episode e's ground truth into truth and the model's action rows: a world's episode (its actions mapped
- * by name), or the video's frames and the script's lines (eval_video.h). */
+ * by name), or the clip's frames and the script's rows (read by load_video). */
 static int episode_truth(eval_run *r, int e, uint8_t *truth, float *world_actions, float *model_actions)
 {
-    char err[DFV_ERR_LEN];
     const eval_args *a = r->args;
+    int total = r->context + a->frames;
     if (a->video) {
-        dfv_eval_video v = {.path = a->video, .start = a->start_frame, .context = r->context, .frames = a->frames};
-        dfv_seed_request req = {.width = r->width, .height = r->height, .stretch = r->stretch};
-        dfv_action_space space = r->session ? model_action_space(r) : (dfv_action_space){0};
-        if (dfv_eval_video_frames(&v, a->load_frames, &req, truth, err) ||
-            (space.dim && dfv_eval_video_actions(&v, a->actions, &space, r->idle, model_actions, err)))
-            return fprintf(stderr, "dfview eval: %s\n", err), -1;
+        memcpy(truth, r->video_rgb, frame_bytes(r) * (size_t)total);
+        if (r->video_actions) memcpy(model_actions, r->video_actions, sizeof(float) * (size_t)total * r->model_actions);
         return 0;
     }
-    if (dfv_dataset_episode(r->kind, a->first_seed + (uint64_t)e, r->context + a->frames, r->width, truth, world_actions, err))
+    char err[DFV_ERR_LEN];
+    if (dfv_dataset_episode(r->kind, a->first_seed + (uint64_t)e, total, r->width, truth, world_actions, err))
         return fprintf(stderr, "dfview eval: %s\n", err), -1;
     map_episode_actions(r, world_actions, model_actions);
     return 0;
@@ -384,7 +403,6 @@ static int run_episodes(eval_run *r, dfv_eval *eval)
 static int write_results(const eval_args *a, const dfv_eval *eval, const dfv_eval_sheet *sheet,
                          const dfv_eval_run_info *info)
 {
-    if (make_dirs(a->out)) return fprintf(stderr, "dfview eval: cannot create %s: %s\n", a->out, strerror(errno)), -1;
     dfv_eval_summary summary;
     dfv_eval_summarize(eval, &summary);
     char csv[4200], png[4200], json[4200], err[DFV_ERR_LEN];
@@ -436,7 +454,9 @@ static int evaluate(const eval_args *a, eval_run *r)
     dfv_eval_shape shape = {.kind = r->kind, .width = r->width, .height = r->height, .context = r->context,
                             .frames = a->frames};
     dfv_eval *eval;
-    char err[512];
+    char err[DFV_ERR_LEN];
+    /* Before the rollout: an output folder that cannot be made fails now, not after the work. */
+    if (make_dirs(a->out)) return fprintf(stderr, "dfview eval: cannot create %s: %s\n", a->out, strerror(errno)), 1;
     if (dfv_eval_create(&shape, &eval, err)) return fprintf(stderr, "dfview eval: %s\n", err), 1;
     char oracle_name[32];
     snprintf(oracle_name, sizeof oracle_name, "oracle:%s", a->oracle == ORACLE_TRUTH ? "truth" : "still");
@@ -517,7 +537,7 @@ static int run_video_model(const eval_args *a, eval_run *r)
     dfv_session_idle_action(s, r->idle);
     if (r->model_actions && !a->actions)
         return fprintf(stderr, "dfview eval: --video needs --actions SCRIPT for this action-conditioned model\n"), 2;
-    return run_model(a, r);
+    return load_video(r) ? 1 : run_model(a, r);
 }
 
 /* A model scored against the world: it must take the world's frames and act with the world's actions. */
@@ -564,7 +584,7 @@ int dfv_cmd_eval(int argc, char **argv, dfv_png_writer write_png, dfv_image_seed
         if (!a.video && r.width != r.height) {
             fprintf(stderr, "dfview eval: a world's frames are square: --size R, or WxH with --video\n");
             rc = 2;
-        } else rc = evaluate(&a, &r);
+        } else rc = a.video && load_video(&r) ? 1 : evaluate(&a, &r);
     } else if (dfv_session_open(&a.session, &r.session, err)) {
         fprintf(stderr, "dfview eval: %s\n", err);
         rc = 1;
@@ -572,6 +592,7 @@ int dfv_cmd_eval(int argc, char **argv, dfv_png_writer write_png, dfv_image_seed
         rc = a.video ? run_video_model(&a, &r) : run_world_model(&a, &r);
         dfv_session_close(r.session);
     }
+    free(r.video_rgb), free(r.video_actions);
     dfv_stop_signals_restore(&old);
     return rc;
 }

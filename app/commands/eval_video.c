@@ -1,13 +1,17 @@
 #include "eval_video.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int dfv_eval_video_frames(const dfv_eval_video *v, dfv_image_seed_loader load, const dfv_seed_request *request,
                           uint8_t *rgb, char err[DFV_ERR_LEN])
 {
     if (!load) return dfv_error_set(err, "--video needs the full dfview (dfview-engine decodes no video)"), -1;
     char spec[4200], e[DFV_ERR_LEN];
+    struct stat st;
+    if (stat(v->path, &st)) return dfv_error_set(err, "--video %s: %s", v->path, strerror(errno)), -1;
     if (snprintf(spec, sizeof spec, "%s#%lld", v->path, (long long)v->start) >= (int)sizeof spec)
         return dfv_error_set(err, "--video %.64s...: path too long", v->path), -1;
     dfv_seed_request req = *request;
