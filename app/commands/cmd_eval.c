@@ -31,6 +31,7 @@ typedef struct {
     bool world_options;       /* --world, --episodes or --first-seed given */
     const char *video, *actions; /* --video and its --actions script */
     int64_t start_frame;      /* --start-frame */
+    double start_seconds;     /* --start; -1 when not given */
     oracle_mode oracle;
     int oracle_context, oracle_width, oracle_height;
     bool quiet;
@@ -49,6 +50,7 @@ typedef struct {
     dfv_npy rollouts;                      /* --rollouts: (episodes, context + frames, size, size, 3) uint8 */
     float idle[DFV_MAX_ACTIONS];           /* --video: the first context frame's action */
     uint8_t *video_rgb;                    /* --video: its context + frames frames, read before anything runs */
+    int64_t start_frame;                   /* --video: the clip's frame the context starts at (--start resolved) */
     float *video_actions;                  /* --video: the model's action rows for them (NULL without a model) */
     dfv_rollout *rollout;                  /* NULL without a model */
     dfv_timeline *timeline;                /* the rollout's: keeps only the window, a new root per episode */
@@ -61,7 +63,8 @@ static void print_usage(FILE *out)
     fprintf(out,
             "usage: dfview eval --model M --out DIR [--world maze|voxel] [--episodes K] [--frames N] [--first-seed S]\n"
             "                   [session options]\n"
-            "       dfview eval --model M --video CLIP --actions SCRIPT [--start-frame F] [--frames N] --out DIR\n"
+            "       dfview eval --model M --video CLIP --actions SCRIPT [--start-frame F|--start SECONDS] [--frames N]\n"
+            "                   --out DIR\n"
             "Rolls the model out from world seeds S..S+K-1 under the exploration agent's actions and compares it\n"
             "with the world's frames: DIR/eval.csv (per frame), DIR/eval.png (plot), DIR/summary.json.\n"
             "With --video, the model starts from the clip's frames F.. and is compared with the clip itself.\n"
@@ -80,6 +83,7 @@ static void print_usage(FILE *out)
             "  --actions SCRIPT     the clip's actions, one line per video frame from frame 1 (line v: the action\n"
             "                       into frame v; scripts/convert-oasis-actions writes open-oasis's this way)\n"
             "  --start-frame F      the clip's frame that starts the context (default 0)\n"
+            "  --start SECONDS      or the first frame shown at or after this time\n"
             "  --quiet              no progress on stderr\n");
     dfv_session_print_options(out);
 }
@@ -112,6 +116,19 @@ static int parse_size(const char *text, int *width, int *height)
     return 0;
 }
 
+/* --start SECONDS: a non-negative time, 's' optional. */
+static int parse_seconds(const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end != text && *end == 's') end++;
+    if (end == text || *end || errno || !isfinite(v) || v < 0)
+        return fprintf(stderr, "dfview eval: --start takes seconds (e.g. 3.5 or 3.5s), not '%s'\n", text), -1;
+    *out = v;
+    return 0;
+}
+
 static int parse_value(eval_args *a, const char *o, const char *v)
 {
     long long n;
@@ -120,6 +137,7 @@ static int parse_value(eval_args *a, const char *o, const char *v)
     else if (!strcmp(o, "--video")) a->video = v;
     else if (!strcmp(o, "--actions")) a->actions = v;
     else if (!strcmp(o, "--start-frame")) return parse_count(o, v, 0, (long long)1 << 40, &n) ? -1 : (a->start_frame = n, 0);
+    else if (!strcmp(o, "--start")) return parse_seconds(v, &a->start_seconds);
     else if (!strcmp(o, "--out")) a->out = v;
     else if (!strcmp(o, "--replot")) a->replot = v;
     else if (!strcmp(o, "--rollouts")) a->rollouts = v;
@@ -141,11 +159,13 @@ static int parse_value(eval_args *a, const char *o, const char *v)
 static int check_video_args(eval_args *a)
 {
     if (!a->video) {
-        if (a->actions || a->start_frame)
+        if (a->actions || a->start_frame || a->start_seconds >= 0)
             return fprintf(stderr, "dfview eval: %s belongs to --video (see --help)\n",
-                           a->actions ? "--actions" : "--start-frame"), -1;
+                           a->actions ? "--actions" : a->start_frame ? "--start-frame" : "--start"), -1;
         return 0;
     }
+    if (a->start_frame && a->start_seconds >= 0)
+        return fprintf(stderr, "dfview eval: give --start or --start-frame, not both\n"), -1;
     if (a->world_options)
         return fprintf(stderr, "dfview eval: --world, --episodes and --first-seed are a world eval's; --video "
                                "scores one clip\n"), -1;
@@ -161,7 +181,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
 {
     memset(a, 0, sizeof *a);
     dfv_session_desc_default(&a->session);
-    a->world = "maze", a->oracle_context = 2, a->oracle_width = a->oracle_height = 64;
+    a->world = "maze", a->oracle_context = 2, a->oracle_width = a->oracle_height = 64, a->start_seconds = -1;
     for (int i = 1; i < argc; i++) {
         char err[DFV_ERR_LEN];
         int used = dfv_session_parse_option(argc, argv, i, &a->session, err);
@@ -343,7 +363,8 @@ static int load_video(eval_run *r)
     const eval_args *a = r->args;
     char err[DFV_ERR_LEN];
     int total = r->context + a->frames;
-    dfv_eval_video v = {.path = a->video, .start = a->start_frame, .context = r->context, .frames = a->frames};
+    dfv_eval_video v = {.path = a->video, .start = a->start_frame, .start_seconds = a->start_seconds,
+                        .context = r->context, .frames = a->frames};
     dfv_seed_request req = {.width = r->width, .height = r->height, .stretch = r->stretch};
     dfv_action_space space = r->session ? model_action_space(r) : (dfv_action_space){0};
     r->video_rgb = malloc(frame_bytes(r) * (size_t)total);
@@ -353,6 +374,7 @@ static int load_video(eval_run *r)
     if (dfv_eval_video_frames(&v, a->load_frames, &req, r->video_rgb, err) ||
         (space.dim && dfv_eval_video_actions(&v, a->actions, &space, r->idle, r->video_actions, err)))
         return fprintf(stderr, "dfview eval: %s\n", err), -1;
+    r->start_frame = v.start;
     return 0;
 }
 
@@ -467,7 +489,7 @@ static int evaluate(const eval_args *a, eval_run *r)
                               .world = a->world,
                               .video = a->video,
                               .actions = a->actions,
-                              .start_frame = a->start_frame,
+                              .start_frame = r->start_frame,
                               .device = r->session ? dfv_session_device_name(r->session) : NULL,
                               .first_seed = a->first_seed,
                               .steps = r->session ? dfv_session_settings(r->session)->steps : 0};

@@ -5,20 +5,22 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int dfv_eval_video_frames(const dfv_eval_video *v, dfv_image_seed_loader load, const dfv_seed_request *request,
+int dfv_eval_video_frames(dfv_eval_video *v, dfv_image_seed_loader load, const dfv_seed_request *request,
                           uint8_t *rgb, char err[DFV_ERR_LEN])
 {
     if (!load) return dfv_error_set(err, "--video needs the full dfview (dfview-engine decodes no video)"), -1;
     char spec[4200], e[DFV_ERR_LEN];
     struct stat st;
     if (stat(v->path, &st)) return dfv_error_set(err, "--video %s: %s", v->path, strerror(errno)), -1;
-    if (snprintf(spec, sizeof spec, "%s#%lld", v->path, (long long)v->start) >= (int)sizeof spec)
-        return dfv_error_set(err, "--video %.64s...: path too long", v->path), -1;
+    int n = v->start_seconds >= 0 ? snprintf(spec, sizeof spec, "%s@%.17g", v->path, v->start_seconds)
+                                   : snprintf(spec, sizeof spec, "%s#%lld", v->path, (long long)v->start);
+    if (n >= (int)sizeof spec) return dfv_error_set(err, "--video %.64s...: path too long", v->path), -1;
     dfv_seed_request req = *request;
     req.frames = v->context + v->frames;
+    req.first_index = &v->start;
     if (load(spec, &req, rgb, e))
-        return dfv_error_set(err, "--video: frames %lld-%lld (%d context + %d generated): %s", (long long)v->start,
-                             (long long)v->start + req.frames - 1, v->context, v->frames, e), -1;
+        return dfv_error_set(err, "--video: %d frames (%d context + %d generated) from %s: %s", req.frames, v->context,
+                             v->frames, spec + strlen(v->path), e), -1;
     return 0;
 }
 

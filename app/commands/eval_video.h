@@ -17,14 +17,16 @@
 #include "session.h"
 
 typedef struct {
-    const char *path;    /* the clip */
-    int64_t start;       /* video frame index of the first context frame */
-    int context, frames; /* context frames, then generated frames */
+    const char *path;     /* the clip */
+    int64_t start;        /* video frame index of the first context frame */
+    double start_seconds; /* >= 0: start instead at the first frame shown at or after this time (sets start) */
+    int context, frames;  /* context frames, then generated frames */
 } dfv_eval_video;
 
-/* Decodes the context + frames video frames from `start` exactly as `--seed PATH#START` would be for a
- * model with this request's size and resize rule (request->frames is ignored). 0, or -1 with one line. */
-int dfv_eval_video_frames(const dfv_eval_video *v, dfv_image_seed_loader load, const dfv_seed_request *request,
+/* Decodes the context + frames video frames from `start` exactly as `--seed PATH#START` (or PATH@SECONDS)
+ * would be for a model with this request's size and resize rule (request->frames is ignored). 0, or -1
+ * with one line. */
+int dfv_eval_video_frames(dfv_eval_video *v, dfv_image_seed_loader load, const dfv_seed_request *request,
                           uint8_t *rgb, char err[DFV_ERR_LEN]);
 
 /* The context + frames action rows (space->dim floats each) from the script at `script_path`, aligned as

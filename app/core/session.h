@@ -26,6 +26,7 @@
 typedef struct {
     int width, height, frames;
     bool stretch;
+    int64_t *first_index; /* NULL, or receives the video frame index (from 0) of the first frame returned */
 } dfv_seed_request;
 
 /* Decodes an image or video seed as requested (the full dfview passes media/'s decoder; the session core

@@ -24,6 +24,11 @@ for start in 0 3; do
   cmp -s "$work/want$start.txt" "$work/got$start.txt" ||
     fail "still oracle from frame $start: $(paste "$work/got$start.txt" "$work/want$start.txt" | tr '\n' ' ')"
 done
+# --start SECONDS: the first frame shown at or after it (the clip runs at 10 frames/s: 0.25 s is frame 3).
+"$dfview" eval --oracle still --video "$work/maze.avi" --start 0.25s --context 2 --size 16 --frames 7 --quiet \
+  --out "$work/still-time" >/dev/null || fail "oracle still from 0.25 s"
+cmp -s "$work/still-time/eval.csv" "$work/still3/eval.csv" || fail "--start 0.25s is not frame 3"
+grep -q '"start_frame":	3,' "$work/still-time/summary.json" || fail "summary.json lacks start_frame 3"
 "$dfview" eval --oracle truth --video "$work/maze.avi" --size 16 --frames 10 --quiet --out "$work/truth" >/dev/null ||
   fail "oracle truth"
 [ "$(cut -d, -f3 "$work/truth/eval.csv" | sort -u)" = "$(printf 'inf\npsnr')" ] || fail "truth oracle is not exact"
