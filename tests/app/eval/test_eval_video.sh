@@ -68,6 +68,17 @@ assert all(v["within_tolerance"] for k, v in s["end_statistics"].items() if isin
 w, h = struct.unpack(">II", open(f"{work}/oasis/sheet.png", "rb").read()[16:24])
 assert (w, h) == (11 * 128 + 10 * 2, 2 * 96 + 2), (w, h)
 PY
+# --start-frame 2 on the clip is the clip cut at frame 2 with its script cut to match (line v stays the
+# action into frame v): the same figures.
+"$python" "$tools" avi-from-pngs "$work/oasis-frames" "$work/oasis-cut.avi" 2 || fail "oasis-cut.avi"
+tail -n +3 "$work/walk.actions" >"$work/cut.actions"
+for clip in oasis oasis-cut; do
+  case $clip in oasis) opt="--start-frame 2" script=walk ;; *) opt="" script=cut ;; esac
+  "$dfview" eval --model "$oasis" --video "$work/$clip.avi" --actions "$work/$script.actions" $opt --steps 2 \
+    --frames 3 --quiet --out "$work/start-$clip" >/dev/null || fail "oasis eval of $clip $opt"
+done
+cmp -s "$work/start-oasis/eval.csv" "$work/start-oasis-cut/eval.csv" || fail "--start-frame 2 differs from the cut clip"
+grep -q '"start_frame":	2,' "$work/start-oasis/summary.json" || fail "summary.json lacks start_frame 2"
 
 expect_error() { # WHAT STATUS PATTERN ARGS...
   what=$1 status=$2 pattern=$3; shift 3

@@ -1,7 +1,7 @@
 """Lossless video files for `dfview eval --video` tests, with nothing but the standard library and numpy.
 
   video_files.py avi-from-dataset DATA_DIR EPISODE OUT.avi OUT.actions   a dataset episode as a clip + script
-  video_files.py avi-from-pngs DIR OUT.avi                              DIR/*.png (sorted) as a clip
+  video_files.py avi-from-pngs DIR OUT.avi [FIRST]                      DIR/*.png (sorted, from FIRST) as a clip
   video_files.py psnr-still DATA_DIR EPISODE START CONTEXT FRAMES       prints the held frame's PSNR per frame
 
 The clip is an uncompressed AVI (24-bit DIB, bottom-up BGR rows), which FFmpeg decodes to the exact bytes.
@@ -98,7 +98,8 @@ def main(argv):
             for row in actions[1:]:
                 f.write(names[int(np.argmax(row))] + "\n")
     elif argv[0] == "avi-from-pngs":
-        write_avi(argv[2], [read_png(p) for p in sorted(glob.glob(f"{argv[1]}/*.png"))])
+        first = int(argv[3]) if len(argv) > 3 else 0
+        write_avi(argv[2], [read_png(p) for p in sorted(glob.glob(f"{argv[1]}/*.png"))[first:]])
     elif argv[0] == "psnr-still":
         frames = dataset_episode(argv[1], int(argv[2]))[0].astype(np.float64)
         start, context, count = (int(v) for v in argv[3:6])
