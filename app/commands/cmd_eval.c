@@ -170,8 +170,6 @@ static int check_video_args(eval_args *a)
         return fprintf(stderr, "dfview eval: --world, --episodes and --first-seed are a world eval's; --video "
                                "scores one clip\n"), -1;
     if (a->rollouts) return fprintf(stderr, "dfview eval: --rollouts and --video do not mix\n"), -1;
-    if (!a->actions && !a->oracle)
-        return fprintf(stderr, "dfview eval: --video needs --actions SCRIPT (the clip's actions; see --help)\n"), -1;
     a->episodes = 1;
     return 0;
 }
@@ -353,7 +351,7 @@ static dfv_action_space model_action_space(const eval_run *r)
 {
     return (dfv_action_space){.dim = r->model_actions,
                               .kind = (dfv_action_kind)dfv_session_config(r->session)->actions.kind,
-                              .names = (const char *const *)dfv_session_action_names(r->session)};
+                              .names = dfv_session_action_names(r->session)};
 }
 
 /* --video: reads the clip's frames and the script's rows once, before the output folder is made, so a bad
@@ -558,7 +556,8 @@ static int run_video_model(const eval_args *a, eval_run *r)
     r->model_actions = dfv_session_config(s)->actions.dim;
     dfv_session_idle_action(s, r->idle);
     if (r->model_actions && !a->actions)
-        return fprintf(stderr, "dfview eval: --video needs --actions SCRIPT for this action-conditioned model\n"), 2;
+        return fprintf(stderr, "dfview eval: --video needs --actions SCRIPT for this action-conditioned model (the "
+                               "clip's actions, one line per video frame; see --help)\n"), 2;
     return load_video(r) ? 1 : run_model(a, r);
 }
 
