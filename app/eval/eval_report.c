@@ -175,9 +175,8 @@ static const char *yes_no(bool v) { return v ? "yes" : "NO"; }
 static void print_heading(FILE *out, const dfv_eval_summary *s, const dfv_eval_run_info *info)
 {
     if (info->video) {
-        fprintf(out, "dfview eval: %s on %s from frame %lld, %d frames%s%s%s\n", info->model, info->video,
-                (long long)info->start_frame, s->frames, info->actions ? " under " : "", info->actions ? info->actions : "",
-                info->interrupted ? " (interrupted: nothing finished)" : "");
+        fprintf(out, "dfview eval: %s on %s from frame %lld, %d frames%s%s\n", info->model, info->video,
+                (long long)info->start_frame, s->frames, info->actions ? " under " : "", info->actions ? info->actions : "");
         return;
     }
     fprintf(out, "dfview eval: %s on %s, %d episode%s x %d frames (world seeds %llu-%llu)%s\n", info->model, info->world,
