@@ -198,12 +198,13 @@ static bool short_video_error(const char *label, const seed_spec *spec, int prod
 }
 
 static bool read_frames(dfv_video_reader *reader, const seed_spec *spec, const seed_target *t, int wanted,
-                        uint8_t *out, const char *label, char *err)
+                        uint8_t *out, int64_t *first_index, const char *label, char *err)
 {
     seed_converter conv = {0};
     size_t frame_bytes = (size_t)t->width * t->height * 3;
     int produced = 0;
-    if (spec->kind == SEED_START_TIME && spec->seconds > 0)
+    /* Seeking loses count of the frames before the keyframe: a caller that needs the index decodes from 0. */
+    if (spec->kind == SEED_START_TIME && spec->seconds > 0 && !first_index)
         dfv_video_reader_seek_before(reader, spec->seconds);
     int64_t decode_index = 0;
     bool ok = true;
@@ -222,6 +223,7 @@ static bool read_frames(dfv_video_reader *reader, const seed_spec *spec, const s
                 ok = false;
                 break;
             }
+            if (!produced && first_index) *first_index = decode_index;
             produced++;
         }
         decode_index++;
@@ -262,7 +264,7 @@ bool dfv_seed_load(const char *spec_text, const dfv_seed_desc *desc, uint8_t *ou
     if (!dfv_video_reader_open(spec.path, spec_text, &reader, err))
         return false;
     int wanted = desc->frame_count > 0 ? desc->frame_count : 1;
-    bool ok = read_frames(reader, &spec, &t, wanted, out_rgb, spec_text, err);
+    bool ok = read_frames(reader, &spec, &t, wanted, out_rgb, desc->first_index, spec_text, err);
     dfv_video_reader_close(reader);
     return ok;
 }

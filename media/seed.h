@@ -21,6 +21,8 @@ typedef struct {
     int frame_count;   /* consecutive frames to return; 0 means 1 */
     int width, height; /* non-square output (1..8192 each); 0: resolution */
     bool stretch;      /* resize the whole frame to width×height instead of cropping to its aspect first */
+    int64_t *first_index; /* NULL, or receives the decode index of the first frame returned (0 for an image);
+                           * a time is then found by decoding from the start rather than by seeking */
 } dfv_seed_desc;
 
 /* Fills out_rgb with frame_count frames of width*height*3 bytes each, frame after frame.

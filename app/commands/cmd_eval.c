@@ -1,5 +1,6 @@
 /* dfview eval: roll a model out from world seeds under the exploration agent's actions and compare it
- * with the world's own frames (docs/eval.md). */
+ * with the world's own frames, or from a video's frames under the actions recorded with it and compare it
+ * with the video (docs/eval.md). Both score through the same episode loop. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "eval_plot.h"
 #include "eval_report.h"
 #include "eval_sheet.h"
+#include "eval_video.h"
 #include "npy_io.h"
 #include "progress.h"
 #include "rollout.h"
@@ -26,10 +28,15 @@ typedef struct {
     const char *world, *out, *replot, *rollouts;
     int episodes, frames; /* 0 until resolved: 16 × 300, or what a --rollouts file holds */
     uint64_t first_seed;
+    bool world_options;       /* --world, --episodes or --first-seed given */
+    const char *video, *actions; /* --video and its --actions script */
+    int64_t start_frame;      /* --start-frame */
+    double start_seconds;     /* --start; -1 when not given */
     oracle_mode oracle;
-    int oracle_context, oracle_size;
+    int oracle_context, oracle_width, oracle_height;
     bool quiet;
     dfv_png_writer write_png; /* NULL in dfview-engine: no plot */
+    dfv_image_seed_loader load_frames; /* NULL in dfview-engine: no --video */
 } eval_args;
 
 /* What one episode's rollout needs, fixed for the whole run. */
@@ -37,9 +44,14 @@ typedef struct {
     const eval_args *args;
     dfv_session *session; /* NULL for the oracle */
     dfv_world_kind kind;
-    int size, context, window, world_actions, model_actions;
+    int width, height, context, window, world_actions, model_actions;
+    bool stretch;                          /* --video: frames resized whole (Oasis), else center-cropped */
     int action_map[DFV_MAX_ACTIONS]; /* model action i = world action action_map[i] */
     dfv_npy rollouts;                      /* --rollouts: (episodes, context + frames, size, size, 3) uint8 */
+    float idle[DFV_MAX_ACTIONS];           /* --video: the first context frame's action */
+    uint8_t *video_rgb;                    /* --video: its context + frames frames, read before anything runs */
+    int64_t start_frame;                   /* --video: the clip's frame the context starts at (--start resolved) */
+    float *video_actions;                  /* --video: the model's action rows for them (NULL without a model) */
     dfv_rollout *rollout;                  /* NULL without a model */
     dfv_timeline *timeline;                /* the rollout's: keeps only the window, a new root per episode */
     dfv_eval_sheet *sheet;                 /* sheet.png; NULL without a PNG writer */
@@ -51,8 +63,11 @@ static void print_usage(FILE *out)
     fprintf(out,
             "usage: dfview eval --model M --out DIR [--world maze|voxel] [--episodes K] [--frames N] [--first-seed S]\n"
             "                   [session options]\n"
+            "       dfview eval --model M --video CLIP --actions SCRIPT [--start-frame F|--start SECONDS] [--frames N]\n"
+            "                   --out DIR\n"
             "Rolls the model out from world seeds S..S+K-1 under the exploration agent's actions and compares it\n"
             "with the world's frames: DIR/eval.csv (per frame), DIR/eval.png (plot), DIR/summary.json.\n"
+            "With --video, the model starts from the clip's frames F.. and is compared with the clip itself.\n"
             "  --world W            maze (default) or voxel\n"
             "  --episodes K         world seeds to roll out (default 16)\n"
             "  --frames N           generated frames per episode, after the model's context frames (default 300)\n"
@@ -63,6 +78,12 @@ static void print_usage(FILE *out)
             "                       (episodes, context + frames, size, size, 3) rolled out from world seeds S.. with\n"
             "                       the agent's actions (models/eval_rollouts.py makes one on a GPU); --context C\n"
             "                       (default 2) says how many of its frames are context\n"
+            "  --video CLIP         score against this video instead of a world (any FFmpeg video, resized as\n"
+            "                       --seed CLIP#F is for the model); turns are not measured\n"
+            "  --actions SCRIPT     the clip's actions, one line per video frame from frame 1 (line v: the action\n"
+            "                       into frame v; scripts/convert-oasis-actions writes open-oasis's this way)\n"
+            "  --start-frame F      the clip's frame that starts the context (default 0)\n"
+            "  --start SECONDS      or the first frame shown at or after this time\n"
             "  --quiet              no progress on stderr\n");
     dfv_session_print_options(out);
 }
@@ -80,10 +101,43 @@ static int parse_count(const char *opt, const char *text, long long lo, long lon
     return 0;
 }
 
+/* --size R (R × R) or WxH ("64x48"), 8..1024 each. */
+static int parse_size(const char *text, int *width, int *height)
+{
+    int w = 0, h = 0, used = 0;
+    if (!(sscanf(text, "%dx%d%n", &w, &h, &used) == 2 && !text[used])) {
+        used = 0;
+        if (!(sscanf(text, "%d%n", &w, &used) == 1 && !text[used])) w = 0;
+        h = w;
+    }
+    if (w < 8 || w > 1024 || h < 8 || h > 1024)
+        return fprintf(stderr, "dfview eval: --size takes R or WxH, 8..1024 each, not '%s'\n", text), -1;
+    *width = w, *height = h;
+    return 0;
+}
+
+/* --start SECONDS: a non-negative time, 's' optional. */
+static int parse_seconds(const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end != text && *end == 's') end++;
+    if (end == text || *end || errno || !isfinite(v) || v < 0)
+        return fprintf(stderr, "dfview eval: --start takes seconds (e.g. 3.5 or 3.5s), not '%s'\n", text), -1;
+    *out = v;
+    return 0;
+}
+
 static int parse_value(eval_args *a, const char *o, const char *v)
 {
     long long n;
+    if (!strcmp(o, "--world") || !strcmp(o, "--episodes") || !strcmp(o, "--first-seed")) a->world_options = true;
     if (!strcmp(o, "--world")) a->world = v;
+    else if (!strcmp(o, "--video")) a->video = v;
+    else if (!strcmp(o, "--actions")) a->actions = v;
+    else if (!strcmp(o, "--start-frame")) return parse_count(o, v, 0, (long long)1 << 40, &n) ? -1 : (a->start_frame = n, 0);
+    else if (!strcmp(o, "--start")) return parse_seconds(v, &a->start_seconds);
     else if (!strcmp(o, "--out")) a->out = v;
     else if (!strcmp(o, "--replot")) a->replot = v;
     else if (!strcmp(o, "--rollouts")) a->rollouts = v;
@@ -96,8 +150,27 @@ static int parse_value(eval_args *a, const char *o, const char *v)
         a->oracle = !strcmp(v, "truth") ? ORACLE_TRUTH : !strcmp(v, "still") ? ORACLE_STILL : ORACLE_NONE;
         if (!a->oracle) return fprintf(stderr, "dfview eval: --oracle takes truth or still, not '%s'\n", v), -1;
     } else if (!strcmp(o, "--context")) return parse_count(o, v, 1, 64, &n) ? -1 : (a->oracle_context = (int)n, 0);
-    else if (!strcmp(o, "--size")) return parse_count(o, v, 8, 1024, &n) ? -1 : (a->oracle_size = (int)n, 0);
+    else if (!strcmp(o, "--size")) return parse_size(v, &a->oracle_width, &a->oracle_height);
     else return fprintf(stderr, "dfview eval: unexpected argument '%s' (see --help)\n", o), -1;
+    return 0;
+}
+
+/* --video scores one clip; its options and the world's do not mix. */
+static int check_video_args(eval_args *a)
+{
+    if (!a->video) {
+        if (a->actions || a->start_frame || a->start_seconds >= 0)
+            return fprintf(stderr, "dfview eval: %s belongs to --video (see --help)\n",
+                           a->actions ? "--actions" : a->start_frame ? "--start-frame" : "--start"), -1;
+        return 0;
+    }
+    if (a->start_frame && a->start_seconds >= 0)
+        return fprintf(stderr, "dfview eval: give --start or --start-frame, not both\n"), -1;
+    if (a->world_options)
+        return fprintf(stderr, "dfview eval: --world, --episodes and --first-seed are a world eval's; --video "
+                               "scores one clip\n"), -1;
+    if (a->rollouts) return fprintf(stderr, "dfview eval: --rollouts and --video do not mix\n"), -1;
+    a->episodes = 1;
     return 0;
 }
 
@@ -106,7 +179,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
 {
     memset(a, 0, sizeof *a);
     dfv_session_desc_default(&a->session);
-    a->world = "maze", a->oracle_context = 2, a->oracle_size = 64;
+    a->world = "maze", a->oracle_context = 2, a->oracle_width = a->oracle_height = 64, a->start_seconds = -1;
     for (int i = 1; i < argc; i++) {
         char err[DFV_ERR_LEN];
         int used = dfv_session_parse_option(argc, argv, i, &a->session, err);
@@ -127,7 +200,9 @@ static int parse_args(int argc, char **argv, eval_args *a)
     if (a->replot) return 0;
     if (!a->out) return fprintf(stderr, "dfview eval: --out DIR is required (see --help)\n"), -1;
     if (a->session.seed)
-        return fprintf(stderr, "dfview eval: --seed does not apply: episodes are seeded from the world (--first-seed)\n"), -1;
+        return fprintf(stderr, "dfview eval: --seed does not apply: %s\n", a->video ? "the video's frames seed the "
+                       "model (--start-frame)" : "episodes are seeded from the world (--first-seed)"), -1;
+    if (check_video_args(a)) return -1;
     if (a->rollouts && (a->oracle || a->session.engine.model_path))
         return fprintf(stderr, "dfview eval: --rollouts replaces the model; give one or the other\n"), -1;
     if (!a->oracle && !a->rollouts && !a->session.engine.model_path)
@@ -178,16 +253,18 @@ static int map_actions(eval_run *r)
     return 0;
 }
 
+static size_t frame_bytes(const eval_run *r) { return (size_t)r->width * r->height * 3; }
+
 static const uint8_t *rollout_frame(const eval_run *r, int episode, int t)
 {
-    size_t fb = (size_t)r->size * r->size * 3;
+    size_t fb = frame_bytes(r);
     return (const uint8_t *)r->rollouts.data + fb * ((size_t)episode * (size_t)r->rollouts.shape[1] + (size_t)t);
 }
 
 /* A rollouts file must start from the eval's own worlds: its context frames are the truth's. */
 static int check_rollout_context(const eval_run *r, int episode, const uint8_t *truth)
 {
-    size_t fb = (size_t)r->size * r->size * 3;
+    size_t fb = frame_bytes(r);
     for (int t = 0; t < r->context; t++)
         if (memcmp(rollout_frame(r, episode, t), truth + fb * (size_t)t, fb)) {
             fprintf(stderr, "dfview eval: %s: episode %d's context frame %d is not world seed %llu's (the rollouts "
@@ -224,7 +301,7 @@ static void episode_action(void *user, int64_t index, float *out)
 static int keep_frame(void *user, int64_t index, const uint8_t *rgb)
 {
     const episode_branch *b = user;
-    size_t fb = (size_t)b->run->size * b->run->size * 3;
+    size_t fb = frame_bytes(b->run);
     memcpy(b->frames + fb * (size_t)index, rgb, fb);
     return 0;
 }
@@ -243,9 +320,11 @@ static int model_episode(eval_run *r, int episode, const uint8_t *truth, const f
     int rc = dfv_rollout_run_branch(r->rollout, r->timeline, &job, &result, err, sizeof err);
     if (rc < 0) {
         dfv_progress_end(&r->progress);
-        fprintf(stderr, "dfview eval: episode %d (world seed %llu), frame %lld: %s\n", episode,
-                (unsigned long long)(r->args->first_seed + (uint64_t)episode),
-                (long long)(result.frames_done - r->context + 1), err);
+        long long k = (long long)(result.frames_done - r->context + 1);
+        if (r->args->video) fprintf(stderr, "dfview eval: %s, generated frame %lld: %s\n", r->args->video, k, err);
+        else
+            fprintf(stderr, "dfview eval: episode %d (world seed %llu), frame %lld: %s\n", episode,
+                    (unsigned long long)(r->args->first_seed + (uint64_t)episode), k, err);
     }
     return rc;
 }
@@ -253,7 +332,7 @@ static int model_episode(eval_run *r, int episode, const uint8_t *truth, const f
 /* Without a model: the frames of a --rollouts file, the truth itself or its last context frame held. */
 static int stand_in_episode(eval_run *r, int episode, const uint8_t *truth, uint8_t *frames)
 {
-    size_t fb = (size_t)r->size * r->size * 3;
+    size_t fb = frame_bytes(r);
     if (r->args->rollouts && check_rollout_context(r, episode, truth)) return -1;
     if (dfv_stop_requested()) return 1;
     memcpy(frames, truth, fb * (size_t)r->context);
@@ -267,27 +346,73 @@ static int stand_in_episode(eval_run *r, int episode, const uint8_t *truth, uint
     return 0;
 }
 
+/* The model's action space, for reading an action script (names borrowed from the session). */
+static dfv_action_space model_action_space(const eval_run *r)
+{
+    return (dfv_action_space){.dim = r->model_actions,
+                              .kind = (dfv_action_kind)dfv_session_config(r->session)->actions.kind,
+                              .names = dfv_session_action_names(r->session)};
+}
+
+/* --video: reads the clip's frames and the script's rows once, before the output folder is made, so a bad
+ * clip or script is refused without a trace (eval_video.h). */
+static int load_video(eval_run *r)
+{
+    const eval_args *a = r->args;
+    char err[DFV_ERR_LEN];
+    int total = r->context + a->frames;
+    dfv_eval_video v = {.path = a->video, .start = a->start_frame, .start_seconds = a->start_seconds,
+                        .context = r->context, .frames = a->frames};
+    dfv_seed_request req = {.width = r->width, .height = r->height, .stretch = r->stretch};
+    dfv_action_space space = r->session ? model_action_space(r) : (dfv_action_space){0};
+    r->video_rgb = malloc(frame_bytes(r) * (size_t)total);
+    r->video_actions = space.dim ? malloc(sizeof(float) * (size_t)total * (size_t)space.dim) : NULL;
+    if (!r->video_rgb || (space.dim && !r->video_actions))
+        return fprintf(stderr, "dfview eval: out of memory for %d frames of %dx%d\n", total, r->width, r->height), -1;
+    if (dfv_eval_video_frames(&v, a->load_frames, &req, r->video_rgb, err) ||
+        (space.dim && dfv_eval_video_actions(&v, a->actions, &space, r->idle, r->video_actions, err)))
+        return fprintf(stderr, "dfview eval: %s\n", err), -1;
+    r->start_frame = v.start;
+    return 0;
+}
+
+/* Episode e's ground truth into truth and the model's action rows: a world's episode (its actions mapped
+ * by name), or the clip's frames and the script's rows (read by load_video). */
+static int episode_truth(eval_run *r, int e, uint8_t *truth, float *world_actions, float *model_actions)
+{
+    const eval_args *a = r->args;
+    int total = r->context + a->frames;
+    if (a->video) {
+        memcpy(truth, r->video_rgb, frame_bytes(r) * (size_t)total);
+        if (r->video_actions) memcpy(model_actions, r->video_actions, sizeof(float) * (size_t)total * r->model_actions);
+        return 0;
+    }
+    char err[DFV_ERR_LEN];
+    if (dfv_dataset_episode(r->kind, a->first_seed + (uint64_t)e, total, r->width, truth, world_actions, err))
+        return fprintf(stderr, "dfview eval: %s\n", err), -1;
+    map_episode_actions(r, world_actions, model_actions);
+    return 0;
+}
+
 /* Runs every episode into eval. Returns 0, 1 when stopped early (finished episodes kept), -1 on failure. */
 static int run_episodes(eval_run *r, dfv_eval *eval)
 {
-    size_t fb = (size_t)r->size * r->size * 3;
+    size_t fb = frame_bytes(r);
     int total = r->context + r->args->frames;
     uint8_t *truth = malloc(fb * (size_t)total), *frames = malloc(fb * (size_t)total);
     float *world_actions = malloc(sizeof(float) * (size_t)total * r->world_actions);
     float *model_actions = malloc(sizeof(float) * (size_t)total * (r->model_actions ? r->model_actions : 1));
     int rc = truth && frames && world_actions && model_actions ? 0 : -1;
-    if (rc) fprintf(stderr, "dfview eval: out of memory for %d frames of %dx%d\n", total, r->size, r->size);
+    if (rc) fprintf(stderr, "dfview eval: out of memory for %d frames of %dx%d\n", total, r->width, r->height);
     for (int e = 0; e < r->args->episodes && !rc; e++) {
-        char err[DFV_ERR_LEN];
-        if (dfv_dataset_episode(r->kind, r->args->first_seed + (uint64_t)e, total, r->size, truth, world_actions, err)) {
-            fprintf(stderr, "dfview eval: %s\n", err);
+        if (episode_truth(r, e, truth, world_actions, model_actions)) {
             rc = -1;
             break;
         }
-        map_episode_actions(r, world_actions, model_actions);
         rc = r->rollout ? model_episode(r, e, truth, model_actions, frames) : stand_in_episode(r, e, truth, frames);
         if (rc) break;
-        dfv_eval_add_episode(eval, truth, frames, world_actions);
+        /* A video has no world actions: its turns are not measured. */
+        dfv_eval_add_episode(eval, truth, frames, r->args->video ? NULL : world_actions);
         if (r->sheet) dfv_eval_sheet_add_episode(r->sheet, truth, frames);
     }
     dfv_progress_end(&r->progress);
@@ -298,7 +423,6 @@ static int run_episodes(eval_run *r, dfv_eval *eval)
 static int write_results(const eval_args *a, const dfv_eval *eval, const dfv_eval_sheet *sheet,
                          const dfv_eval_run_info *info)
 {
-    if (make_dirs(a->out)) return fprintf(stderr, "dfview eval: cannot create %s: %s\n", a->out, strerror(errno)), -1;
     dfv_eval_summary summary;
     dfv_eval_summarize(eval, &summary);
     char csv[4200], png[4200], json[4200], err[DFV_ERR_LEN];
@@ -335,7 +459,7 @@ static int replot(const char *dir, dfv_png_writer write_png)
     snprintf(csv, sizeof csv, "%s/eval.csv", dir);
     snprintf(png, sizeof png, "%s/eval.png", dir);
     /* Only the per-frame figures are drawn, so the shape's world, size and context do not matter. */
-    dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .size = 64, .context = 1};
+    dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .width = 64, .height = 64, .context = 1};
     dfv_eval *eval;
     if (dfv_eval_read_csv(csv, &shape, &eval, err)) return fprintf(stderr, "dfview eval: %s\n", err), 1;
     int rc = dfv_eval_plot_write(eval, png, write_png, err);
@@ -347,9 +471,12 @@ static int replot(const char *dir, dfv_png_writer write_png)
 
 static int evaluate(const eval_args *a, eval_run *r)
 {
-    dfv_eval_shape shape = {.kind = r->kind, .size = r->size, .context = r->context, .frames = a->frames};
+    dfv_eval_shape shape = {.kind = r->kind, .width = r->width, .height = r->height, .context = r->context,
+                            .frames = a->frames};
     dfv_eval *eval;
-    char err[512];
+    char err[DFV_ERR_LEN];
+    /* Before the rollout: an output folder that cannot be made fails now, not after the work. */
+    if (make_dirs(a->out)) return fprintf(stderr, "dfview eval: cannot create %s: %s\n", a->out, strerror(errno)), 1;
     if (dfv_eval_create(&shape, &eval, err)) return fprintf(stderr, "dfview eval: %s\n", err), 1;
     char oracle_name[32];
     snprintf(oracle_name, sizeof oracle_name, "oracle:%s", a->oracle == ORACLE_TRUTH ? "truth" : "still");
@@ -358,6 +485,9 @@ static int evaluate(const eval_args *a, eval_run *r)
     dfv_eval_run_info info = {.model = r->session ? dfv_session_model_path(r->session)
                                        : a->rollouts ? rollouts_name : oracle_name,
                               .world = a->world,
+                              .video = a->video,
+                              .actions = a->actions,
+                              .start_frame = r->start_frame,
                               .device = r->session ? dfv_session_device_name(r->session) : NULL,
                               .first_seed = a->first_seed,
                               .steps = r->session ? dfv_session_settings(r->session)->steps : 0};
@@ -396,13 +526,13 @@ static int open_rollouts(eval_args *a, eval_run *r)
                                "asked for\n", a->rollouts, (long long)s[0], (long long)(s[1] - r->context)), -1;
     if (!a->episodes) a->episodes = (int)s[0];
     if (!a->frames) a->frames = (int)(s[1] - r->context);
-    r->size = (int)s[2], r->window = r->context + 1;
+    r->width = r->height = (int)s[2], r->window = r->context + 1;
     return 0;
 }
 
 static int run_model(const eval_args *a, eval_run *r)
 {
-    r->timeline = dfv_timeline_create(r->size, r->size, r->model_actions);
+    r->timeline = dfv_timeline_create(r->width, r->height, r->model_actions);
     r->rollout = r->timeline ? dfv_rollout_create(r->session) : NULL;
     int rc = 1;
     if (!r->rollout) fprintf(stderr, "dfview eval: out of memory\n");
@@ -415,12 +545,43 @@ static int run_model(const eval_args *a, eval_run *r)
     return rc;
 }
 
-int dfv_cmd_eval(int argc, char **argv, dfv_png_writer write_png)
+/* A model scored against a video: its frames and actions, no world. Returns the exit status. */
+static int run_video_model(const eval_args *a, eval_run *r)
+{
+    const dfv_session *s = r->session;
+    dfv_seed_request req = dfv_session_seed_request(s, 1);
+    r->width = req.width, r->height = req.height, r->stretch = req.stretch;
+    r->context = dfv_session_context_frames(s);
+    r->window = dfv_session_settings(s)->window;
+    r->model_actions = dfv_session_config(s)->actions.dim;
+    dfv_session_idle_action(s, r->idle);
+    if (r->model_actions && !a->actions)
+        return fprintf(stderr, "dfview eval: --video needs --actions SCRIPT for this action-conditioned model (the "
+                               "clip's actions, one line per video frame; see --help)\n"), 2;
+    return load_video(r) ? 1 : run_model(a, r);
+}
+
+/* A model scored against the world: it must take the world's frames and act with the world's actions. */
+static int run_world_model(const eval_args *a, eval_run *r)
+{
+    if (!dfv_session_takes_world_seeds(r->session)) {
+        fprintf(stderr, "dfview eval: %s is an %s model: it cannot take the maze/voxel worlds' square frames; score "
+                "it against a video of its own world with --video CLIP --actions SCRIPT\n",
+                dfv_session_model_path(r->session), dfv_session_family_name(r->session));
+        return 2;
+    }
+    r->width = r->height = dfv_session_width(r->session);
+    r->context = dfv_session_context_frames(r->session);
+    r->window = dfv_session_settings(r->session)->window;
+    return map_actions(r) ? 2 : run_model(a, r);
+}
+
+int dfv_cmd_eval(int argc, char **argv, dfv_png_writer write_png, dfv_image_seed_loader load_frames)
 {
     eval_args a;
     int parsed = parse_args(argc, argv, &a);
     if (parsed) return parsed > 0 ? 0 : 2;
-    a.write_png = write_png;
+    a.write_png = write_png, a.load_frames = load_frames;
     if (a.replot) return replot(a.replot, write_png);
     eval_run r = {.args = &a};
     if (dfv_world_kind_from_name(a.world, &r.kind)) {
@@ -439,24 +600,20 @@ int dfv_cmd_eval(int argc, char **argv, dfv_png_writer write_png)
         rc = open_rollouts(&a, &r) ? 1 : evaluate(&a, &r);
         dfv_npy_free(&r.rollouts);
     } else if (a.oracle) {
-        r.size = a.oracle_size, r.context = a.oracle_context, r.window = a.oracle_context + 1;
-        rc = evaluate(&a, &r);
+        r.width = a.oracle_width, r.height = a.oracle_height;
+        r.context = a.oracle_context, r.window = a.oracle_context + 1;
+        if (!a.video && r.width != r.height) {
+            fprintf(stderr, "dfview eval: a world's frames are square: --size R, or WxH with --video\n");
+            rc = 2;
+        } else rc = a.video && load_video(&r) ? 1 : evaluate(&a, &r);
     } else if (dfv_session_open(&a.session, &r.session, err)) {
         fprintf(stderr, "dfview eval: %s\n", err);
         rc = 1;
-    } else if (!dfv_session_takes_world_seeds(r.session)) {
-        fprintf(stderr, "dfview eval: %s is an %s model: eval scores rollouts against the maze/voxel worlds' ground "
-                "truth, which only pixel-space world models take\n", dfv_session_model_path(r.session),
-                dfv_session_family_name(r.session));
-        dfv_session_close(r.session);
-        rc = 2;
     } else {
-        r.size = dfv_session_width(r.session);
-        r.context = dfv_session_context_frames(r.session);
-        r.window = dfv_session_settings(r.session)->window;
-        rc = map_actions(&r) ? 2 : run_model(&a, &r);
+        rc = a.video ? run_video_model(&a, &r) : run_world_model(&a, &r);
         dfv_session_close(r.session);
     }
+    free(r.video_rgb), free(r.video_actions);
     dfv_stop_signals_restore(&old);
     return rc;
 }

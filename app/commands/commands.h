@@ -3,6 +3,7 @@
 #define DFV_COMMANDS_H
 
 #include "eval_plot.h"
+#include "session.h"
 
 int dfv_cmd_play(int argc, char **argv);
 int dfv_cmd_render(int argc, char **argv);
@@ -16,8 +17,9 @@ int dfv_cmd_bench_ops(int argc, char **argv);
 int dfv_cmd_devices(int argc, char **argv);
 int dfv_cmd_dataset(int argc, char **argv);
 int dfv_cmd_world(int argc, char **argv);
-/* write_png: the plot's PNG writer (NULL in dfview-engine, which writes the CSV and JSON only). */
-int dfv_cmd_eval(int argc, char **argv, dfv_png_writer write_png);
+/* write_png: the plot's PNG writer, load_frames: the video decoder for --video (both NULL in dfview-engine,
+ * which writes the CSV and JSON of world evals only). */
+int dfv_cmd_eval(int argc, char **argv, dfv_png_writer write_png, dfv_image_seed_loader load_frames);
 /* `bench --rollout`: needs the whole app (sampler, encoder), so the engine-only binary lacks it. */
 int dfv_cmd_bench_rollout(int argc, char **argv);
 

@@ -7,7 +7,7 @@
 #include "commands.h"
 #include "media_hooks.h"
 
-static int eval_with_plot(int argc, char **argv) { return dfv_cmd_eval(argc, argv, dfv_media_write_png); }
+static int eval_with_plot(int argc, char **argv) { return dfv_cmd_eval(argc, argv, dfv_media_write_png, dfv_media_load_seed); }
 
 typedef struct {
     const char *name;

@@ -12,7 +12,7 @@ int dfv_cmd_bench_rollout(int argc, char **argv)
     return 2;
 }
 
-static int eval_without_plot(int argc, char **argv) { return dfv_cmd_eval(argc, argv, NULL); }
+static int eval_without_plot(int argc, char **argv) { return dfv_cmd_eval(argc, argv, NULL, NULL); }
 
 int main(int argc, char **argv)
 {

@@ -6,7 +6,7 @@
 int dfv_media_load_seed(const char *spec, const dfv_seed_request *request, uint8_t *rgb, char *err)
 {
     dfv_seed_desc desc = {.width = request->width, .height = request->height, .frame_count = request->frames,
-                          .stretch = request->stretch};
+                          .stretch = request->stretch, .first_index = request->first_index};
     return dfv_seed_load(spec, &desc, rgb, err) ? 0 : -1;
 }
 

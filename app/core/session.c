@@ -203,6 +203,12 @@ int dfv_session_update(dfv_session *s, const dfv_sampler_settings *settings, cha
     return configure(s, settings, err, err_len);
 }
 
+dfv_seed_request dfv_session_seed_request(const dfv_session *s, int frames)
+{
+    return (dfv_seed_request){.width = s->model.width, .height = s->model.height, .frames = frames,
+                              .stretch = s->model.stretch_seeds};
+}
+
 int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *err, int err_len)
 {
     dfv_world_kind kind;
@@ -238,8 +244,7 @@ int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *
         return -1;
     }
     char e[DFV_ERR_LEN];
-    dfv_seed_request req = {.width = s->model.width, .height = s->model.height, .frames = s->model.context_frames,
-                            .stretch = s->model.stretch_seeds};
+    dfv_seed_request req = dfv_session_seed_request(s, s->model.context_frames);
     if (s->desc.load_image(spec, &req, rgb, e)) {
         snprintf(err, (size_t)err_len, "%s", e);
         return -1;

@@ -26,6 +26,7 @@
 typedef struct {
     int width, height, frames;
     bool stretch;
+    int64_t *first_index; /* NULL, or receives the video frame index (from 0) of the first frame returned */
 } dfv_seed_request;
 
 /* Decodes an image or video seed as requested (the full dfview passes media/'s decoder; the session core
@@ -79,6 +80,9 @@ size_t dfv_session_state_floats(const dfv_session *s);
 /* Changes live knobs (steps, stabilization, schedule, window, rng seed); the next step uses them. */
 int dfv_session_update(dfv_session *s, const dfv_sampler_settings *settings, char *err, int err_len);
 
+/* What an image or video seed of `frames` frames must become for this model (its size and resize rule):
+ * dfv_session_load_seed asks the loader for this with its context frames; `eval --video` for a clip. */
+dfv_seed_request dfv_session_seed_request(const dfv_session *s, int frames);
 /* Decodes the seed into `context_frames` RGB24 frames of width × height (caller's buffer). */
 int dfv_session_load_seed(dfv_session *s, const char *seed_spec, uint8_t *rgb, char *err, int err_len);
 /* The states of `n` seed frames (n × state_floats floats; nothing when the model keeps none). */

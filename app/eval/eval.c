@@ -17,9 +17,9 @@ struct dfv_eval {
 int dfv_eval_create(const dfv_eval_shape *shape, dfv_eval **out, char err[DFV_ERR_LEN])
 {
     *out = NULL;
-    if (shape->size < 8 || shape->context < 1 || shape->frames < 1) {
-        dfv_error_set(err, "eval: bad shape (size %d, context %d, frames %d)", shape->size,
-                 shape->context, shape->frames);
+    if (shape->width < 8 || shape->height < 8 || shape->context < 1 || shape->frames < 1) {
+        dfv_error_set(err, "eval: bad shape (%dx%d, context %d, frames %d)", shape->width, shape->height,
+                      shape->context, shape->frames);
         return -1;
     }
     dfv_eval *e = calloc(1, sizeof *e);
@@ -54,9 +54,9 @@ int dfv_eval_turn_direction(dfv_world_kind kind, const float *action)
 }
 
 /* Turning left brings what was on the left into view, so content moves right: a positive shift. */
-static bool follows_turn(const uint8_t *before, const uint8_t *after, int size, int direction)
+static bool follows_turn(const uint8_t *before, const uint8_t *after, int width, int height, int direction)
 {
-    double shift = dfv_metrics_horizontal_shift(before, after, size, size, NULL);
+    double shift = dfv_metrics_horizontal_shift(before, after, width, height, NULL);
     if (!(fabs(shift) >= DFV_EVAL_MIN_TURN_SHIFT)) return false; /* also false for NaN */
     return (shift > 0) == (direction > 0);
 }
@@ -64,9 +64,9 @@ static bool follows_turn(const uint8_t *before, const uint8_t *after, int size, 
 static double squared_error_of(double psnr) { return 255.0 * 255.0 / pow(10.0, psnr / 10.0); }
 
 /* Mean squared error (0..255²) recovered from the PSNR metric, so both share one definition. */
-static double squared_error(const uint8_t *a, const uint8_t *b, int size)
+static double squared_error(const uint8_t *a, const uint8_t *b, int width, int height)
 {
-    return squared_error_of(dfv_metrics_psnr(a, b, size, size));
+    return squared_error_of(dfv_metrics_psnr(a, b, width, height));
 }
 
 static double psnr_of(double squared_error)
@@ -74,10 +74,23 @@ static double psnr_of(double squared_error)
     return squared_error > 0 ? 10.0 * log10(255.0 * 255.0 / squared_error) : INFINITY;
 }
 
+/* The turn counts of frame t (absolute) of an episode with world actions. */
+static void add_turn(const dfv_eval *eval, dfv_eval_frame *s, const uint8_t *mo, const uint8_t *tr, const float *action)
+{
+    const dfv_eval_shape *sh = &eval->shape;
+    int direction = dfv_eval_turn_direction(sh->kind, action);
+    if (!direction) return;
+    size_t frame = (size_t)sh->width * sh->height * 3;
+    s->turns++;
+    s->turns_followed[DFV_EVAL_MODEL] += follows_turn(mo - frame, mo, sh->width, sh->height, direction);
+    s->turns_followed[DFV_EVAL_TRUTH] += follows_turn(tr - frame, tr, sh->width, sh->height, direction);
+}
+
 void dfv_eval_add_episode(dfv_eval *eval, const uint8_t *truth, const uint8_t *model, const float *actions)
 {
     const dfv_eval_shape *sh = &eval->shape;
-    size_t frame = (size_t)sh->size * sh->size * 3;
+    int w = sh->width, h = sh->height;
+    size_t frame = (size_t)w * h * 3;
     int action_count = dfv_world_action_count(sh->kind);
     const uint8_t *held = truth + frame * (size_t)(sh->context - 1); /* the baseline's frame */
     for (int k = 1; k <= sh->frames; k++) {
@@ -85,22 +98,17 @@ void dfv_eval_add_episode(dfv_eval *eval, const uint8_t *truth, const uint8_t *m
         const uint8_t *tr = truth + frame * t, *mo = model + frame * t;
         dfv_eval_frame *s = &eval->sums[k - 1];
         s->episodes++;
-        s->psnr += squared_error(mo, tr, sh->size);
-        s->ssim += dfv_metrics_ssim(mo, tr, sh->size, sh->size);
-        s->baseline_psnr += squared_error(held, tr, sh->size);
-        s->baseline_ssim += dfv_metrics_ssim(held, tr, sh->size, sh->size);
+        s->psnr += squared_error(mo, tr, w, h);
+        s->ssim += dfv_metrics_ssim(mo, tr, w, h);
+        s->baseline_psnr += squared_error(held, tr, w, h);
+        s->baseline_ssim += dfv_metrics_ssim(held, tr, w, h);
         const uint8_t *sides[2] = {mo, tr};
         for (int side = 0; side < 2; side++) {
-            s->brightness[side] += dfv_metrics_brightness(sides[side], sh->size, sh->size);
-            s->saturation[side] += dfv_metrics_saturation(sides[side], sh->size, sh->size);
-            s->sharpness[side] += dfv_metrics_sharpness(sides[side], sh->size, sh->size);
+            s->brightness[side] += dfv_metrics_brightness(sides[side], w, h);
+            s->saturation[side] += dfv_metrics_saturation(sides[side], w, h);
+            s->sharpness[side] += dfv_metrics_sharpness(sides[side], w, h);
         }
-        int direction = dfv_eval_turn_direction(sh->kind, actions + t * (size_t)action_count);
-        if (direction) {
-            s->turns++;
-            s->turns_followed[DFV_EVAL_MODEL] += follows_turn(mo - frame, mo, sh->size, direction);
-            s->turns_followed[DFV_EVAL_TRUTH] += follows_turn(tr - frame, tr, sh->size, direction);
-        }
+        if (actions) add_turn(eval, s, mo, tr, actions + t * (size_t)action_count);
     }
     eval->episodes++;
 }

@@ -3,7 +3,9 @@
  * caller hands in whole episodes, so the scoring is tested on synthetic videos.
  *
  * Frame numbering: an episode holds `context` ground-truth frames followed by `frames` generated ones;
- * frame k (1..frames) is the k-th generated frame, absolute index context - 1 + k in the episode. */
+ * frame k (1..frames) is the k-th generated frame, absolute index context - 1 + k in the episode. An
+ * episode is a world's (with its action vectors, so turns are scored) or a stretch of a video (no world
+ * actions: turn following is not measured). */
 #ifndef DFV_EVAL_H
 #define DFV_EVAL_H
 
@@ -22,7 +24,7 @@
 
 typedef struct {
     dfv_world_kind kind; /* whose action vectors the episodes carry (finds the turn actions) */
-    int size;            /* frames are size x size RGB24 */
+    int width, height;   /* frames are width x height RGB24 (a world's are square) */
     int context;         /* ground-truth frames the model was seeded with (>= 1) */
     int frames;          /* generated frames per episode (>= 1) */
 } dfv_eval_shape;
@@ -68,7 +70,8 @@ const dfv_eval_shape *dfv_eval_get_shape(const dfv_eval *eval);
 
 /* Adds one episode. truth and model each hold context + frames frames (the model's first `context` are the
  * ground truth it was seeded with); actions holds context + frames rows of the world's action vector, row t
- * being the action that led into frame t. */
+ * being the action that led into frame t, or is NULL when the episode has none (a video): no frame of it
+ * counts as a turn. */
 void dfv_eval_add_episode(dfv_eval *eval, const uint8_t *truth, const uint8_t *model, const float *actions);
 int dfv_eval_episodes(const dfv_eval *eval);
 

@@ -103,10 +103,15 @@ static cJSON *summary_json(const dfv_eval_summary *s, const dfv_eval_run_info *i
     cJSON_AddStringToObject(doc, "format", "dfview-eval");
     cJSON_AddNumberToObject(doc, "version", 1);
     cJSON_AddStringToObject(doc, "model", info->model);
-    cJSON_AddStringToObject(doc, "world", info->world);
+    if (info->video) {
+        cJSON_AddStringToObject(doc, "video", info->video);
+        if (info->actions) cJSON_AddStringToObject(doc, "actions", info->actions);
+        else cJSON_AddNullToObject(doc, "actions");
+        cJSON_AddNumberToObject(doc, "start_frame", (double)info->start_frame);
+    } else cJSON_AddStringToObject(doc, "world", info->world);
     if (info->device) cJSON_AddStringToObject(doc, "device", info->device);
     snprintf(seeds, sizeof seeds, "%llu", (unsigned long long)info->first_seed);
-    cJSON_AddStringToObject(doc, "first_seed", seeds);
+    if (!info->video) cJSON_AddStringToObject(doc, "first_seed", seeds);
     cJSON_AddNumberToObject(doc, "episodes", s->episodes);
     cJSON_AddNumberToObject(doc, "frames", s->frames);
     cJSON_AddNumberToObject(doc, "steps", info->steps);
@@ -128,6 +133,8 @@ static cJSON *summary_json(const dfv_eval_summary *s, const dfv_eval_run_info *i
     add_number(doc, "baseline_psnr", s->baseline_psnr);
     add_number(doc, "ssim", s->ssim);
     cJSON *act = cJSON_AddObjectToObject(doc, "action_following");
+    /* Turns are a world's notion (its turn actions, its camera): a video's are not measured. */
+    if (info->video) cJSON_AddBoolToObject(act, "measured", false);
     cJSON_AddNumberToObject(act, "turn_frames", s->turns);
     add_number(act, "model", s->agreement[DFV_EVAL_MODEL]);
     add_number(act, "truth", s->agreement[DFV_EVAL_TRUTH]);
@@ -143,7 +150,8 @@ static cJSON *summary_json(const dfv_eval_summary *s, const dfv_eval_run_info *i
     cJSON *targets = cJSON_AddObjectToObject(doc, "targets");
     cJSON_AddBoolToObject(targets, "psnr_1_16_at_least_18_db", t.early_psnr);
     cJSON_AddBoolToObject(targets, "above_baseline_every_range", t.beats_baseline);
-    cJSON_AddBoolToObject(targets, "action_following_90_percent_of_truth", t.follows_actions);
+    if (info->video) cJSON_AddNullToObject(targets, "action_following_90_percent_of_truth");
+    else cJSON_AddBoolToObject(targets, "action_following_90_percent_of_truth", t.follows_actions);
     cJSON_AddBoolToObject(targets, "no_collapse", t.no_collapse);
     return doc;
 }
@@ -164,12 +172,22 @@ int dfv_eval_write_json(const dfv_eval_summary *s, const dfv_eval_run_info *info
 
 static const char *yes_no(bool v) { return v ? "yes" : "NO"; }
 
-void dfv_eval_print_summary(FILE *out, const dfv_eval_summary *s, const dfv_eval_run_info *info)
+static void print_heading(FILE *out, const dfv_eval_summary *s, const dfv_eval_run_info *info)
 {
+    if (info->video) {
+        fprintf(out, "dfview eval: %s on %s from frame %lld, %d frames%s%s\n", info->model, info->video,
+                (long long)info->start_frame, s->frames, info->actions ? " under " : "", info->actions ? info->actions : "");
+        return;
+    }
     fprintf(out, "dfview eval: %s on %s, %d episode%s x %d frames (world seeds %llu-%llu)%s\n", info->model, info->world,
             s->episodes, s->episodes == 1 ? "" : "s", s->frames, (unsigned long long)info->first_seed,
             (unsigned long long)(info->first_seed + (uint64_t)(s->episodes ? s->episodes - 1 : 0)),
             info->interrupted ? " (interrupted: finished episodes only)" : "");
+}
+
+void dfv_eval_print_summary(FILE *out, const dfv_eval_summary *s, const dfv_eval_run_info *info)
+{
+    print_heading(out, s, info);
     if (info->steps) fprintf(out, "  %d sampling steps on %s, %.1f s\n", info->steps, info->device ? info->device : "?", info->seconds);
     fprintf(out, "  %-10s %12s %14s %11s %14s\n", "frames", "PSNR (dB)", "baseline (dB)", "SSIM", "baseline SSIM");
     for (int i = 0; i < s->range_count; i++) {
@@ -179,7 +197,9 @@ void dfv_eval_print_summary(FILE *out, const dfv_eval_summary *s, const dfv_eval
         fprintf(out, "  %-10s %12.2f %14.2f %11.4f %14.4f\n", label, r->psnr, r->baseline_psnr, r->ssim, r->baseline_ssim);
     }
     fprintf(out, "  %-10s %12.2f %14.2f %11.4f\n", "all", s->psnr, s->baseline_psnr, s->ssim);
-    if (s->turns)
+    if (info->video)
+        fprintf(out, "  action following: not measured (turns are scored against a world's turn actions)\n");
+    else if (s->turns)
         fprintf(out, "  action following: %.1f%% of %d turn frames shift the right way; the same estimator on the "
                      "ground truth: %.1f%%\n", 100 * s->agreement[0], s->turns, 100 * s->agreement[1]);
     else fprintf(out, "  action following: no turn actions in these episodes\n");
@@ -193,5 +213,6 @@ void dfv_eval_print_summary(FILE *out, const dfv_eval_summary *s, const dfv_eval
     fprintf(out, "  targets: PSNR 1-16 >= %.0f dB: %s; above baseline on every range: %s; action following >= %.0f%% "
                  "of truth's: %s; statistics within %.0f%% at the end: %s\n",
             DFV_EVAL_TARGET_EARLY_PSNR, yes_no(t.early_psnr), yes_no(t.beats_baseline), 100 * DFV_EVAL_TARGET_AGREEMENT,
-            yes_no(t.follows_actions), 100 * DFV_EVAL_STAT_TOLERANCE, yes_no(t.no_collapse));
+            info->video ? "not measured" : yes_no(t.follows_actions), 100 * DFV_EVAL_STAT_TOLERANCE,
+            yes_no(t.no_collapse));
 }

@@ -10,7 +10,10 @@
 
 typedef struct {
     const char *model;  /* model path, or "oracle:truth" / "oracle:still" */
-    const char *world;  /* "maze", "voxel" */
+    const char *world;  /* "maze", "voxel"; unused for a video eval */
+    const char *video;  /* a video eval: the clip (its one episode; turns not measured); NULL: a world eval */
+    const char *actions; /* a video eval: the action script */
+    int64_t start_frame; /* a video eval: the video frame index of the first context frame */
     const char *device; /* NULL for the oracle */
     uint64_t first_seed;
     int steps;          /* sampling steps used; 0 for the oracle */

@@ -1,7 +1,8 @@
 /* sheet.png: a contact sheet of an eval run, to see at a glance what the figures mean. For each of the
  * first DFV_EVAL_SHEET_EPISODES episodes, two rows: the world's frames above the model's, at
  * DFV_EVAL_SHEET_COLUMNS frames spread evenly from the last context frame (the same picture in both rows)
- * to the last generated one. Small frames are scaled up by a whole factor so a 32-px maze stays legible. */
+ * to the last generated one. Small frames are scaled up by a whole factor (one for both axes, set by the
+ * shorter side) so a 32-px maze stays legible. */
 #ifndef DFV_EVAL_SHEET_H
 #define DFV_EVAL_SHEET_H
 
@@ -12,7 +13,7 @@
 
 #define DFV_EVAL_SHEET_EPISODES 4
 #define DFV_EVAL_SHEET_COLUMNS 11
-#define DFV_EVAL_SHEET_MIN_TILE 96 /* frames are scaled up to at least this many pixels */
+#define DFV_EVAL_SHEET_MIN_TILE 96 /* frames are scaled up until the shorter side has at least this many pixels */
 #define DFV_EVAL_SHEET_GAP 2       /* between frames of a row and between an episode's two rows */
 #define DFV_EVAL_SHEET_EPISODE_GAP 8
 

@@ -228,6 +228,15 @@ static void expect_frames(test_env *env, const char *spec, int count, int first_
         CHECK(env->failures, index == first_index + i, "%s: frame %d is video frame %d, expected %d", strrchr(spec, '/'),
               i, index, first_index + i);
     }
+    /* Asked for the first frame's index (eval --video), the loader decodes from the start instead of seeking:
+     * the same frames, and the index says which. */
+    int64_t reported = -1;
+    uint8_t again[sizeof frames];
+    desc.first_index = &reported;
+    ok = ok && dfv_seed_load(spec, &desc, again, err);
+    CHECK(env->failures, ok && reported == first_index && !memcmp(frames, again, (size_t)count * R * R * 3),
+          "%s: with first_index: %s, index %lld, expected %d", strrchr(spec, '/'), ok ? "loaded" : err,
+          (long long)reported, first_index);
 }
 
 static void expect_error(test_env *env, const char *spec, int count, const char *needle)

@@ -24,7 +24,7 @@ static const size_t frame_bytes = (size_t)SIZE * SIZE * 3;
 
 static dfv_eval *make_eval(int frames)
 {
-    dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .size = SIZE, .context = CONTEXT, .frames = frames};
+    dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .width = SIZE, .height = SIZE, .context = CONTEXT, .frames = frames};
     dfv_eval *e = NULL;
     char err[DFV_ERR_LEN];
     if (dfv_eval_create(&shape, &e, err)) fprintf(stderr, "%s\n", err);
@@ -275,7 +275,7 @@ static void name_frame(uint8_t *rgb, int episode, int t, int side)
 static int check_sheet(const char *dir)
 {
     int failures = 0, frames = 300, total = CONTEXT + frames;
-    dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .size = SIZE, .context = CONTEXT, .frames = frames};
+    dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .width = SIZE, .height = SIZE, .context = CONTEXT, .frames = frames};
     dfv_eval_sheet *sheet = dfv_eval_sheet_create(&shape);
     uint8_t *truth = malloc(frame_bytes * total), *model = malloc(frame_bytes * total);
     CHECK(failures, sheet && truth && model, "out of memory");
@@ -321,12 +321,44 @@ static int check_sheet(const char *dir)
     return failures;
 }
 
+/* A non-square video episode without actions (eval --video): a frame off by 3 in every value has the MSE
+ * 9 (PSNR 10·log10(255²/9)), nothing counts as a turn, and the sheet scales by the shorter side (16 px → 6). */
+static int check_video_shape(void)
+{
+    enum { W = 24, H = 16, FRAMES = 4 };
+    int failures = 0, total = CONTEXT + FRAMES;
+    size_t fb = (size_t)W * H * 3;
+    dfv_eval_shape shape = {.kind = DFV_WORLD_MAZE, .width = W, .height = H, .context = CONTEXT, .frames = FRAMES};
+    dfv_eval *e = NULL;
+    char err[DFV_ERR_LEN];
+    uint8_t *truth = malloc(fb * total), *model = malloc(fb * total);
+    CHECK(failures, truth && model && !dfv_eval_create(&shape, &e, err), "video shape: %s", err);
+    if (failures) return free(truth), free(model), failures;
+    for (size_t i = 0; i < fb * total; i++) truth[i] = (uint8_t)(40 + (i * 7) % 160), model[i] = truth[i] + 3;
+    memcpy(model, truth, fb * CONTEXT);
+    dfv_eval_add_episode(e, truth, model, NULL);
+    dfv_eval_summary s;
+    dfv_eval_summarize(e, &s);
+    double want = 10 * log10(255.0 * 255.0 / 9);
+    CHECK(failures, fabs(s.psnr - want) < 1e-9 && s.turns == 0 && isnan(s.agreement[DFV_EVAL_MODEL]),
+          "video shape: psnr %.6f (want %.6f), turns %d", s.psnr, want, s.turns);
+    dfv_eval_sheet *sheet = dfv_eval_sheet_create(&shape);
+    int width = 0, height = 0;
+    if (sheet) dfv_eval_sheet_add_episode(sheet, truth, model), dfv_eval_sheet_pixels(sheet, &width, &height);
+    CHECK(failures, width == 11 * W * 6 + 10 * DFV_EVAL_SHEET_GAP && height == 2 * H * 6 + DFV_EVAL_SHEET_GAP,
+          "video sheet is %dx%d", width, height);
+    dfv_eval_sheet_destroy(sheet);
+    dfv_eval_destroy(e);
+    free(truth), free(model);
+    return failures;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : ".";
     int failures = check_identical() + check_still() + check_turn_sign() + check_known_errors() + check_files(dir) +
-                   check_sheet(dir);
-    dfv_eval_shape bad = {.kind = DFV_WORLD_MAZE, .size = 32, .context = 0, .frames = 5};
+                   check_sheet(dir) + check_video_shape();
+    dfv_eval_shape bad = {.kind = DFV_WORLD_MAZE, .width = 32, .height = 32, .context = 0, .frames = 5};
     dfv_eval *e;
     char err[DFV_ERR_LEN];
     CHECK(failures, dfv_eval_create(&bad, &e, err) == -1 && e == NULL && strstr(err, "context 0"), "bad shape: %s", err);
