@@ -160,12 +160,12 @@ static void session_latents(tally *t, dfv_session *s, const uint8_t *seed, float
     float *actions = calloc((size_t)FRAMES * 25, sizeof *actions);
     char err[DFV_ERR_LEN];
     memcpy(rgb, seed, fb);
-    CHECK_COUNTED(t, !dfv_session_encode_seed(s, seed, 1, latents, err, sizeof err), "encode: %s", err);
+    CHECK_COUNTED(t, !dfv_session_encode_seed(s, seed, 1, latents, err), "encode: %s", err);
     for (int k = 1; k < FRAMES; k++) {
         test_action(NULL, k, actions + (size_t)k * 25);
         int first = k > WINDOW - 1 ? k - (WINDOW - 1) : 0;
         CHECK_COUNTED(t, !dfv_session_next(s, rgb + fb * first, latents + L * first, k - first, first,
-                                           actions + (size_t)first * 25, rgb + fb * k, latents + L * k, err, sizeof err),
+                                           actions + (size_t)first * 25, rgb + fb * k, latents + L * k, err),
                       "next %d: %s", k, err);
     }
     free(rgb), free(actions);
@@ -193,7 +193,7 @@ static void refusals(tally *t, dfv_session *s)
     char err[DFV_ERR_LEN] = "";
     dfv_sampler_settings st = *dfv_session_settings(s);
     st.schedule = (dfv_schedule){DFV_SCHEDULE_FULL_SEQUENCE, 0.0};
-    CHECK_COUNTED(t, dfv_session_update(s, &st, err, sizeof err) && strstr(err, "Oasis") && !strchr(err, '\n'),
+    CHECK_COUNTED(t, dfv_session_update(s, &st, err) && strstr(err, "Oasis") && !strchr(err, '\n'),
                   "full_sequence schedule: '%s'", err);
     CHECK_COUNTED(t, dfv_session_settings(s)->schedule.kind == DFV_SCHEDULE_AUTOREGRESSIVE, "refused settings kept");
     uint8_t *rgb = malloc(dfv_session_frame_bytes(s));
