@@ -93,7 +93,7 @@ static void format_settings(const dfv_sampler_settings *s, char *text, int len)
              schedule, s->window, (unsigned long long)s->seed);
 }
 
-static bool play_adjust(void *user, dfv_knob knob, int direction, char *status, int status_len)
+static bool play_adjust(void *user, dfv_knob knob, int direction, char status[DFV_ERR_LEN])
 {
     play_state *p = user;
     dfv_sampler_settings s = *dfv_session_settings(p->session);
@@ -112,12 +112,12 @@ static bool play_adjust(void *user, dfv_knob knob, int direction, char *status, 
     case DFV_KNOB_COUNT: break;
     }
     if (s.chunk > s.window) s.chunk = s.window;
-    char err[DFV_ERR_LEN] = "";
-    if (dfv_session_update(p->session, &s, err) != 0) {
-        snprintf(status, (size_t)status_len, "%s", err[0] ? err : "the session refused the setting");
+    status[0] = '\0';
+    if (dfv_session_update(p->session, &s, status) != 0) {
+        if (!status[0]) dfv_error_set(status, "the session refused the setting");
         return false;
     }
-    format_settings(dfv_session_settings(p->session), status, status_len);
+    format_settings(dfv_session_settings(p->session), status, DFV_ERR_LEN);
     return true;
 }
 

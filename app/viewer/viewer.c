@@ -94,9 +94,8 @@ static void apply_knobs(dfv_viewer *v)
 {
     if (v->generating_from >= 0) return;
     for (int k = 0; k < v->knob_change_count; k++) {
-        char status[256] = "";
-        bool ok = v->desc->adjust(v->desc->adjust_user, v->knob_changes[k].knob, v->knob_changes[k].direction, status,
-                                  sizeof status);
+        char status[DFV_ERR_LEN] = "";
+        bool ok = v->desc->adjust(v->desc->adjust_user, v->knob_changes[k].knob, v->knob_changes[k].direction, status);
         dfv_viewer_notice(v, "%s%s", ok ? "" : "cannot change that: ", status);
     }
     v->knob_change_count = 0;

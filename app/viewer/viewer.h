@@ -55,7 +55,7 @@ typedef struct {
     /* Live knobs: change one by direction (+1 / -1; the schedule and RNG seed just move on). NULL: the
      * source has none. Runs on the UI thread while no generation is in flight; returns false with the reason
      * in status, or true with the new setting in status ("steps 20"). */
-    bool (*adjust)(void *user, dfv_knob knob, int direction, char *status, int status_len);
+    bool (*adjust)(void *user, dfv_knob knob, int direction, char status[DFV_ERR_LEN]);
     void *adjust_user;
     /* A HUD line with the source's settings ("steps 20  stabilization 0.02  pyramid"), or NULL. */
     void (*describe)(void *user, char *line, int line_len);
