@@ -15,10 +15,10 @@ struct dfv_window {
 };
 
 /* Starts SDL video on a visible display; on failure SDL video is left stopped. */
-static bool start_video(char *err, int err_len)
+static bool start_video(char err[DFV_ERR_LEN])
 {
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
-        snprintf(err, (size_t)err_len, "no display: SDL could not start video (%s)", SDL_GetError());
+        dfv_error_set(err, "no display: SDL could not start video (%s)", SDL_GetError());
         return false;
     }
     /* SDL falls back to an invisible "offscreen" driver when no X11/Wayland server answers. Showing nothing
@@ -27,28 +27,28 @@ static bool start_video(char *err, int err_len)
     bool invisible = driver && (!strcmp(driver, "offscreen") || !strcmp(driver, "dummy"));
     if (invisible && !(asked && *asked)) {
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
-        snprintf(err, (size_t)err_len, "no display: no X11 or Wayland server answered (DISPLAY is %s)",
-                 getenv("DISPLAY") ? getenv("DISPLAY") : "unset");
+        dfv_error_set(err, "no display: no X11 or Wayland server answered (DISPLAY is %s)",
+                      getenv("DISPLAY") ? getenv("DISPLAY") : "unset");
         return false;
     }
     return true;
 }
 
-bool dfv_window_display_available(char *err, int err_len)
+bool dfv_window_display_available(char err[DFV_ERR_LEN])
 {
-    if (!start_video(err, err_len)) return false;
+    if (!start_video(err)) return false;
     SDL_QuitSubSystem(SDL_INIT_VIDEO);
     return true;
 }
 
-bool dfv_window_open(const char *title, int width, int height, dfv_window **out, char *err, int err_len)
+bool dfv_window_open(const char *title, int width, int height, dfv_window **out, char err[DFV_ERR_LEN])
 {
     *out = NULL;
-    if (!start_video(err, err_len)) return false;
+    if (!start_video(err)) return false;
     dfv_window *w = calloc(1, sizeof *w);
     if (!w) {
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
-        snprintf(err, (size_t)err_len, "window: out of memory");
+        dfv_error_set(err, "window: out of memory");
         return false;
     }
     w->window = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width, height,
@@ -57,7 +57,7 @@ bool dfv_window_open(const char *title, int width, int height, dfv_window **out,
     /* Some drivers refuse vsync or acceleration; any renderer will do for one textured quad. */
     if (w->window && !w->renderer) w->renderer = SDL_CreateRenderer(w->window, -1, SDL_RENDERER_SOFTWARE);
     if (!w->window || !w->renderer) {
-        snprintf(err, (size_t)err_len, "no display: SDL could not open a window (%s)", SDL_GetError());
+        dfv_error_set(err, "no display: SDL could not open a window (%s)", SDL_GetError());
         dfv_window_close(w);
         return false;
     }
@@ -91,13 +91,13 @@ void dfv_window_toggle_fullscreen(dfv_window *w)
 bool dfv_window_is_fullscreen(const dfv_window *w) { return w->fullscreen; }
 uint32_t dfv_window_id(const dfv_window *w) { return SDL_GetWindowID(w->window); }
 
-static bool ensure_texture(dfv_window *w, int width, int height, char *err, int err_len)
+static bool ensure_texture(dfv_window *w, int width, int height, char err[DFV_ERR_LEN])
 {
     if (w->texture && w->texture_width == width && w->texture_height == height) return true;
     if (w->texture) SDL_DestroyTexture(w->texture);
     w->texture = SDL_CreateTexture(w->renderer, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_STREAMING, width, height);
     if (!w->texture) {
-        snprintf(err, (size_t)err_len, "window: cannot create a %dx%d texture (%s)", width, height, SDL_GetError());
+        dfv_error_set(err, "window: cannot create a %dx%d texture (%s)", width, height, SDL_GetError());
         return false;
     }
     w->texture_width = width;
@@ -105,12 +105,12 @@ static bool ensure_texture(dfv_window *w, int width, int height, char *err, int 
     return true;
 }
 
-bool dfv_window_present(dfv_window *w, const dfv_canvas *canvas, uint8_t *readback, char *err, int err_len)
+bool dfv_window_present(dfv_window *w, const dfv_canvas *canvas, uint8_t *readback, char err[DFV_ERR_LEN])
 {
-    if (!ensure_texture(w, canvas->width, canvas->height, err, err_len)) return false;
+    if (!ensure_texture(w, canvas->width, canvas->height, err)) return false;
     if (SDL_UpdateTexture(w->texture, NULL, canvas->pixels, canvas->width * 4) != 0 ||
         SDL_RenderClear(w->renderer) != 0 || SDL_RenderCopy(w->renderer, w->texture, NULL, NULL) != 0) {
-        snprintf(err, (size_t)err_len, "window: drawing failed (%s)", SDL_GetError());
+        dfv_error_set(err, "window: drawing failed (%s)", SDL_GetError());
         return false;
     }
     if (readback) {

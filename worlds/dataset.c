@@ -43,7 +43,7 @@ static int make_dirs(const char *path, char err[DFV_ERR_LEN])
 {
     char buf[4096];
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        snprintf(err, DFV_ERR_LEN, "dataset: output path too long");
+        dfv_error_set(err, "dataset: output path too long");
         return -1;
     }
     for (char *p = buf + 1;; p++) {
@@ -51,7 +51,7 @@ static int make_dirs(const char *path, char err[DFV_ERR_LEN])
         if (*p == '/' || end) {
             *p = '\0';
             if (mkdir(buf, 0777) && errno != EEXIST) {
-                snprintf(err, DFV_ERR_LEN, "dataset: cannot create directory %.160s: %s", buf, strerror(errno));
+                dfv_error_set(err, "dataset: cannot create directory %.160s: %s", buf, strerror(errno));
                 return -1;
             }
             if (end) break;
@@ -60,7 +60,7 @@ static int make_dirs(const char *path, char err[DFV_ERR_LEN])
     }
     struct stat st;
     if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
-        snprintf(err, DFV_ERR_LEN, "dataset: %.160s is not a directory", path);
+        dfv_error_set(err, "dataset: %.160s is not a directory", path);
         return -1;
     }
     return 0;
@@ -82,14 +82,14 @@ static int create_npy(const char *path, const char *descr, const int64_t *shape,
     int64_t item = descr[2] == '4' ? 4 : 1;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (header_len < 0 || fd < 0) {
-        snprintf(err, DFV_ERR_LEN, "dataset: cannot create %.160s: %s", path,
-                 header_len < 0 ? "header too long" : strerror(errno));
+        dfv_error_set(err, "dataset: cannot create %.160s: %s", path,
+                      header_len < 0 ? "header too long" : strerror(errno));
         if (fd >= 0) close(fd);
         return -1;
     }
     int ok = write(fd, header, (size_t)header_len) == header_len && ftruncate(fd, header_len + elements * item) == 0;
     if (close(fd) || !ok) {
-        snprintf(err, DFV_ERR_LEN, "dataset: cannot write %.160s: %s", path, strerror(errno));
+        dfv_error_set(err, "dataset: cannot write %.160s: %s", path, strerror(errno));
         return -1;
     }
     *data_offset = header_len;
@@ -100,14 +100,14 @@ static int write_at(const char *path, int64_t offset, const void *data, size_t b
 {
     int fd = open(path, O_WRONLY);
     if (fd < 0) {
-        snprintf(err, DFV_ERR_LEN, "dataset: cannot open %.160s: %s", path, strerror(errno));
+        dfv_error_set(err, "dataset: cannot open %.160s: %s", path, strerror(errno));
         return -1;
     }
     const char *p = data;
     while (bytes > 0) {
         ssize_t n = pwrite(fd, p, bytes, offset);
         if (n <= 0) {
-            snprintf(err, DFV_ERR_LEN, "dataset: cannot write %.160s: %s", path, strerror(errno));
+            dfv_error_set(err, "dataset: cannot write %.160s: %s", path, strerror(errno));
             close(fd);
             return -1;
         }
@@ -116,7 +116,7 @@ static int write_at(const char *path, int64_t offset, const void *data, size_t b
         bytes -= (size_t)n;
     }
     if (close(fd)) {
-        snprintf(err, DFV_ERR_LEN, "dataset: cannot close %.160s: %s", path, strerror(errno));
+        dfv_error_set(err, "dataset: cannot close %.160s: %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -223,7 +223,7 @@ static int write_manifest(const dataset_job *job, char err[DFV_ERR_LEN])
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        snprintf(err, DFV_ERR_LEN, "dataset: cannot create %.160s: %s", tmp, strerror(errno));
+        dfv_error_set(err, "dataset: cannot create %.160s: %s", tmp, strerror(errno));
         return -1;
     }
     const char *const *names = dfv_world_action_names(d->kind);
@@ -241,7 +241,7 @@ static int write_manifest(const dataset_job *job, char err[DFV_ERR_LEN])
     }
     fprintf(f, "  ]\n}\n");
     if (fclose(f) || rename(tmp, path)) {
-        snprintf(err, DFV_ERR_LEN, "dataset: cannot write %.160s: %s", path, strerror(errno));
+        dfv_error_set(err, "dataset: cannot write %.160s: %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -258,7 +258,7 @@ static int check_desc(const dfv_dataset_desc *d, char err[DFV_ERR_LEN])
                           : d->threads < 0 || d->threads > 256 ? "--threads must be within 0..256"
                           : d->shard_episodes < 0 ? "--shard-episodes must not be negative"
                           : NULL;
-    if (problem) snprintf(err, DFV_ERR_LEN, "dataset: %s", problem);
+    if (problem) dfv_error_set(err, "dataset: %s", problem);
     return problem ? -1 : 0;
 }
 

@@ -38,7 +38,7 @@ static int write_all(int fd, const void *data, size_t bytes, char err[DFV_ERR_LE
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EPIPE) return 1;
         if (n <= 0) {
-            snprintf(err, DFV_ERR_LEN, "dataset: cannot write the stream: %s", strerror(errno));
+            dfv_error_set(err, "dataset: cannot write the stream: %s", strerror(errno));
             return -1;
         }
         p += n;
@@ -62,7 +62,7 @@ static int write_header(int fd, const dfv_dataset_desc *d, char err[DFV_ERR_LEN]
         used += snprintf(line + used, sizeof line - (size_t)used, "], \"action_kind\": \"%s\", \"seed\": %llu}\n",
                          dfv_world_action_kind_name(dfv_world_action_kind(d->kind)), (unsigned long long)d->seed);
     if (used >= (int)sizeof line) {
-        snprintf(err, DFV_ERR_LEN, "dataset: stream header too long");
+        dfv_error_set(err, "dataset: stream header too long");
         return -1;
     }
     return write_all(fd, line, (size_t)used, err);
@@ -127,7 +127,7 @@ int dfv_dataset_stream(const dfv_dataset_desc *d, int fd, dfv_dataset_stats *sta
                           : d->size < 8 || d->size > 1024 ? "--size must be within 8..1024"
                           : NULL;
     if (problem) {
-        snprintf(err, DFV_ERR_LEN, "dataset: %s", problem);
+        dfv_error_set(err, "dataset: %s", problem);
         return -1;
     }
     dfv_world *trial; /* surfaces world errors before the header promises a stream */
@@ -141,7 +141,7 @@ int dfv_dataset_stream(const dfv_dataset_desc *d, int fd, dfv_dataset_stats *sta
     for (; made < threads; made++) {
         slots[made] = (stream_slot){.desc = d, .rgb = malloc(frame_bytes), .actions = malloc(action_bytes)};
         if (!slots[made].rgb || !slots[made].actions) {
-            snprintf(err, DFV_ERR_LEN, "dataset: out of memory for %d episodes", threads);
+            dfv_error_set(err, "dataset: out of memory for %d episodes", threads);
             rc = -1;
             made++;
             break;

@@ -243,12 +243,12 @@ static void setup_projection(dfv_maze *m, int size)
 int dfv_maze_create(uint64_t seed, int size, dfv_maze **out, char err[DFV_ERR_LEN])
 {
     if (size < 8 || size > MAX_SIZE) {
-        snprintf(err, DFV_ERR_LEN, "maze: size %d outside 8..%d", size, MAX_SIZE);
+        dfv_error_set(err, "maze: size %d outside 8..%d", size, MAX_SIZE);
         return -1;
     }
     dfv_maze *m = calloc(1, sizeof *m);
     if (!m) {
-        snprintf(err, DFV_ERR_LEN, "maze: out of memory");
+        dfv_error_set(err, "maze: out of memory");
         return -1;
     }
     setup_projection(m, size);

@@ -9,7 +9,7 @@ int dfv_world_render_seed(dfv_world_kind kind, uint64_t seed, int size, int coun
                           char err[DFV_ERR_LEN])
 {
     if (count < 1) {
-        snprintf(err, DFV_ERR_LEN, "world seed: frame count %d must be at least 1", count);
+        dfv_error_set(err, "world seed: frame count %d must be at least 1", count);
         return -1;
     }
     dfv_world *world;

@@ -275,12 +275,12 @@ static void generate(dfv_voxel *v, uint64_t seed)
 int dfv_voxel_create(uint64_t seed, int size, dfv_voxel **out, char err[DFV_ERR_LEN])
 {
     if (size < 8 || size > MAX_SIZE) {
-        snprintf(err, DFV_ERR_LEN, "voxel: size %d outside 8..%d", size, MAX_SIZE);
+        dfv_error_set(err, "voxel: size %d outside 8..%d", size, MAX_SIZE);
         return -1;
     }
     dfv_voxel *v = calloc(1, sizeof *v);
     if (!v) {
-        snprintf(err, DFV_ERR_LEN, "voxel: out of memory");
+        dfv_error_set(err, "voxel: out of memory");
         return -1;
     }
     v->size = size;

@@ -67,12 +67,12 @@ int dfv_world_action_index(dfv_world_kind kind, const char *name)
 int dfv_world_create(dfv_world_kind kind, uint64_t seed, int size, dfv_world **out, char err[DFV_ERR_LEN])
 {
     if (!valid_kind(kind)) {
-        snprintf(err, DFV_ERR_LEN, "world: unknown kind %d", (int)kind);
+        dfv_error_set(err, "world: unknown kind %d", (int)kind);
         return -1;
     }
     dfv_world *w = calloc(1, sizeof *w);
     if (!w) {
-        snprintf(err, DFV_ERR_LEN, "world: out of memory");
+        dfv_error_set(err, "world: out of memory");
         return -1;
     }
     *w = (dfv_world){kind, world_classes[kind], size, seed, NULL};

@@ -40,7 +40,7 @@ int dfv_cmd_bench_rollout(int argc, char **argv)
     char path[64];
     snprintf(path, sizeof path, "/tmp/dfview-bench-%d.mp4", (int)getpid());
     int rc = 1;
-    if (dfv_session_load_seed(s, d.seed, seed, err, sizeof err)) {
+    if (dfv_session_load_seed(s, d.seed, seed, err)) {
         fprintf(stderr, "dfview bench: %s\n", err);
     } else {
         dfv_render_job job = {.out_path = path, .frames = ctx + frames, .quiet = true, .action = random_action, .user = s};

@@ -317,7 +317,7 @@ static int model_episode(eval_run *r, int episode, const uint8_t *truth, const f
                           .progress = &r->progress, .stage = stage,
                           .progress_base = (int64_t)episode * r->args->frames};
     dfv_branch_result result;
-    int rc = dfv_rollout_run_branch(r->rollout, r->timeline, &job, &result, err, sizeof err);
+    int rc = dfv_rollout_run_branch(r->rollout, r->timeline, &job, &result, err);
     if (rc < 0) {
         dfv_progress_end(&r->progress);
         long long k = (long long)(result.frames_done - r->context + 1);
@@ -513,7 +513,7 @@ static int evaluate(const eval_args *a, eval_run *r)
 static int open_rollouts(eval_args *a, eval_run *r)
 {
     char err[1024];
-    if (dfv_npy_read(a->rollouts, DFV_NPY_U8, &r->rollouts, err, sizeof err))
+    if (dfv_npy_read(a->rollouts, DFV_NPY_U8, &r->rollouts, err))
         return fprintf(stderr, "dfview eval: %s\n", err), -1;
     const int64_t *s = r->rollouts.shape;
     r->context = a->oracle_context;

@@ -135,9 +135,9 @@ int dfv_cmd_forward(int argc, char **argv)
     }
     dfv_npy x = {0}, t = {0}, act = {0};
     int rc = 1;
-    if (dfv_npy_read(args.input, DFV_NPY_F32, &x, err, sizeof err) ||
-        dfv_npy_read(args.timesteps, DFV_NPY_I64, &t, err, sizeof err) ||
-        (args.actions && dfv_npy_read(args.actions, DFV_NPY_F32, &act, err, sizeof err))) {
+    if (dfv_npy_read(args.input, DFV_NPY_F32, &x, err) ||
+        dfv_npy_read(args.timesteps, DFV_NPY_I64, &t, err) ||
+        (args.actions && dfv_npy_read(args.actions, DFV_NPY_F32, &act, err))) {
         fprintf(stderr, "dfview forward: %s\n", err);
         goto done;
     }
@@ -158,7 +158,7 @@ int dfv_cmd_forward(int argc, char **argv)
     float *out = malloc((size_t)shape[0] * shape[1] * shape[2] * shape[3] * shape[4] * sizeof(float));
     rc = 0;
     for (int b = 0; b < x.shape[1] && !rc; b++) rc = run_one(&e, &args, &x, &t, actp, b, out) ? 1 : 0;
-    if (!rc && dfv_npy_write_f32(args.output, out, 5, shape, err, sizeof err)) {
+    if (!rc && dfv_npy_write_f32(args.output, out, 5, shape, err)) {
         fprintf(stderr, "dfview forward: %s\n", err);
         rc = 1;
     }

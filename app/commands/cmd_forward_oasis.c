@@ -85,7 +85,7 @@ static int run(dfv_dit *net, const dfv_oasis_forward_job *job, const forward_inp
         goto done;
     }
     const int64_t shape[5] = {B, T - n0, in->x.shape[2], in->x.shape[3], in->x.shape[4]};
-    rc = dfv_npy_write_f32(job->output, v, 5, shape, err, DFV_ERR_LEN);
+    rc = dfv_npy_write_f32(job->output, v, 5, shape, err);
 done:
     free(levels), free(v);
     return rc;
@@ -97,9 +97,9 @@ int dfv_oasis_forward(const dfv_oasis_forward_job *job)
     dfv_oasis_engine e = {0};
     char err[DFV_ERR_LEN];
     int rc = 1;
-    if (dfv_npy_read(job->input, DFV_NPY_F32, &in.x, err, sizeof err) ||
-        dfv_npy_read(job->timesteps, DFV_NPY_INT, &in.t, err, sizeof err) ||
-        (job->actions && dfv_npy_read(job->actions, DFV_NPY_F32, &in.a, err, sizeof err)))
+    if (dfv_npy_read(job->input, DFV_NPY_F32, &in.x, err) ||
+        dfv_npy_read(job->timesteps, DFV_NPY_INT, &in.t, err) ||
+        (job->actions && dfv_npy_read(job->actions, DFV_NPY_F32, &in.a, err)))
         goto fail;
     if (dfv_oasis_engine_open_model(&job->engine, &e, err) || !check_inputs(e.model, job, &in, err) ||
         dfv_oasis_engine_upload(&job->engine, DFV_OASIS_DIT, &e, err) || run(e.dit, job, &in, err))

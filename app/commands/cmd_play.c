@@ -93,7 +93,7 @@ static void format_settings(const dfv_sampler_settings *s, char *text, int len)
              schedule, s->window, (unsigned long long)s->seed);
 }
 
-static bool play_adjust(void *user, dfv_knob knob, int direction, char *status, int status_len)
+static bool play_adjust(void *user, dfv_knob knob, int direction, char status[DFV_ERR_LEN])
 {
     play_state *p = user;
     dfv_sampler_settings s = *dfv_session_settings(p->session);
@@ -112,12 +112,12 @@ static bool play_adjust(void *user, dfv_knob knob, int direction, char *status, 
     case DFV_KNOB_COUNT: break;
     }
     if (s.chunk > s.window) s.chunk = s.window;
-    char err[256] = "";
-    if (dfv_session_update(p->session, &s, err, sizeof err) != 0) {
-        snprintf(status, (size_t)status_len, "%s", err[0] ? err : "the session refused the setting");
+    status[0] = '\0';
+    if (dfv_session_update(p->session, &s, status) != 0) {
+        if (!status[0]) dfv_error_set(status, "the session refused the setting");
         return false;
     }
-    format_settings(dfv_session_settings(p->session), status, status_len);
+    format_settings(dfv_session_settings(p->session), status, DFV_ERR_LEN);
     return true;
 }
 
@@ -129,7 +129,7 @@ static void play_describe(void *user, char *line, int line_len)
 
 /* A new seed root from a dropped image or video: the session decodes its context frames, the rollout
  * appends them (with their model states). Dropped seed frames carry zero actions. */
-static int play_reseed(void *user, dfv_timeline *tl, const char *path, char *err, int err_len)
+static int play_reseed(void *user, dfv_timeline *tl, const char *path, char err[DFV_ERR_LEN])
 {
     play_state *p = user;
     int frames = dfv_session_context_frames(p->session), dim = dfv_session_config(p->session)->actions.dim;
@@ -137,9 +137,9 @@ static int play_reseed(void *user, dfv_timeline *tl, const char *path, char *err
     uint8_t *rgb = malloc(dfv_session_frame_bytes(p->session) * (size_t)frames);
     float *zeros = calloc((size_t)frames * (dim ? dim : 1), sizeof *zeros);
     int id = -1;
-    if (!rgb || !zeros) snprintf(err, (size_t)err_len, "out of memory");
-    else if (dfv_session_load_seed(p->session, path, rgb, err, err_len) == 0)
-        id = dfv_rollout_seed(p->rollout, tl, rgb, zeros, err, err_len);
+    if (!rgb || !zeros) dfv_error_set(err, "out of memory");
+    else if (dfv_session_load_seed(p->session, path, rgb, err) == 0)
+        id = dfv_rollout_seed(p->rollout, tl, rgb, zeros, err);
     free(rgb), free(zeros);
     int ids[DFV_MAX_WINDOW], root = id >= 0 && dfv_timeline_path(tl, id, ids, frames) > 0 ? ids[0] : -1;
     if (id >= 0 && p->reseed_count < PLAY_MAX_RESEEDS && (p->reseed_path[p->reseed_count] = strdup(path)))
@@ -200,9 +200,9 @@ static bool open_ground_truth(play_state *p)
         fprintf(stderr, "dfview play: --ground-truth needs a world seed (--seed world:maze:N or world:voxel:N), not %s\n", spec);
         return false;
     }
-    char err[256];
+    char err[DFV_ERR_LEN];
     p->truth = dfv_ground_truth_create(kind, seed, dfv_session_width(p->session), dfv_session_context_frames(p->session),
-                                       dfv_session_config(p->session)->actions.dim, err, sizeof err);
+                                       dfv_session_config(p->session)->actions.dim, err);
     if (!p->truth) fprintf(stderr, "dfview play: %s\n", err);
     return p->truth != NULL;
 }
@@ -218,7 +218,7 @@ static int parse(int argc, char **argv, dfv_viewer_desc *viewer, dfv_session_des
             return 0;
         }
         char err[DFV_ERR_LEN];
-        int used = dfv_viewer_parse_option(viewer, argc, argv, i, err, sizeof err);
+        int used = dfv_viewer_parse_option(viewer, argc, argv, i, err);
         if (used < 0) {
             fprintf(stderr, "dfview play: %s\n", err);
             return 2;
@@ -243,9 +243,9 @@ static int play(int argc, char **argv)
     bool ground_truth = false;
     int code = parse(argc, argv, &viewer, &session_desc, &ground_truth);
     if (code >= 0) return code;
-    char err[512] = "";
+    char err[DFV_ERR_LEN] = "";
     /* Fail before loading a model when no window can be shown. */
-    if (!dfv_window_display_available(err, sizeof err)) return dfv_viewer_exit_code("play", DFV_VIEWER_NO_DISPLAY, NULL, err);
+    if (!dfv_window_display_available(err)) return dfv_viewer_exit_code("play", DFV_VIEWER_NO_DISPLAY, NULL, err);
     /* The bundled seed image is the first frame of world:maze:2 (assets/seeds/README.md); the simulator
      * needs the world itself, so both sides start from that world. */
     if (ground_truth && !session_desc.seed && !session_desc.engine.model_path) session_desc.seed = "world:maze:2";
@@ -277,7 +277,7 @@ static int play(int argc, char **argv)
     viewer.describe = play_describe;
     viewer.describe_user = &p;
     char summary[256];
-    dfv_viewer_status status = dfv_viewer_run(&viewer, summary, sizeof summary, err, sizeof err);
+    dfv_viewer_status status = dfv_viewer_run(&viewer, summary, sizeof summary, err);
     dfv_rollout_destroy(rollout);
     dfv_session_close(p.session);
     dfv_ground_truth_destroy(p.truth);

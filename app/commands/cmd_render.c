@@ -107,8 +107,8 @@ static int parse_args(int argc, char **argv, render_args *a)
 /* The args point into *replay, so it outlives them. */
 static int load_replay(render_args *a, dfv_sidecar_replay *replay)
 {
-    char err[600];
-    if (dfv_sidecar_read(a->replay, &a->session, replay, err, sizeof err))
+    char err[DFV_ERR_LEN];
+    if (dfv_sidecar_read(a->replay, &a->session, replay, err))
         return fprintf(stderr, "dfview render: %s\n", err), -1;
     if (replay->model_changed)
         fprintf(stderr, "dfview render: warning: %s changed since %s was made; the replay will differ\n",
@@ -208,8 +208,8 @@ static int run(render_args *a, dfv_session *s)
         return close_actions(&src), 2;
     }
     uint8_t *seed = malloc(dfv_session_frame_bytes(s) * ctx);
-    char err[600];
-    if (dfv_session_load_seed(s, dfv_session_seed_spec(s), seed, err, sizeof err)) {
+    char err[DFV_ERR_LEN];
+    if (dfv_session_load_seed(s, dfv_session_seed_spec(s), seed, err)) {
         fprintf(stderr, "dfview render: %s\n", err);
         return free(seed), close_actions(&src), 1;
     }

@@ -95,7 +95,7 @@ static int run(const vae_args *a, dfv_oasis_engine *e, const dfv_npy *in, char e
     if (s)
         dfv_error_set(err, "%s", dfv_vit_vae_error(e->vae));
     else
-        rc = dfv_npy_write_f32(a->output, out, 4, shape, err, DFV_ERR_LEN);
+        rc = dfv_npy_write_f32(a->output, out, 4, shape, err);
     free(out);
     return rc;
 }
@@ -109,7 +109,7 @@ static int vae_command(int argc, char **argv, bool decode)
     dfv_npy in = {0};
     dfv_oasis_engine e = {0};
     int rc = 0;
-    if (!check_family(a.engine.model_path, err) || dfv_npy_read(a.input, DFV_NPY_F32, &in, err, sizeof err) ||
+    if (!check_family(a.engine.model_path, err) || dfv_npy_read(a.input, DFV_NPY_F32, &in, err) ||
         dfv_oasis_engine_open_model(&a.engine, &e, err) || run(&a, &e, &in, err)) {
         fprintf(stderr, "dfview %s: %s\n", a.command, err);
         rc = 1;

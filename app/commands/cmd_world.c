@@ -43,8 +43,8 @@ static int parse(int argc, char **argv, world_options *o)
     o->viewer.max_rate = 15;
     o->viewer.clip_fps = 15;
     for (int i = 1; i < argc;) {
-        char err[256];
-        int used = dfv_viewer_parse_option(&o->viewer, argc, argv, i, err, sizeof err);
+        char err[DFV_ERR_LEN];
+        int used = dfv_viewer_parse_option(&o->viewer, argc, argv, i, err);
         if (used < 0) {
             fprintf(stderr, "dfview world: %s\n", err);
             return 2;
@@ -84,8 +84,8 @@ int dfv_cmd_world(int argc, char **argv)
     memset(&o, 0, sizeof o);
     int code = parse(argc, argv, &o);
     if (code >= 0) return code;
-    char err[512];
-    dfv_frame_source *source = dfv_world_source_create(&o.world, err, sizeof err);
+    char err[DFV_ERR_LEN];
+    dfv_frame_source *source = dfv_world_source_create(&o.world, err);
     if (!source) {
         fprintf(stderr, "dfview world: %s\n", err);
         return 1;
@@ -96,7 +96,7 @@ int dfv_cmd_world(int argc, char **argv)
     o.viewer.source = source;
     o.viewer.settings_json = settings;
     char summary[256];
-    dfv_viewer_status status = dfv_viewer_run(&o.viewer, summary, sizeof summary, err, sizeof err);
+    dfv_viewer_status status = dfv_viewer_run(&o.viewer, summary, sizeof summary, err);
     source->destroy(source->user);
     return dfv_viewer_exit_code("world", status, summary, err);
 }

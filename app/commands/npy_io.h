@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dfv_common.h"
+
 #define DFV_NPY_MAX_DIMS 8
 
 /* DFV_NPY_INT asks for int64 or int32 data, read as int64 (the array's dtype is then DFV_NPY_I64). */
@@ -20,8 +22,8 @@ typedef struct {
 } dfv_npy;
 
 /* Returns 0 on success; on failure -1 with a one-line message naming the file in err. */
-int dfv_npy_read(const char *path, dfv_npy_dtype want, dfv_npy *out, char *err, size_t err_len);
-int dfv_npy_write_f32(const char *path, const float *data, int ndim, const int64_t *shape, char *err, size_t err_len);
+int dfv_npy_read(const char *path, dfv_npy_dtype want, dfv_npy *out, char err[DFV_ERR_LEN]);
+int dfv_npy_write_f32(const char *path, const float *data, int ndim, const int64_t *shape, char err[DFV_ERR_LEN]);
 void dfv_npy_free(dfv_npy *array);
 
 #endif

@@ -105,7 +105,7 @@ static int run_branch(dfv_session *s, const uint8_t *seed_rgb, const dfv_render_
                              .on_frame = write_frame, .user = st, .progress = &progress};
     dfv_branch_result result;
     char err[DFV_ERR_LEN];
-    int rc = dfv_rollout_run_branch(rollout, tl, &branch, &result, err, sizeof err);
+    int rc = dfv_rollout_run_branch(rollout, tl, &branch, &result, err);
     dfv_progress_end(&progress);
     if (rc < 0 && err[0]) fprintf(stderr, "dfview render: frame %lld: %s\n", (long long)result.frames_done, err);
     r->frames_done = result.frames_done;

@@ -7,7 +7,7 @@
 int dfv_engine_open(const dfv_engine_desc *desc, dfv_engine *out, char err[DFV_ERR_LEN])
 {
     memset(out, 0, sizeof *out);
-    if (!desc->model_path) return snprintf(err, DFV_ERR_LEN, "no model given (--model FILE.safetensors)"), -1;
+    if (!desc->model_path) return dfv_error_set(err, "no model given (--model FILE.safetensors)"), -1;
     if (dfv_model_open(desc->model_path, &out->model, err)) return -1;
     out->config = dfv_model_get_config(out->model);
     dfv_ctx_desc cd = {.device = desc->device};
@@ -17,7 +17,7 @@ int dfv_engine_open(const dfv_engine_desc *desc, dfv_engine *out, char err[DFV_E
     }
     dfv_unet_desc nd = {.dtype = desc->fp16 ? DFV_F16 : DFV_F32};
     if (dfv_unet_create(out->ctx, out->model, &nd, &out->net)) {
-        snprintf(err, DFV_ERR_LEN, "%s: %s", desc->model_path, dfv_unet_error(out->net));
+        dfv_error_set(err, "%s: %s", desc->model_path, dfv_unet_error(out->net));
         dfv_engine_close(out);
         return -1;
     }
@@ -40,7 +40,7 @@ int dfv_engine_parse_option(int argc, char **argv, int i, dfv_engine_desc *desc,
         return 1;
     }
     if (!strcmp(arg, "--model") || !strcmp(arg, "--device")) {
-        if (i + 1 >= argc) return snprintf(err, DFV_ERR_LEN, "%s needs a value", arg), -1;
+        if (i + 1 >= argc) return dfv_error_set(err, "%s needs a value", arg), -1;
         if (!strcmp(arg, "--model")) {
             desc->model_path = argv[i + 1];
             return 2;
@@ -48,7 +48,7 @@ int dfv_engine_parse_option(int argc, char **argv, int i, dfv_engine_desc *desc,
         char *end;
         long v = strtol(argv[i + 1], &end, 10);
         if (*end || v < 0 || v > 64)
-            return snprintf(err, DFV_ERR_LEN, "--device takes a device index (see 'dfview devices'), not '%s'", argv[i + 1]),
+            return dfv_error_set(err, "--device takes a device index (see 'dfview devices'), not '%s'", argv[i + 1]),
                    -1;
         desc->device = DFV_DEVICE((int)v);
         return 2;

@@ -16,10 +16,10 @@ typedef struct {
     dfv_action_kind action_kind; /* one-hot: one action at a time; multi-hot: keys held together; continuous: values */
     /* Appends the seed frame(s) to the timeline (a new root); returns the newest seed frame's id, or -1
      * with the reason in `err`. */
-    int (*seed)(void *user, dfv_timeline *tl, char *err, int err_len);
+    int (*seed)(void *user, dfv_timeline *tl, char err[DFV_ERR_LEN]);
     /* Computes the frame after `parent` under `action`, appends it, returns its id, or -1 with the reason
      * in `err`. Runs on the generation thread. */
-    int (*step)(void *user, dfv_timeline *tl, int parent, const float *action, char *err, int err_len);
+    int (*step)(void *user, dfv_timeline *tl, int parent, const float *action, char err[DFV_ERR_LEN]);
     /* Model calls spent on the last step (0 for simulators); for the HUD. */
     int (*calls_per_frame)(void *user);
     void (*destroy)(void *user);

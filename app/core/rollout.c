@@ -106,23 +106,22 @@ static bool reserve(dfv_rollout *r, int frames)
 
 /* The seed frames' states from the session's encoder, kept under their ids. A timeline's first frame (id
  * 0) starts the store afresh, even for a timeline at the address of one destroyed before. */
-static int seed_states(dfv_rollout *r, dfv_timeline *tl, const uint8_t *rgb, const int *ids, int frames, char *err,
-                       int err_len)
+static int seed_states(dfv_rollout *r, dfv_timeline *tl, const uint8_t *rgb, const int *ids, int frames,
+                       char err[DFV_ERR_LEN])
 {
     if (!r->state_floats) return 0;
-    if (!reserve(r, frames)) return snprintf(err, (size_t)err_len, "out of memory"), -1;
-    if (dfv_session_encode_seed(r->session, rgb, frames, r->states, err, err_len)) return -1;
+    if (!reserve(r, frames)) return dfv_error_set(err, "out of memory"), -1;
+    if (dfv_session_encode_seed(r->session, rgb, frames, r->states, err)) return -1;
     if (ids[0] == 0) store_clear(&r->store);
     for (int i = 0; i < frames; i++) {
         float *slot = store_slot(r, tl, ids[i]);
-        if (!slot) return snprintf(err, (size_t)err_len, "out of memory"), -1;
+        if (!slot) return dfv_error_set(err, "out of memory"), -1;
         memcpy(slot, r->states + r->state_floats * (size_t)i, sizeof(float) * r->state_floats);
     }
     return 0;
 }
 
-int dfv_rollout_seed(dfv_rollout *r, dfv_timeline *tl, const uint8_t *rgb, const float *actions, char *err,
-                     int err_len)
+int dfv_rollout_seed(dfv_rollout *r, dfv_timeline *tl, const uint8_t *rgb, const float *actions, char err[DFV_ERR_LEN])
 {
     int frames = dfv_session_context_frames(r->session), A = r->action_dim, id = -1, ids[DFV_MAX_WINDOW];
     float idle[DFV_MAX_ACTIONS];
@@ -130,13 +129,13 @@ int dfv_rollout_seed(dfv_rollout *r, dfv_timeline *tl, const uint8_t *rgb, const
     for (int i = 0; i < frames; i++) {
         id = ids[i] = dfv_timeline_append(tl, id, rgb + r->frame_bytes * (size_t)i,
                                           actions ? actions + (size_t)i * A : idle, NULL, 0);
-        if (id < 0) return snprintf(err, (size_t)err_len, "out of memory for the timeline"), -1;
+        if (id < 0) return dfv_error_set(err, "out of memory for the timeline"), -1;
     }
-    return seed_states(r, tl, rgb, ids, frames, err, err_len) ? -1 : id;
+    return seed_states(r, tl, rgb, ids, frames, err) ? -1 : id;
 }
 
 /* The context's RGB24 frames, states and actions into the rollout's buffers. */
-static int gather(dfv_rollout *r, const dfv_timeline *tl, const int *ids, int n, char *err, int err_len)
+static int gather(dfv_rollout *r, const dfv_timeline *tl, const int *ids, int n, char err[DFV_ERR_LEN])
 {
     int A = r->action_dim;
     for (int i = 0; i < n; i++) {
@@ -144,21 +143,21 @@ static int gather(dfv_rollout *r, const dfv_timeline *tl, const int *ids, int n,
         if (A) memcpy(r->actions + (size_t)i * A, dfv_timeline_get(tl, ids[i])->action, sizeof(float) * (size_t)A);
         if (!r->state_floats) continue;
         const float *state = store_get(r, tl, ids[i]);
-        if (!state) return snprintf(err, (size_t)err_len, "frame %d has no model state (not made by this rollout)", ids[i]), -1;
+        if (!state) return dfv_error_set(err, "frame %d has no model state (not made by this rollout)", ids[i]), -1;
         memcpy(r->states + r->state_floats * (size_t)i, state, sizeof(float) * r->state_floats);
     }
     return 0;
 }
 
-int dfv_rollout_step(dfv_rollout *r, dfv_timeline *tl, int parent, const float *action, char *err, int err_len)
+int dfv_rollout_step(dfv_rollout *r, dfv_timeline *tl, int parent, const float *action, char err[DFV_ERR_LEN])
 {
     int window = dfv_session_settings(r->session)->window, A = r->action_dim;
     int keep = window > 1 ? window - 1 : 1;
     int ids[DFV_MAX_WINDOW];
-    if (!reserve(r, keep)) return snprintf(err, (size_t)err_len, "out of memory"), -1;
+    if (!reserve(r, keep)) return dfv_error_set(err, "out of memory"), -1;
     int n = dfv_timeline_path(tl, parent, ids, keep);
-    if (n < 1) return snprintf(err, (size_t)err_len, "frame %d is not in the timeline", parent), -1;
-    if (gather(r, tl, ids, n, err, err_len)) return -1;
+    if (n < 1) return dfv_error_set(err, "frame %d is not in the timeline", parent), -1;
+    if (gather(r, tl, ids, n, err)) return -1;
     if (A) {
         float *row = r->actions + (size_t)n * A;
         if (action) memcpy(row, action, sizeof(float) * (size_t)A);
@@ -168,14 +167,14 @@ int dfv_rollout_step(dfv_rollout *r, dfv_timeline *tl, int parent, const float *
     float *out_state = r->state_floats ? r->states + r->state_floats * (size_t)n : NULL;
     double started = dfv_seconds_now();
     if (dfv_session_next(r->session, r->context, r->state_floats ? r->states : NULL, n,
-                         dfv_timeline_get(tl, ids[0])->index, r->actions, out, out_state, err, err_len))
+                         dfv_timeline_get(tl, ids[0])->index, r->actions, out, out_state, err))
         return -1;
     int id = dfv_timeline_append(tl, parent, out, A ? r->actions + (size_t)n * A : NULL, NULL,
                                  (dfv_seconds_now() - started) * 1e3);
-    if (id < 0) return snprintf(err, (size_t)err_len, "out of memory for the timeline"), -1;
+    if (id < 0) return dfv_error_set(err, "out of memory for the timeline"), -1;
     if (out_state) {
         float *slot = store_slot(r, tl, id);
-        if (!slot) return snprintf(err, (size_t)err_len, "out of memory"), -1;
+        if (!slot) return dfv_error_set(err, "out of memory"), -1;
         memcpy(slot, out_state, sizeof(float) * r->state_floats);
         store_release(&r->store, tl);
     }
@@ -198,11 +197,11 @@ static int emit_seed(dfv_rollout *r, const dfv_timeline *tl, const dfv_branch_jo
 }
 
 int dfv_rollout_run_branch(dfv_rollout *r, dfv_timeline *tl, const dfv_branch_job *job, dfv_branch_result *res,
-                           char *err, int err_len)
+                           char err[DFV_ERR_LEN])
 {
     memset(res, 0, sizeof *res);
     err[0] = 0;
-    int head = dfv_rollout_seed(r, tl, job->seed_rgb, job->seed_actions, err, err_len);
+    int head = dfv_rollout_seed(r, tl, job->seed_rgb, job->seed_actions, err);
     if (head < 0) return -1;
     int rc = emit_seed(r, tl, job, head, res);
     int64_t context = res->frames_done;
@@ -213,7 +212,7 @@ int dfv_rollout_run_branch(dfv_rollout *r, dfv_timeline *tl, const dfv_branch_jo
             return 1;
         }
         if (r->action_dim) job->action(job->user, context + k, action);
-        head = dfv_rollout_step(r, tl, head, r->action_dim ? action : NULL, err, err_len);
+        head = dfv_rollout_step(r, tl, head, r->action_dim ? action : NULL, err);
         if (head < 0) return -1;
         res->network_calls += dfv_session_calls_last(r->session);
         if (job->on_frame && job->on_frame(job->user, context + k, dfv_timeline_rgb(tl, head))) return -1;
@@ -225,21 +224,21 @@ int dfv_rollout_run_branch(dfv_rollout *r, dfv_timeline *tl, const dfv_branch_jo
 
 /* ---- as the viewer's frame source ------------------------------------------------------------------ */
 
-static int source_seed(void *user, dfv_timeline *tl, char *err, int err_len)
+static int source_seed(void *user, dfv_timeline *tl, char err[DFV_ERR_LEN])
 {
     dfv_rollout *r = user;
     uint8_t *rgb = malloc(r->frame_bytes * (size_t)dfv_session_context_frames(r->session));
     int id = -1;
-    if (!rgb) snprintf(err, (size_t)err_len, "out of memory");
-    else if (!dfv_session_load_seed(r->session, NULL, rgb, err, err_len))
-        id = dfv_rollout_seed(r, tl, rgb, NULL, err, err_len);
+    if (!rgb) dfv_error_set(err, "out of memory");
+    else if (!dfv_session_load_seed(r->session, NULL, rgb, err))
+        id = dfv_rollout_seed(r, tl, rgb, NULL, err);
     free(rgb);
     return id;
 }
 
-static int source_step(void *user, dfv_timeline *tl, int parent, const float *action, char *err, int err_len)
+static int source_step(void *user, dfv_timeline *tl, int parent, const float *action, char err[DFV_ERR_LEN])
 {
-    return dfv_rollout_step(user, tl, parent, action, err, err_len);
+    return dfv_rollout_step(user, tl, parent, action, err);
 }
 
 static int source_calls(void *user) { return dfv_session_calls_last(((dfv_rollout *)user)->session); }

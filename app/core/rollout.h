@@ -28,11 +28,10 @@ dfv_session *dfv_rollout_session(const dfv_rollout *r);
  * seed frames' from its encoder; the rollout keeps every frame's state beside the timeline, under the
  * frame's id, and frees those the timeline releases (dfv_timeline_keep_last). Returns the newest seed
  * frame's id, or -1 with the reason in err. */
-int dfv_rollout_seed(dfv_rollout *r, dfv_timeline *tl, const uint8_t *rgb, const float *actions, char *err,
-                     int err_len);
+int dfv_rollout_seed(dfv_rollout *r, dfv_timeline *tl, const uint8_t *rgb, const float *actions, char err[DFV_ERR_LEN]);
 /* Makes the frame after `parent` under `action` (action_dim floats; NULL: zeros) and appends it. Returns its
  * id, or -1 with the reason in err. */
-int dfv_rollout_step(dfv_rollout *r, dfv_timeline *tl, int parent, const float *action, char *err, int err_len);
+int dfv_rollout_step(dfv_rollout *r, dfv_timeline *tl, int parent, const float *action, char err[DFV_ERR_LEN]);
 
 /* A headless branch: the seed, then `frames` generated frames, each handed to on_frame as it is made. */
 typedef struct {
@@ -58,7 +57,7 @@ typedef struct {
 /* Returns 0 when every frame was made, 1 when stopped by a signal, -1 on failure (a model failure is
  * in err; a consumer's failure was reported by the consumer and err is empty). */
 int dfv_rollout_run_branch(dfv_rollout *r, dfv_timeline *tl, const dfv_branch_job *job, dfv_branch_result *result,
-                           char *err, int err_len);
+                           char err[DFV_ERR_LEN]);
 
 /* How many frames' model states the rollout holds (0 for a model that keeps none): with a timeline that
  * keeps only the last frames, it stays bounded however long the branch. */

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cJSON.h"
 #include "model_family.h"
 #include "session_family.h"
 #include "world.h"
@@ -80,7 +79,7 @@ static int parse_int(const char *opt, const char *text, long lo, long hi, long *
     char *end;
     long v = strtol(text, &end, 10);
     if (*text == 0 || *end || v < lo || v > hi)
-        return snprintf(err, DFV_ERR_LEN, "%s takes a number in %ld..%ld, not '%s'", opt, lo, hi, text), -1;
+        return dfv_error_set(err, "%s takes a number in %ld..%ld, not '%s'", opt, lo, hi, text), -1;
     *out = v;
     return 0;
 }
@@ -98,7 +97,7 @@ int dfv_session_parse_option(int argc, char **argv, int i, dfv_session_desc *d, 
     bool known = false;
     for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(opt, valued[k]);
     if (!known) return 0;
-    if (i + 1 >= argc) return snprintf(err, DFV_ERR_LEN, "%s needs a value", opt), -1;
+    if (i + 1 >= argc) return dfv_error_set(err, "%s needs a value", opt), -1;
     const char *val = argv[i + 1];
     long v = 0;
     if (!strcmp(opt, "--seed")) d->seed = val;
@@ -115,7 +114,7 @@ int dfv_session_parse_option(int argc, char **argv, int i, dfv_session_desc *d, 
     } else {
         char *end;
         unsigned long long s = strtoull(val, &end, 10);
-        if (!*val || *end) return snprintf(err, DFV_ERR_LEN, "--seed-rng takes a non-negative integer, not '%s'", val), -1;
+        if (!*val || *end) return dfv_error_set(err, "--seed-rng takes a non-negative integer, not '%s'", val), -1;
         d->rng_seed = s;
     }
     return 2;
@@ -130,15 +129,14 @@ static const dfv_session_family *family_of(const char *path)
     return path && dfv_model_family_of(path, err) == DFV_FAMILY_OASIS ? &dfv_session_oasis : &dfv_session_unet3d;
 }
 
-static int configure(dfv_session *s, const dfv_sampler_settings *settings, char *err, int err_len)
+static int configure(dfv_session *s, const dfv_sampler_settings *settings, char err[DFV_ERR_LEN])
 {
-    char e[DFV_ERR_LEN];
-    if (s->family->configure(s->impl, settings, s->desc.no_cache, e)) return snprintf(err, (size_t)err_len, "%s", e), -1;
+    if (s->family->configure(s->impl, settings, s->desc.no_cache, err)) return -1;
     s->settings = *settings;
     return 0;
 }
 
-static int apply_desc(dfv_session *s, const dfv_session_desc *d, char *err, int err_len)
+static int apply_desc(dfv_session *s, const dfv_session_desc *d, char err[DFV_ERR_LEN])
 {
     dfv_sampler_settings st;
     dfv_sampler_settings_default(s->model.config, &st);
@@ -149,11 +147,11 @@ static int apply_desc(dfv_session *s, const dfv_session_desc *d, char *err, int 
     if (d->schedule && !dfv_schedule_parse(d->schedule, &st.schedule)) {
         char schedules[256];
         dfv_schedule_list(", ", schedules, sizeof schedules);
-        snprintf(err, (size_t)err_len, "unknown schedule '%s' (%s)", d->schedule, schedules);
+        dfv_error_set(err, "unknown schedule '%s' (%s)", d->schedule, schedules);
         return -1;
     }
     /* The session produces one frame per step; chunked schedules still denoise their chunk together. */
-    return configure(s, &st, err, err_len);
+    return configure(s, &st, err);
 }
 
 int dfv_session_open(const dfv_session_desc *desc, dfv_session **out, char err[DFV_ERR_LEN])
@@ -161,14 +159,14 @@ int dfv_session_open(const dfv_session_desc *desc, dfv_session **out, char err[D
     *out = NULL;
     err[0] = 0;
     dfv_session *s = calloc(1, sizeof *s);
-    if (!s) return snprintf(err, DFV_ERR_LEN, "out of memory"), -1;
+    if (!s) return dfv_error_set(err, "out of memory"), -1;
     s->desc = *desc;
     apply_bundled_defaults(s);
-    if (!s->desc.engine.model_path) return free(s), snprintf(err, DFV_ERR_LEN, "no model given (--model FILE.safetensors)"), -1;
+    if (!s->desc.engine.model_path) return free(s), dfv_error_set(err, "no model given (--model FILE.safetensors)"), -1;
     s->family = family_of(s->desc.engine.model_path);
     if (s->family->open(&s->desc, &s->impl, &s->model, err)) return free(s), -1;
     for (int i = 0; i < s->model.config->actions.dim; i++) s->action_names[i] = s->model.config->actions.actions[i].name;
-    if (apply_desc(s, desc, err, DFV_ERR_LEN)) {
+    if (apply_desc(s, desc, err)) {
         dfv_session_close(s);
         return -1;
     }
@@ -198,9 +196,9 @@ size_t dfv_session_state_floats(const dfv_session *s) { return s->model.state_fl
 int dfv_session_calls_last(const dfv_session *s) { return s->family->calls_last(s->impl); }
 const char *const *dfv_session_action_names(const dfv_session *s) { return s->action_names; }
 
-int dfv_session_update(dfv_session *s, const dfv_sampler_settings *settings, char *err, int err_len)
+int dfv_session_update(dfv_session *s, const dfv_sampler_settings *settings, char err[DFV_ERR_LEN])
 {
-    return configure(s, settings, err, err_len);
+    return configure(s, settings, err);
 }
 
 dfv_seed_request dfv_session_seed_request(const dfv_session *s, int frames)
@@ -209,7 +207,7 @@ dfv_seed_request dfv_session_seed_request(const dfv_session *s, int frames)
                               .stretch = s->model.stretch_seeds};
 }
 
-int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *err, int err_len)
+int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char err[DFV_ERR_LEN])
 {
     dfv_world_kind kind;
     uint64_t world_seed;
@@ -217,17 +215,17 @@ int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *
     if (dfv_world_parse_seed_spec(spec, &kind, &world_seed) == 0) {
         char e[DFV_ERR_LEN];
         if (!s->model.world_seeds && !s->desc.seed) {
-            snprintf(err, (size_t)err_len, "no seed given: this %s model starts from an image or video seed (--seed FILE)",
-                     s->family->type);
+            dfv_error_set(err, "no seed given: this %s model starts from an image or video seed (--seed FILE)",
+                          s->family->type);
             return -1;
         }
         if (!s->model.world_seeds) {
-            snprintf(err, (size_t)err_len, "%s: world seeds are the simulators' square frames; this %s model takes an "
-                     "image or video seed (--seed FILE)", spec, s->family->type);
+            dfv_error_set(err, "%s: world seeds are the simulators' square frames; this %s model takes an "
+                          "image or video seed (--seed FILE)", spec, s->family->type);
             return -1;
         }
         if (dfv_world_render_seed(kind, world_seed, s->model.width, s->model.context_frames, rgb, e)) {
-            snprintf(err, (size_t)err_len, "%s: %s", spec, e);
+            dfv_error_set(err, "%s: %s", spec, e);
             return -1;
         }
         return 0;
@@ -235,21 +233,16 @@ int dfv_session_load_seed(dfv_session *s, const char *spec, uint8_t *rgb, char *
     if (!strncmp(spec, "world:", 6)) {
         char kinds[128];
         dfv_world_kind_list(", ", kinds, sizeof kinds);
-        snprintf(err, (size_t)err_len, "'%s' is not a world seed: write world:KIND:N, KIND one of %s, N a whole number",
-                 spec, kinds);
+        dfv_error_set(err, "'%s' is not a world seed: write world:KIND:N, KIND one of %s, N a whole number",
+                      spec, kinds);
         return -1;
     }
     if (!s->desc.load_image) {
-        snprintf(err, (size_t)err_len, "%s: image and video seeds need the full dfview (use world:KIND:SEED here)", spec);
+        dfv_error_set(err, "%s: image and video seeds need the full dfview (use world:KIND:SEED here)", spec);
         return -1;
     }
-    char e[DFV_ERR_LEN];
     dfv_seed_request req = dfv_session_seed_request(s, s->model.context_frames);
-    if (s->desc.load_image(spec, &req, rgb, e)) {
-        snprintf(err, (size_t)err_len, "%s", e);
-        return -1;
-    }
-    return 0;
+    return s->desc.load_image(spec, &req, rgb, err) ? -1 : 0;
 }
 
 void dfv_session_idle_action(const dfv_session *s, float *out)
@@ -261,23 +254,19 @@ void dfv_session_idle_action(const dfv_session *s, float *out)
             out[i] = 1.0f;
 }
 
-int dfv_session_encode_seed(dfv_session *s, const uint8_t *rgb, int n, float *state, char *err, int err_len)
+int dfv_session_encode_seed(dfv_session *s, const uint8_t *rgb, int n, float *state, char err[DFV_ERR_LEN])
 {
-    char e[DFV_ERR_LEN];
     if (!s->model.state_floats) return 0;
-    if (s->family->encode(s->impl, rgb, n, state, e)) return snprintf(err, (size_t)err_len, "%s", e), -1;
-    return 0;
+    return s->family->encode(s->impl, rgb, n, state, err) ? -1 : 0;
 }
 
 int dfv_session_next(dfv_session *s, const uint8_t *context, const float *state, int n, int64_t first_index,
-                     const float *actions, uint8_t *out_rgb, float *out_state, char *err, int err_len)
+                     const float *actions, uint8_t *out_rgb, float *out_state, char err[DFV_ERR_LEN])
 {
     if (s->model.state_floats && ((n > 0 && !state) || !out_state))
-        return snprintf(err, (size_t)err_len, "a %s model needs every context frame's state and a place for the new "
-                        "one's", s->family->type), -1;
+        return dfv_error_set(err, "a %s model needs every context frame's state and a place for the new "
+                             "one's", s->family->type), -1;
     dfv_session_request req = {.context = context, .state = state, .n = n, .first_index = first_index,
                                .actions = actions, .out_rgb = out_rgb, .out_state = out_state};
-    char e[DFV_ERR_LEN];
-    if (s->family->next(s->impl, &req, e)) return snprintf(err, (size_t)err_len, "%s", e), -1;
-    return 0;
+    return s->family->next(s->impl, &req, err) ? -1 : 0;
 }

@@ -31,7 +31,8 @@ typedef struct {
 
 /* Decodes an image or video seed as requested (the full dfview passes media/'s decoder; the session core
  * links no FFmpeg). Returns 0, or -1 with one line in err (DFV_ERR_LEN bytes). */
-typedef int (*dfv_image_seed_loader)(const char *spec, const dfv_seed_request *request, uint8_t *rgb, char *err);
+typedef int (*dfv_image_seed_loader)(const char *spec, const dfv_seed_request *request, uint8_t *rgb,
+                                     char err[DFV_ERR_LEN]);
 
 typedef struct {
     dfv_engine_desc engine;
@@ -78,22 +79,22 @@ bool dfv_session_takes_world_seeds(const dfv_session *s);
 /* Floats of model state kept per frame (0: none). */
 size_t dfv_session_state_floats(const dfv_session *s);
 /* Changes live knobs (steps, stabilization, schedule, window, rng seed); the next step uses them. */
-int dfv_session_update(dfv_session *s, const dfv_sampler_settings *settings, char *err, int err_len);
+int dfv_session_update(dfv_session *s, const dfv_sampler_settings *settings, char err[DFV_ERR_LEN]);
 
 /* What an image or video seed of `frames` frames must become for this model (its size and resize rule):
  * dfv_session_load_seed asks the loader for this with its context frames; `eval --video` for a clip. */
 dfv_seed_request dfv_session_seed_request(const dfv_session *s, int frames);
 /* Decodes the seed into `context_frames` RGB24 frames of width × height (caller's buffer). */
-int dfv_session_load_seed(dfv_session *s, const char *seed_spec, uint8_t *rgb, char *err, int err_len);
+int dfv_session_load_seed(dfv_session *s, const char *seed_spec, uint8_t *rgb, char err[DFV_ERR_LEN]);
 /* The states of `n` seed frames (n × state_floats floats; nothing when the model keeps none). */
-int dfv_session_encode_seed(dfv_session *s, const uint8_t *rgb, int n, float *state, char *err, int err_len);
+int dfv_session_encode_seed(dfv_session *s, const uint8_t *rgb, int n, float *state, char err[DFV_ERR_LEN]);
 
 /* The next frame after `n` context frames (RGB24 and their states, n × state_floats floats or NULL when
  * the model keeps none; oldest first, the last window-1 are used) whose first has absolute index
  * `first_index` in the rollout; `actions` holds n + 1 rows (the context's and the new frame's). Writes
  * one RGB24 frame and its state (out_state: state_floats floats, or NULL when none). */
 int dfv_session_next(dfv_session *s, const uint8_t *context, const float *state, int n, int64_t first_index,
-                     const float *actions, uint8_t *out_rgb, float *out_state, char *err, int err_len);
+                     const float *actions, uint8_t *out_rgb, float *out_state, char err[DFV_ERR_LEN]);
 /* The action a seed frame carries: the model's "none" when it has one (what training data gives frames
  * nobody acted on), else zeros (Oasis: generate.py's load_actions puts a zero row before the first). */
 void dfv_session_idle_action(const dfv_session *s, float *out);

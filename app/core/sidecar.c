@@ -8,17 +8,17 @@
 #include "action_script.h"
 #include "safetensors.h"
 
-/* A whole file, NUL-terminated, at most `max` bytes; its length in *size. */
-static char *read_file(const char *path, long max, size_t *size, char *err, size_t err_len)
+/* A whole file, NUL-terminated, at most `max` bytes; its length in *size (err may be NULL). */
+static char *read_file(const char *path, long max, size_t *size, char err[DFV_ERR_LEN])
 {
     FILE *f = fopen(path, "rb");
-    if (!f) return snprintf(err, err_len, "%s: %s", path, strerror(errno)), NULL;
+    if (!f) return dfv_error_set(err, "%s: %s", path, strerror(errno)), NULL;
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
     char *text = n >= 0 && n <= max ? malloc((size_t)n + 1) : NULL;
     if (text && fread(text, 1, (size_t)n, f) == (size_t)n) text[n] = 0, *size = (size_t)n;
-    else free(text), text = NULL, snprintf(err, err_len, "%s: unreadable or larger than %ld bytes", path, max);
+    else free(text), text = NULL, dfv_error_set(err, "%s: unreadable or larger than %ld bytes", path, max);
     fclose(f);
     return text;
 }
@@ -26,10 +26,9 @@ static char *read_file(const char *path, long max, size_t *size, char *err, size
 /* SHA-256 of a whole file as hex, or "" when it cannot be read (a world seed is not a file). */
 static void file_sha256(const char *path, char hex[65])
 {
-    char err[600];
     size_t size;
     hex[0] = 0;
-    char *bytes = read_file(path, 1l << 30, &size, err, sizeof err);
+    char *bytes = read_file(path, 1l << 30, &size, NULL);
     if (bytes) dfv_st_sha256_hex(bytes, size, hex);
     free(bytes);
 }
@@ -153,18 +152,18 @@ static char *join_actions(const cJSON *actions)
     return script;
 }
 
-int dfv_sidecar_read(const char *path, dfv_session_desc *session, dfv_sidecar_replay *out, char *err, size_t err_len)
+int dfv_sidecar_read(const char *path, dfv_session_desc *session, dfv_sidecar_replay *out, char err[DFV_ERR_LEN])
 {
     memset(out, 0, sizeof *out);
     size_t size;
-    char *text = read_file(path, 64 << 20, &size, err, err_len);
+    char *text = read_file(path, 64 << 20, &size, err);
     if (!text) return -1;
     out->doc = cJSON_Parse(text);
     free(text);
     const cJSON *settings = cJSON_GetObjectItemCaseSensitive(out->doc, "settings");
     const cJSON *actions = cJSON_GetObjectItemCaseSensitive(out->doc, "actions");
     if (!json_str(out->doc, "model") || !cJSON_IsObject(settings) || !cJSON_IsArray(actions)) {
-        snprintf(err, err_len, "%s is not a dfview render sidecar", path);
+        dfv_error_set(err, "%s is not a dfview render sidecar", path);
         return dfv_sidecar_replay_free(out), -1;
     }
     read_session(out->doc, settings, session);
@@ -177,7 +176,7 @@ int dfv_sidecar_read(const char *path, dfv_session_desc *session, dfv_sidecar_re
     const char *filter = json_str(settings, "filter");
     out->filter = filter && !strcmp(filter, "bilinear") ? DFV_SCALE_BILINEAR : DFV_SCALE_NEAREST;
     if (!(out->actions = join_actions(actions))) {
-        snprintf(err, err_len, "%s: out of memory", path);
+        dfv_error_set(err, "%s: out of memory", path);
         return dfv_sidecar_replay_free(out), -1;
     }
     return 0;

@@ -52,7 +52,7 @@ typedef struct {
 
 /* Reads `path` into *out and sets the options it records in *session (model, seed, fp16, sampler settings),
  * leaving the others as they are. Returns 0, or -1 with a message in err. */
-int dfv_sidecar_read(const char *path, dfv_session_desc *session, dfv_sidecar_replay *out, char *err, size_t err_len);
+int dfv_sidecar_read(const char *path, dfv_session_desc *session, dfv_sidecar_replay *out, char err[DFV_ERR_LEN]);
 void dfv_sidecar_replay_free(dfv_sidecar_replay *replay);
 
 #endif

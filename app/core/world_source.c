@@ -46,12 +46,10 @@ static bool same_pose(dfv_world_pose a, dfv_world_pose b)
     return a.x == b.x && a.y == b.y && a.z == b.z && a.yaw == b.yaw && a.pitch == b.pitch;
 }
 
-static int world_seed(void *user, dfv_timeline *tl, char *err, int err_len)
+static int world_seed(void *user, dfv_timeline *tl, char err[DFV_ERR_LEN])
 {
     world_source *ws = user;
-    char world_err[DFV_ERR_LEN];
-    if (dfv_world_reset(ws->world, ws->desc.seed, world_err) != 0)
-        return snprintf(err, (size_t)err_len, "%s", world_err), -1;
+    if (dfv_world_reset(ws->world, ws->desc.seed, err) != 0) return -1;
     double start = now_ms();
     dfv_world_render(ws->world, ws->rgb);
     uint8_t state[DFV_TIMELINE_STATE_BYTES];
@@ -59,23 +57,23 @@ static int world_seed(void *user, dfv_timeline *tl, char *err, int err_len)
     float no_action[DFV_MAX_ACTIONS] = {0};
     int id = dfv_timeline_append(tl, -1, ws->rgb, no_action, state, now_ms() - start);
     ws->synced_id = id;
-    if (id < 0) snprintf(err, (size_t)err_len, "out of memory for the timeline");
+    if (id < 0) dfv_error_set(err, "out of memory for the timeline");
     return id;
 }
 
 /* Brings the world to the state it had when it showed `id`: reset, then re-apply the path's actions. */
-static int restore(world_source *ws, const dfv_timeline *tl, int id, char *err, int err_len)
+static int restore(world_source *ws, const dfv_timeline *tl, int id, char err[DFV_ERR_LEN])
 {
     const dfv_timeline_frame *target = dfv_timeline_get(tl, id);
     if (!target) {
-        snprintf(err, (size_t)err_len, "world source: frame %d is not in the timeline", id);
+        dfv_error_set(err, "world source: frame %d is not in the timeline", id);
         return -1;
     }
     int length = target->index + 1;
     if (length > ws->path_capacity) {
         int *grown = realloc(ws->path, (size_t)length * sizeof *grown);
         if (!grown) {
-            snprintf(err, (size_t)err_len, "world source: out of memory replaying %d frames", length);
+            dfv_error_set(err, "world source: out of memory replaying %d frames", length);
             return -1;
         }
         ws->path = grown;
@@ -84,31 +82,31 @@ static int restore(world_source *ws, const dfv_timeline *tl, int id, char *err, 
     char world_err[DFV_ERR_LEN];
     ws->synced_id = -1;
     if (dfv_world_reset(ws->world, ws->desc.seed, world_err) != 0) {
-        snprintf(err, (size_t)err_len, "world source: %s", world_err);
+        dfv_error_set(err, "world source: %s", world_err);
         return -1;
     }
     int n = dfv_timeline_path(tl, id, ws->path, length);
     for (int k = 1; k < n; k++) dfv_world_step(ws->world, dfv_timeline_get(tl, ws->path[k])->action, NULL);
     dfv_world_pose expected;
     if (dfv_world_source_pose(target, &expected) && !same_pose(expected, dfv_world_get_pose(ws->world))) {
-        snprintf(err, (size_t)err_len, "world source: replaying to frame %d did not reach its recorded pose", id);
+        dfv_error_set(err, "world source: replaying to frame %d did not reach its recorded pose", id);
         return -1;
     }
     ws->synced_id = id;
     return 0;
 }
 
-static int world_step(void *user, dfv_timeline *tl, int parent, const float *action, char *err, int err_len)
+static int world_step(void *user, dfv_timeline *tl, int parent, const float *action, char err[DFV_ERR_LEN])
 {
     world_source *ws = user;
-    if (parent != ws->synced_id && restore(ws, tl, parent, err, err_len) != 0) return -1;
+    if (parent != ws->synced_id && restore(ws, tl, parent, err) != 0) return -1;
     double start = now_ms();
     dfv_world_step(ws->world, action, ws->rgb);
     uint8_t state[DFV_TIMELINE_STATE_BYTES];
     pose_to_state(dfv_world_get_pose(ws->world), state);
     int id = dfv_timeline_append(tl, parent, ws->rgb, action, state, now_ms() - start);
     if (id < 0) {
-        snprintf(err, (size_t)err_len, "world source: the timeline is full or out of memory");
+        dfv_error_set(err, "world source: the timeline is full or out of memory");
         ws->synced_id = -1;
         return -1;
     }
@@ -132,24 +130,22 @@ static void world_destroy(void *user)
     free(ws);
 }
 
-dfv_frame_source *dfv_world_source_create(const dfv_world_source_desc *desc, char *err, int err_len)
+dfv_frame_source *dfv_world_source_create(const dfv_world_source_desc *desc, char err[DFV_ERR_LEN])
 {
     world_source *ws = calloc(1, sizeof *ws);
     if (!ws) {
-        snprintf(err, (size_t)err_len, "world source: out of memory");
+        dfv_error_set(err, "world source: out of memory");
         return NULL;
     }
     ws->desc = *desc;
     ws->synced_id = -1;
-    char world_err[DFV_ERR_LEN];
-    if (dfv_world_create(desc->kind, desc->seed, desc->size, &ws->world, world_err) != 0) {
-        snprintf(err, (size_t)err_len, "%s", world_err);
+    if (dfv_world_create(desc->kind, desc->seed, desc->size, &ws->world, err) != 0) {
         free(ws);
         return NULL;
     }
     ws->rgb = malloc((size_t)desc->size * (size_t)desc->size * 3);
     if (!ws->rgb) {
-        snprintf(err, (size_t)err_len, "world source: out of memory for a %dx%d frame", desc->size, desc->size);
+        dfv_error_set(err, "world source: out of memory for a %dx%d frame", desc->size, desc->size);
         world_destroy(ws);
         return NULL;
     }

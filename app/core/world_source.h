@@ -18,7 +18,7 @@ typedef struct {
 
 /* NULL with the reason in err on failure. The returned source (struct included) is freed by calling its
  * destroy(user). */
-dfv_frame_source *dfv_world_source_create(const dfv_world_source_desc *desc, char *err, int err_len);
+dfv_frame_source *dfv_world_source_create(const dfv_world_source_desc *desc, char err[DFV_ERR_LEN]);
 
 /* The camera pose a world frame shows, read from its timeline state; false for frames without one. */
 bool dfv_world_source_pose(const dfv_timeline_frame *frame, dfv_world_pose *pose);

@@ -43,8 +43,8 @@ static void *generation_thread(void *arg)
         pthread_mutex_unlock(&gen->lock);
 
         dfv_generation result = {.parent = parent, .started_ms = dfv_now_ms()};
-        result.id = gen->source->step(gen->source->user, gen->timeline, parent, action, result.err, (int)sizeof result.err);
-        if (result.id < 0 && !result.err[0]) strcpy(result.err, "the frame source failed without saying why");
+        result.id = gen->source->step(gen->source->user, gen->timeline, parent, action, result.err);
+        if (result.id < 0 && !result.err[0]) dfv_error_set(result.err, "the frame source failed without saying why");
         result.finished_ms = dfv_now_ms();
 
         pthread_mutex_lock(&gen->lock);

@@ -14,7 +14,7 @@ typedef struct {
     int id; /* the new frame, or -1 on failure (err says why) */
     double input_ms; /* the request's tag: when the input it carries was first pressed (0: no change) */
     double started_ms, finished_ms;
-    char err[256];
+    char err[DFV_ERR_LEN];
 } dfv_generation;
 
 /* NULL when the thread cannot be started. The source and timeline must outlive the generator. */

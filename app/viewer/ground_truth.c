@@ -22,17 +22,17 @@ struct dfv_ground_truth {
 };
 
 dfv_ground_truth *dfv_ground_truth_create(dfv_world_kind kind, uint64_t seed, int size, int context_frames, int action_dim,
-                                          char *err, int err_len)
+                                          char err[DFV_ERR_LEN])
 {
     if (action_dim != dfv_world_action_count(kind)) {
-        snprintf(err, (size_t)err_len, "ground truth: the model has %d actions, the %s world %d", action_dim,
-                 dfv_world_kind_name(kind), dfv_world_action_count(kind));
+        dfv_error_set(err, "ground truth: the model has %d actions, the %s world %d", action_dim,
+                      dfv_world_kind_name(kind), dfv_world_action_count(kind));
         return NULL;
     }
     dfv_ground_truth *gt = calloc(1, sizeof *gt);
     char world_err[DFV_ERR_LEN];
     if (!gt) {
-        snprintf(err, (size_t)err_len, "ground truth: out of memory");
+        dfv_error_set(err, "ground truth: out of memory");
         return NULL;
     }
     *gt = (dfv_ground_truth){.kind = kind, .seed = seed, .size = size, .context_frames = context_frames < 1 ? 1 : context_frames,
@@ -40,7 +40,7 @@ dfv_ground_truth *dfv_ground_truth_create(dfv_world_kind kind, uint64_t seed, in
     gt->seed_rgb = malloc(gt->frame_bytes * (size_t)gt->context_frames);
     if (!gt->seed_rgb || dfv_world_create(kind, seed, size, &gt->world, world_err) != 0 ||
         dfv_world_render_seed(kind, seed, size, gt->context_frames, gt->seed_rgb, world_err) != 0) {
-        snprintf(err, (size_t)err_len, "ground truth: %s", gt->seed_rgb ? world_err : "out of memory");
+        dfv_error_set(err, "ground truth: %s", gt->seed_rgb ? world_err : "out of memory");
         dfv_ground_truth_destroy(gt);
         return NULL;
     }

@@ -15,7 +15,7 @@ typedef struct dfv_ground_truth dfv_ground_truth;
 /* For a timeline of `size`² frames whose seeds hold `context_frames` frames of world KIND/SEED. The
  * actions must be the world's (same count); NULL with err otherwise. */
 dfv_ground_truth *dfv_ground_truth_create(dfv_world_kind kind, uint64_t seed, int size, int context_frames, int action_dim,
-                                          char *err, int err_len);
+                                          char err[DFV_ERR_LEN]);
 void dfv_ground_truth_destroy(dfv_ground_truth *gt);
 
 /* The world's frame for timeline frame id (size²×3 RGB), or NULL when the frame does not grow from the

@@ -157,7 +157,7 @@ static int by_frame_then_order(const void *pa, const void *pb)
     return 0;
 }
 
-bool dfv_input_script_parse(const char *text, const char *name, dfv_input_script *out, char *err, int err_len)
+bool dfv_input_script_parse(const char *text, const char *name, dfv_input_script *out, char err[DFV_ERR_LEN])
 {
     memset(out, 0, sizeof *out);
     int capacity = 0, line = 0;
@@ -184,7 +184,7 @@ bool dfv_input_script_parse(const char *text, const char *name, dfv_input_script
             }
         }
         if (!ok) {
-            snprintf(err, (size_t)err_len, "%s:%d: %s", name, line, reason);
+            dfv_error_set(err, "%s:%d: %s", name, line, reason);
             dfv_input_script_free(out);
             return false;
         }
@@ -195,12 +195,12 @@ bool dfv_input_script_parse(const char *text, const char *name, dfv_input_script
     return true;
 }
 
-bool dfv_input_script_load(const char *path, dfv_input_script *out, char *err, int err_len)
+bool dfv_input_script_load(const char *path, dfv_input_script *out, char err[DFV_ERR_LEN])
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, (size_t)err_len, "%s: cannot open the script: %s", path, strerror(errno));
+        dfv_error_set(err, "%s: cannot open the script: %s", path, strerror(errno));
         return false;
     }
     char *text = NULL;
@@ -210,16 +210,16 @@ bool dfv_input_script_load(const char *path, dfv_input_script *out, char *err, i
     fclose(f);
     if (!ok) {
         free(text);
-        snprintf(err, (size_t)err_len, "%s: cannot read the script (or it is over 16 MiB)", path);
+        dfv_error_set(err, "%s: cannot read the script (or it is over 16 MiB)", path);
         return false;
     }
     text[size] = '\0';
     if (strlen(text) != size) {
         free(text);
-        snprintf(err, (size_t)err_len, "%s: not a text file (contains NUL bytes)", path);
+        dfv_error_set(err, "%s: not a text file (contains NUL bytes)", path);
         return false;
     }
-    ok = dfv_input_script_parse(text, path, out, err, err_len);
+    ok = dfv_input_script_parse(text, path, out, err);
     free(text);
     return ok;
 }

@@ -39,8 +39,8 @@ typedef struct {
 } dfv_input_script;
 
 /* Parses script text; a bad line fails the whole script with "<name>:<line>: <reason>" in err. */
-bool dfv_input_script_parse(const char *text, const char *name, dfv_input_script *out, char *err, int err_len);
-bool dfv_input_script_load(const char *path, dfv_input_script *out, char *err, int err_len);
+bool dfv_input_script_parse(const char *text, const char *name, dfv_input_script *out, char err[DFV_ERR_LEN]);
+bool dfv_input_script_load(const char *path, dfv_input_script *out, char err[DFV_ERR_LEN]);
 void dfv_input_script_free(dfv_input_script *script);
 
 /* The next event due at or before `frame`, consumed; NULL when none is due. */

@@ -50,15 +50,15 @@ static bool keep_id(dfv_recorder *rec, int id)
     return true;
 }
 
-static bool write_frame(dfv_recorder *rec, const dfv_timeline *tl, int id, char *err, int err_len)
+static bool write_frame(dfv_recorder *rec, const dfv_timeline *tl, int id, char err[DFV_ERR_LEN])
 {
     char media_err[DFV_ERR_LEN];
     if (!dfv_export_write(rec->exporter, dfv_timeline_rgb(tl, id), 0, media_err)) {
-        snprintf(err, (size_t)err_len, "recording: %s", media_err);
+        dfv_error_set(err, "recording: %s", media_err);
         return false;
     }
     if (!keep_id(rec, id)) {
-        snprintf(err, (size_t)err_len, "recording: out of memory");
+        dfv_error_set(err, "recording: out of memory");
         return false;
     }
     rec->last_id = id;
@@ -66,18 +66,18 @@ static bool write_frame(dfv_recorder *rec, const dfv_timeline *tl, int id, char 
 }
 
 bool dfv_recorder_start(const dfv_recorder_desc *desc, const dfv_timeline *tl, const int *path, int n, dfv_recorder **out,
-                        char *clip_path, int clip_path_len, char *err, int err_len)
+                        char *clip_path, int clip_path_len, char err[DFV_ERR_LEN])
 {
     *out = NULL;
     dfv_recorder *rec = calloc(1, sizeof *rec);
     if (!rec) {
-        snprintf(err, (size_t)err_len, "recording: out of memory");
+        dfv_error_set(err, "recording: out of memory");
         return false;
     }
     rec->desc = *desc;
     rec->tl = tl;
     if (!dfv_unique_output_path(desc->directory, "dfview", "mp4", rec->clip_path, (int)sizeof rec->clip_path)) {
-        snprintf(err, (size_t)err_len, "recording: no free file name in %s", desc->directory ? desc->directory : ".");
+        dfv_error_set(err, "recording: no free file name in %s", desc->directory ? desc->directory : ".");
         free(rec);
         return false;
     }
@@ -90,12 +90,12 @@ bool dfv_recorder_start(const dfv_recorder_desc *desc, const dfv_timeline *tl, c
     };
     char media_err[DFV_ERR_LEN];
     if (!dfv_export_open(&export_desc, &rec->exporter, media_err)) {
-        snprintf(err, (size_t)err_len, "recording: %s", media_err);
+        dfv_error_set(err, "recording: %s", media_err);
         free(rec);
         return false;
     }
     for (int k = 0; k < n; k++)
-        if (!write_frame(rec, tl, path[k], err, err_len)) {
+        if (!write_frame(rec, tl, path[k], err)) {
             char ignored[256];
             dfv_recorder_finish(rec, ignored, sizeof ignored);
             return false;
@@ -105,12 +105,12 @@ bool dfv_recorder_start(const dfv_recorder_desc *desc, const dfv_timeline *tl, c
     return true;
 }
 
-bool dfv_recorder_offer(dfv_recorder *rec, const dfv_timeline *tl, int id, char *err, int err_len)
+bool dfv_recorder_offer(dfv_recorder *rec, const dfv_timeline *tl, int id, char err[DFV_ERR_LEN])
 {
     err[0] = '\0';
     const dfv_timeline_frame *frame = dfv_timeline_get(tl, id);
     if (!frame || frame->parent != rec->last_id) return false;
-    return write_frame(rec, tl, id, err, err_len);
+    return write_frame(rec, tl, id, err);
 }
 
 int dfv_recorder_last_id(const dfv_recorder *rec) { return rec->last_id; }

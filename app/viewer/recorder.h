@@ -30,10 +30,10 @@ typedef struct dfv_recorder dfv_recorder;
 /* Opens a new clip holding the frames path[0..n) (a branch from its seed to the frame on screen); on
  * success *out is set and clip_path names the file. */
 bool dfv_recorder_start(const dfv_recorder_desc *desc, const dfv_timeline *tl, const int *path, int n, dfv_recorder **out,
-                        char *clip_path, int clip_path_len, char *err, int err_len);
+                        char *clip_path, int clip_path_len, char err[DFV_ERR_LEN]);
 /* Writes frame `id` when it continues the recorded path (its parent is the last frame written): returns
  * true. Returns false when it does not (the caller stops the recording) or a write failed (err set). */
-bool dfv_recorder_offer(dfv_recorder *rec, const dfv_timeline *tl, int id, char *err, int err_len);
+bool dfv_recorder_offer(dfv_recorder *rec, const dfv_timeline *tl, int id, char err[DFV_ERR_LEN]);
 /* Finalises the clip and writes the sidecar; always frees rec. message gets "recorded N frames to PATH"
  * (or what failed). */
 bool dfv_recorder_finish(dfv_recorder *rec, char *message, int message_len);

@@ -52,9 +52,9 @@ static void toggle_recording(dfv_viewer *v)
         .fps = v->desc->clip_fps,
         .scale = v->desc->scale > 0 ? v->desc->scale : 4,
     };
-    char path[1024], err[600];
+    char path[1024], err[DFV_ERR_LEN];
     /* The recording holds the branch from its seed, so it replays from the seed like a render. */
-    if (!dfv_recorder_start(&desc, v->tl, v->path, v->position + 1, &v->recorder, path, sizeof path, err, sizeof err))
+    if (!dfv_recorder_start(&desc, v->tl, v->path, v->position + 1, &v->recorder, path, sizeof path, err))
         dfv_viewer_notice(v, "%s", err);
     else
         dfv_viewer_notice(v, "recording to %s (F9 stops)", path);
@@ -63,8 +63,8 @@ static void toggle_recording(dfv_viewer *v)
 static void record_new_frame(dfv_viewer *v, int id)
 {
     if (!v->recorder) return;
-    char err[512];
-    if (dfv_recorder_offer(v->recorder, v->tl, id, err, sizeof err)) return;
+    char err[DFV_ERR_LEN];
+    if (dfv_recorder_offer(v->recorder, v->tl, id, err)) return;
     if (err[0]) dfv_viewer_notice(v, "%s", err);
     else dfv_viewer_notice(v, "play left the recorded path; the recording stops");
     toggle_recording(v);
@@ -94,9 +94,8 @@ static void apply_knobs(dfv_viewer *v)
 {
     if (v->generating_from >= 0) return;
     for (int k = 0; k < v->knob_change_count; k++) {
-        char status[256] = "";
-        bool ok = v->desc->adjust(v->desc->adjust_user, v->knob_changes[k].knob, v->knob_changes[k].direction, status,
-                                  sizeof status);
+        char status[DFV_ERR_LEN] = "";
+        bool ok = v->desc->adjust(v->desc->adjust_user, v->knob_changes[k].knob, v->knob_changes[k].direction, status);
         dfv_viewer_notice(v, "%s%s", ok ? "" : "cannot change that: ", status);
     }
     v->knob_change_count = 0;
@@ -147,8 +146,8 @@ static void drop_file(dfv_viewer *v, const char *path)
         return;
     }
     collect_generation(v, true);
-    char err[512] = "";
-    int seed_id = v->desc->reseed(v->desc->reseed_user, v->tl, path, err, sizeof err);
+    char err[DFV_ERR_LEN] = "";
+    int seed_id = v->desc->reseed(v->desc->reseed_user, v->tl, path, err);
     if (seed_id < 0) {
         dfv_viewer_notice(v, "reseeding from %s failed: %s", path, err);
         return;
@@ -188,16 +187,16 @@ static void request_periodic_screenshot(dfv_viewer *v)
 }
 
 /* Draws and presents; reads the window back when a screenshot is due. */
-static bool present(dfv_viewer *v, char *err, int err_len)
+static bool present(dfv_viewer *v, char err[DFV_ERR_LEN])
 {
-    if (!dfv_viewer_draw(v, err, err_len)) return false;
+    if (!dfv_viewer_draw(v, err)) return false;
     uint8_t *readback = NULL;
     if (v->shot_count) {
         size_t needed = (size_t)v->canvas.width * v->canvas.height * 3;
         if (needed > v->readback_size) {
             uint8_t *grown = realloc(v->readback, needed);
             if (!grown) {
-                snprintf(err, (size_t)err_len, "viewer: out of memory for a screenshot");
+                dfv_error_set(err, "viewer: out of memory for a screenshot");
                 return false;
             }
             v->readback = grown;
@@ -205,12 +204,12 @@ static bool present(dfv_viewer *v, char *err, int err_len)
         }
         readback = v->readback;
     }
-    if (!dfv_window_present(v->window, &v->canvas, readback, err, err_len)) return false;
+    if (!dfv_window_present(v->window, &v->canvas, readback, err)) return false;
     if (readback) write_screenshots(v);
     return true;
 }
 
-static bool run_tick(dfv_viewer *v, char *err, int err_len)
+static bool run_tick(dfv_viewer *v, char err[DFV_ERR_LEN])
 {
     if (v->scripted) dfv_viewer_push_script_events(v);
     SDL_Event event;
@@ -235,7 +234,7 @@ static bool run_tick(dfv_viewer *v, char *err, int err_len)
     bool changed = v->dirty || v->position != position_before || v->path_len != path_before || v->shot_count ||
                    v->tick == v->notice_until_tick;
     if (v->scripted || changed || now - v->last_draw_ms >= IDLE_REDRAW_MS) {
-        if (!present(v, err, err_len)) return false;
+        if (!present(v, err)) return false;
         v->dirty = false;
         v->last_draw_ms = now;
     }
@@ -292,50 +291,50 @@ static int initial_window_size(const dfv_viewer_desc *d, int frame_size)
     return size < 128 ? 128 : size;
 }
 
-static dfv_viewer_status open_everything(dfv_viewer *v, char *err, int err_len)
+static dfv_viewer_status open_everything(dfv_viewer *v, char err[DFV_ERR_LEN])
 {
     const dfv_viewer_desc *d = v->desc;
-    if (d->script_path && !dfv_input_script_load(d->script_path, &v->script, err, err_len)) return DFV_VIEWER_FAILED;
+    if (d->script_path && !dfv_input_script_load(d->script_path, &v->script, err)) return DFV_VIEWER_FAILED;
     v->scripted = d->script_path != NULL;
     if (d->screenshot_every > 0) ensure_directory(d->screenshot_dir);
     if (d->output_dir) ensure_directory(d->output_dir);
     v->tl = dfv_timeline_create(v->src->width, v->src->height, v->src->action_dim);
     v->stability = dfv_stability_create();
     if (!v->tl || !v->stability) {
-        snprintf(err, (size_t)err_len, "viewer: out of memory");
+        dfv_error_set(err, "viewer: out of memory");
         return DFV_VIEWER_FAILED;
     }
     int w = initial_window_size(d, v->src->width), h = initial_window_size(d, v->src->height);
     if (d->companion) w *= 2; /* room for the second view */
-    if (!dfv_window_open(d->title ? d->title : v->src->name, w, h + 24, &v->window, err, err_len))
+    if (!dfv_window_open(d->title ? d->title : v->src->name, w, h + 24, &v->window, err))
         return DFV_VIEWER_NO_DISPLAY;
     if (SDL_InitSubSystem(SDL_INIT_GAMECONTROLLER | SDL_INIT_EVENTS) != 0)
         fprintf(stderr, "dfview: gamepads unavailable: %s\n", SDL_GetError());
     load_bindings(v);
-    char seed_err[DFV_ERR_LEN] = "";
-    int seed = v->src->seed(v->src->user, v->tl, seed_err, sizeof seed_err);
+    err[0] = '\0';
+    int seed = v->src->seed(v->src->user, v->tl, err);
     if (seed < 0) {
-        snprintf(err, (size_t)err_len, "%s", seed_err[0] ? seed_err : "the source could not make its seed frame");
+        if (!err[0]) dfv_error_set(err, "the source could not make its seed frame");
         return DFV_VIEWER_FAILED;
     }
     follow_frame(v, seed);
     v->gen = dfv_generator_start(v->src, v->tl);
     if (!v->gen) {
-        snprintf(err, (size_t)err_len, "viewer: cannot start the generation thread");
+        dfv_error_set(err, "viewer: cannot start the generation thread");
         return DFV_VIEWER_FAILED;
     }
     return DFV_VIEWER_OK;
 }
 
-dfv_viewer_status dfv_viewer_run(const dfv_viewer_desc *desc, char *summary, int summary_len, char *err, int err_len)
+dfv_viewer_status dfv_viewer_run(const dfv_viewer_desc *desc, char *summary, int summary_len, char err[DFV_ERR_LEN])
 {
     summary[0] = '\0';
     err[0] = '\0';
     dfv_viewer v = {.desc = desc, .src = desc->source, .show_hud = true, .generating_from = -1};
-    dfv_viewer_status status = open_everything(&v, err, err_len);
+    dfv_viewer_status status = open_everything(&v, err);
     while (status == DFV_VIEWER_OK && !v.quit) {
         double start = dfv_now_ms();
-        if (!run_tick(&v, err, err_len)) status = DFV_VIEWER_FAILED;
+        if (!run_tick(&v, err)) status = DFV_VIEWER_FAILED;
         double spent = dfv_now_ms() - start;
         if (!v.scripted && spent < UI_FRAME_MS) SDL_Delay((Uint32)(UI_FRAME_MS - spent));
     }

@@ -46,7 +46,7 @@ typedef struct {
                                    source goes (scripted runs ignore it) */
     /* Reseeding from a dropped image or video; NULL: the source cannot (the viewer says so). Runs on the
      * UI thread while no generation is in flight; returns the new seed frame's id or -1 with err. */
-    int (*reseed)(void *user, dfv_timeline *tl, const char *path, char *err, int err_len);
+    int (*reseed)(void *user, dfv_timeline *tl, const char *path, char err[DFV_ERR_LEN]);
     void *reseed_user;
     /* A second view beside the frame (the simulator's ground truth for a world-seeded model): the picture
      * for timeline frame id, or NULL when there is none for it. Runs on the UI thread. */
@@ -55,7 +55,7 @@ typedef struct {
     /* Live knobs: change one by direction (+1 / -1; the schedule and RNG seed just move on). NULL: the
      * source has none. Runs on the UI thread while no generation is in flight; returns false with the reason
      * in status, or true with the new setting in status ("steps 20"). */
-    bool (*adjust)(void *user, dfv_knob knob, int direction, char *status, int status_len);
+    bool (*adjust)(void *user, dfv_knob knob, int direction, char status[DFV_ERR_LEN]);
     void *adjust_user;
     /* A HUD line with the source's settings ("steps 20  stabilization 0.02  pyramid"), or NULL. */
     void (*describe)(void *user, char *line, int line_len);
@@ -70,6 +70,6 @@ typedef enum {
 
 /* Runs until the window is closed, Escape, a script's quit or exit_after. A one-line summary of the
  * session ("N frames in B branches") goes to summary. */
-dfv_viewer_status dfv_viewer_run(const dfv_viewer_desc *desc, char *summary, int summary_len, char *err, int err_len);
+dfv_viewer_status dfv_viewer_run(const dfv_viewer_desc *desc, char *summary, int summary_len, char err[DFV_ERR_LEN]);
 
 #endif

@@ -150,13 +150,13 @@ static void draw_companion(dfv_viewer *v)
     dfv_canvas_text(&v->canvas, box.x + 3, box.y + 2, scale, 0xa0e0a0, label);
 }
 
-bool dfv_viewer_draw(dfv_viewer *v, char *err, int err_len)
+bool dfv_viewer_draw(dfv_viewer *v, char err[DFV_ERR_LEN])
 {
     int w = 0, h = 0;
     dfv_window_size(v->window, &w, &h);
     if (w < 1 || h < 1) w = h = 1;
     if (!dfv_canvas_resize(&v->canvas, w, h)) {
-        snprintf(err, (size_t)err_len, "viewer: out of memory for a %dx%d window", w, h);
+        dfv_error_set(err, "viewer: out of memory for a %dx%d window", w, h);
         return false;
     }
     v->layout = dfv_layout_compute(w, h, v->src->width, v->src->height, v->show_panel, v->desc->companion != NULL);

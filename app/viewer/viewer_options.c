@@ -27,37 +27,37 @@ static bool parse_long(const char *text, long lo, long hi, long *out)
     return true;
 }
 
-static int need(int argc, int i, int count, const char *option, char *err, int err_len)
+static int need(int argc, int i, int count, const char *option, char err[DFV_ERR_LEN])
 {
     if (i + count < argc) return 0;
-    snprintf(err, (size_t)err_len, "%s needs %s", option, count == 1 ? "a value" : "two values");
+    dfv_error_set(err, "%s needs %s", option, count == 1 ? "a value" : "two values");
     return -1;
 }
 
-int dfv_viewer_parse_option(dfv_viewer_desc *d, int argc, char **argv, int i, char *err, int err_len)
+int dfv_viewer_parse_option(dfv_viewer_desc *d, int argc, char **argv, int i, char err[DFV_ERR_LEN])
 {
     const char *opt = argv[i];
     long value = 0;
     err[0] = '\0';
     if (!strcmp(opt, "--scale")) {
-        if (need(argc, i, 1, opt, err, err_len) || !parse_long(argv[i + 1], 1, 64, &value)) goto bad;
+        if (need(argc, i, 1, opt, err) || !parse_long(argv[i + 1], 1, 64, &value)) goto bad;
         d->scale = (int)value;
         return 2;
     }
     if (!strcmp(opt, "--exit-after")) {
-        if (need(argc, i, 1, opt, err, err_len) || !parse_long(argv[i + 1], 1, 1L << 40, &value)) goto bad;
+        if (need(argc, i, 1, opt, err) || !parse_long(argv[i + 1], 1, 1L << 40, &value)) goto bad;
         d->exit_after = value;
         return 2;
     }
     if (!strcmp(opt, "--screenshot-every")) {
-        if (need(argc, i, 2, opt, err, err_len) || !parse_long(argv[i + 1], 1, 1L << 30, &value)) goto bad;
+        if (need(argc, i, 2, opt, err) || !parse_long(argv[i + 1], 1, 1L << 30, &value)) goto bad;
         d->screenshot_every = (int)value;
         d->screenshot_dir = argv[i + 2];
         return 3;
     }
     if (!strcmp(opt, "--fps") || !strcmp(opt, "--rate")) {
         char *end;
-        if (need(argc, i, 1, opt, err, err_len)) return -1;
+        if (need(argc, i, 1, opt, err)) return -1;
         double fps = strtod(argv[i + 1], &end);
         if (end == argv[i + 1] || *end || !(fps > 0 && fps <= 240)) goto bad;
         *(!strcmp(opt, "--fps") ? &d->clip_fps : &d->max_rate) = fps;
@@ -68,12 +68,12 @@ int dfv_viewer_parse_option(dfv_viewer_desc *d, int argc, char **argv, int i, ch
                                : !strcmp(opt, "--out-dir")  ? &d->output_dir
                                                             : NULL;
     if (!text_option) return 0;
-    if (need(argc, i, 1, opt, err, err_len)) return -1;
+    if (need(argc, i, 1, opt, err)) return -1;
     *text_option = argv[i + 1];
     return 2;
 bad:
     if (!err[0])
-        snprintf(err, (size_t)err_len, "bad value '%s' for %s", i + 1 < argc ? argv[i + 1] : "", opt);
+        dfv_error_set(err, "bad value '%s' for %s", i + 1 < argc ? argv[i + 1] : "", opt);
     return -1;
 }
 

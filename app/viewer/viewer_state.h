@@ -117,6 +117,6 @@ void dfv_viewer_push_script_events(dfv_viewer *v);
 void dfv_viewer_close_pads(dfv_viewer *v);
 
 /* viewer_draw.c */
-bool dfv_viewer_draw(dfv_viewer *v, char *err, int err_len);
+bool dfv_viewer_draw(dfv_viewer *v, char err[DFV_ERR_LEN]);
 
 #endif

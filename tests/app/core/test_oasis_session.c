@@ -77,14 +77,14 @@ static void roll(tally *t, dfv_session *s, uint8_t *frames)
     captured cap = {frames, dfv_session_frame_bytes(s)};
     uint8_t *seed = malloc(cap.frame_bytes);
     char err[DFV_ERR_LEN];
-    CHECK_COUNTED(t, !dfv_session_load_seed(s, NULL, seed, err, sizeof err), "seed: %s", err);
+    CHECK_COUNTED(t, !dfv_session_load_seed(s, NULL, seed, err), "seed: %s", err);
     dfv_timeline *tl = dfv_timeline_create(dfv_session_width(s), dfv_session_height(s), 25);
     dfv_timeline_keep_last(tl, WINDOW);
     dfv_rollout *r = dfv_rollout_create(s);
     dfv_branch_job job = {.seed_rgb = seed, .frames = FRAMES - 1, .action = test_action, .on_frame = capture,
                           .user = &cap};
     dfv_branch_result res;
-    CHECK_COUNTED(t, dfv_rollout_run_branch(r, tl, &job, &res, err, sizeof err) == 0, "rollout: %s", err);
+    CHECK_COUNTED(t, dfv_rollout_run_branch(r, tl, &job, &res, err) == 0, "rollout: %s", err);
     CHECK_COUNTED(t, res.frames_done == FRAMES, "%lld frames made", (long long)res.frames_done);
     dfv_rollout_destroy(r);
     dfv_timeline_destroy(tl);
@@ -96,13 +96,13 @@ static void long_branch(tally *t, dfv_session *s, int frames)
 {
     uint8_t *seed = malloc(dfv_session_frame_bytes(s));
     char err[DFV_ERR_LEN];
-    CHECK_COUNTED(t, !dfv_session_load_seed(s, NULL, seed, err, sizeof err), "seed: %s", err);
+    CHECK_COUNTED(t, !dfv_session_load_seed(s, NULL, seed, err), "seed: %s", err);
     dfv_timeline *tl = dfv_timeline_create(dfv_session_width(s), dfv_session_height(s), 25);
     dfv_timeline_keep_last(tl, WINDOW);
     dfv_rollout *r = dfv_rollout_create(s);
     dfv_branch_job job = {.seed_rgb = seed, .frames = frames - 1, .action = test_action};
     dfv_branch_result res;
-    CHECK_COUNTED(t, dfv_rollout_run_branch(r, tl, &job, &res, err, sizeof err) == 0, "long rollout: %s", err);
+    CHECK_COUNTED(t, dfv_rollout_run_branch(r, tl, &job, &res, err) == 0, "long rollout: %s", err);
     int held = dfv_rollout_states_held(r);
     printf("a %d-frame branch keeping the last %d frames: %d states held\n", frames, WINDOW, held);
     CHECK_COUNTED(t, held > 0 && held <= 2 * 64 + WINDOW, "%d states held after %d frames", held, frames);
@@ -160,12 +160,12 @@ static void session_latents(tally *t, dfv_session *s, const uint8_t *seed, float
     float *actions = calloc((size_t)FRAMES * 25, sizeof *actions);
     char err[DFV_ERR_LEN];
     memcpy(rgb, seed, fb);
-    CHECK_COUNTED(t, !dfv_session_encode_seed(s, seed, 1, latents, err, sizeof err), "encode: %s", err);
+    CHECK_COUNTED(t, !dfv_session_encode_seed(s, seed, 1, latents, err), "encode: %s", err);
     for (int k = 1; k < FRAMES; k++) {
         test_action(NULL, k, actions + (size_t)k * 25);
         int first = k > WINDOW - 1 ? k - (WINDOW - 1) : 0;
         CHECK_COUNTED(t, !dfv_session_next(s, rgb + fb * first, latents + L * first, k - first, first,
-                                           actions + (size_t)first * 25, rgb + fb * k, latents + L * k, err, sizeof err),
+                                           actions + (size_t)first * 25, rgb + fb * k, latents + L * k, err),
                       "next %d: %s", k, err);
     }
     free(rgb), free(actions);
@@ -193,11 +193,11 @@ static void refusals(tally *t, dfv_session *s)
     char err[DFV_ERR_LEN] = "";
     dfv_sampler_settings st = *dfv_session_settings(s);
     st.schedule = (dfv_schedule){DFV_SCHEDULE_FULL_SEQUENCE, 0.0};
-    CHECK_COUNTED(t, dfv_session_update(s, &st, err, sizeof err) && strstr(err, "Oasis") && !strchr(err, '\n'),
+    CHECK_COUNTED(t, dfv_session_update(s, &st, err) && strstr(err, "Oasis") && !strchr(err, '\n'),
                   "full_sequence schedule: '%s'", err);
     CHECK_COUNTED(t, dfv_session_settings(s)->schedule.kind == DFV_SCHEDULE_AUTOREGRESSIVE, "refused settings kept");
     uint8_t *rgb = malloc(dfv_session_frame_bytes(s));
-    CHECK_COUNTED(t, dfv_session_load_seed(s, "world:maze:1", rgb, err, sizeof err) && strstr(err, "image or video"),
+    CHECK_COUNTED(t, dfv_session_load_seed(s, "world:maze:1", rgb, err) && strstr(err, "image or video"),
                   "world seed: '%s'", err);
     free(rgb);
 }

@@ -39,11 +39,11 @@ static int check_kind(dfv_world_kind kind)
     const uint64_t seed = 7;
     char err[DFV_ERR_LEN];
     dfv_world_source_desc desc = {kind, seed, SIZE};
-    dfv_frame_source *src = dfv_world_source_create(&desc, err, sizeof err);
+    dfv_frame_source *src = dfv_world_source_create(&desc, err);
     CHECK(failures, src != NULL, "create: %s", err);
     if (!src) return failures;
     dfv_timeline *tl = dfv_timeline_create(src->width, src->height, src->action_dim);
-    int seed_id = src->seed(src->user, tl, err, sizeof err);
+    int seed_id = src->seed(src->user, tl, err);
     /* (parent to step from, steps): branch 0 (ids 1-10), a fork at 4 (11-16), a fork at 7 (17-21), branch 0's
      * head again (22-24, no new branch), a fork inside the first fork (25-26). */
     int plan[][2] = {{-1, 10}, {4, 6}, {7, 5}, {10, 3}, {13, 2}};
@@ -54,7 +54,7 @@ static int check_kind(dfv_world_kind kind)
         int parent = plan[p][0] < 0 ? seed_id : plan[p][0];
         for (int s = 0; s < plan[p][1]; s++) {
             random_action(&lcg, src->action_dim, src->action_kind == DFV_ACTIONS_MULTI_HOT, action);
-            int id = src->step(src->user, tl, parent, action, err, sizeof err);
+            int id = src->step(src->user, tl, parent, action, err);
             CHECK(failures, id >= 0, "step from %d: %s", parent, err);
             if (id < 0) break;
             reference_frame(kind, seed, tl, id, expected);
@@ -70,7 +70,7 @@ static int check_kind(dfv_world_kind kind)
     int differing = 0;
     for (int k = 0; k < 6; k++) differing += memcmp(dfv_timeline_rgb(tl, 5 + k), dfv_timeline_rgb(tl, 11 + k), sizeof expected) != 0;
     CHECK(failures, differing > 0, "a branch with other actions shows the same frames");
-    CHECK(failures, src->step(src->user, tl, 999, action, err, sizeof err) < 0 && strstr(err, "999"),
+    CHECK(failures, src->step(src->user, tl, 999, action, err) < 0 && strstr(err, "999"),
           "stepping from a missing frame: %s", err);
     dfv_timeline_destroy(tl);
     src->destroy(src->user);
@@ -82,7 +82,7 @@ int main(void)
     int failures = check_kind(DFV_WORLD_MAZE) + check_kind(DFV_WORLD_VOXEL);
     char err[DFV_ERR_LEN];
     dfv_world_source_desc bad = {DFV_WORLD_MAZE, 1, 3};
-    CHECK(failures, dfv_world_source_create(&bad, err, sizeof err) == NULL && err[0], "a 3-pixel world was accepted");
+    CHECK(failures, dfv_world_source_create(&bad, err) == NULL && err[0], "a 3-pixel world was accepted");
     if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;
 }

@@ -208,7 +208,7 @@ static int check_files(const char *dir)
     dfv_eval *e = make_eval(frames);
     if (!e || maze_episode(5, frames, &truth, &actions)) return 1;
     dfv_eval_add_episode(e, truth, truth, actions);
-    char path[512], err[600], line[1024];
+    char path[512], err[DFV_ERR_LEN], line[1024];
     snprintf(path, sizeof path, "%s/test_eval.csv", dir);
     CHECK(failures, dfv_eval_write_csv(e, path, err) == 0, "%s", err);
     FILE *f = fopen(path, "r");

@@ -33,7 +33,7 @@ static int check_kind(dfv_world_kind kind, uint64_t seed)
     int failures = 0;
     int dim = dfv_world_action_count(kind);
     char err[DFV_ERR_LEN];
-    dfv_ground_truth *gt = dfv_ground_truth_create(kind, seed, SIZE, CONTEXT, dim, err, sizeof err);
+    dfv_ground_truth *gt = dfv_ground_truth_create(kind, seed, SIZE, CONTEXT, dim, err);
     CHECK(failures, gt != NULL, "create: %s", err);
     if (!gt) return failures;
     dfv_timeline *tl = dfv_timeline_create(SIZE, SIZE, dim);
@@ -65,7 +65,7 @@ static int check_kind(dfv_world_kind kind, uint64_t seed)
     }
     int foreign = dfv_timeline_append(tl, -1, model_rgb, NULL, NULL, 0);
     CHECK(failures, dfv_ground_truth_frame(gt, tl, foreign) == NULL, "a root from elsewhere got a ground truth");
-    CHECK(failures, dfv_ground_truth_create(kind, seed, SIZE, CONTEXT, dim + 1, err, sizeof err) == NULL && strstr(err, "actions"),
+    CHECK(failures, dfv_ground_truth_create(kind, seed, SIZE, CONTEXT, dim + 1, err) == NULL && strstr(err, "actions"),
           "a model with other actions was accepted");
     dfv_timeline_destroy(tl);
     dfv_ground_truth_destroy(gt);

@@ -8,7 +8,7 @@ int main(void)
 {
     int failures = 0;
     dfv_input_script s;
-    char err[512] = "";
+    char err[DFV_ERR_LEN] = "";
     const char *text = "# a session\n"
                        "10 press W   # walk\n"
                        "2 tap F9\n"
@@ -19,7 +19,7 @@ int main(void)
                        "5 click 12 340\n"
                        "6 resize 640 480\n"
                        "20 quit\n";
-    bool ok = dfv_input_script_parse(text, "s.txt", &s, err, sizeof err);
+    bool ok = dfv_input_script_parse(text, "s.txt", &s, err);
     CHECK(failures, ok, "parse failed: %s", err);
     if (ok) {
         long frames[] = {2, 3, 3, 4, 5, 6, 10, 10, 20};
@@ -56,17 +56,17 @@ int main(void)
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         err[0] = '\0';
-        bool accepted = dfv_input_script_parse(bad[k][0], "s.txt", &s, err, sizeof err);
+        bool accepted = dfv_input_script_parse(bad[k][0], "s.txt", &s, err);
         CHECK(failures, !accepted && strstr(err, bad[k][1]), "bad script %zu: accepted=%d err '%s'", k, accepted, err);
         if (accepted) dfv_input_script_free(&s);
     }
     /* Mouse motion and buttons. */
-    ok = dfv_input_script_parse("4 move -12 7\n5 tap mouse:right\n", "s.txt", &s, err, sizeof err);
+    ok = dfv_input_script_parse("4 move -12 7\n5 tap mouse:right\n", "s.txt", &s, err);
     CHECK(failures, ok && s.count == 3 && s.events[0].verb == DFV_SCRIPT_MOVE && s.events[0].x == -12 && s.events[0].y == 7 &&
                         s.events[1].input.pad == DFV_MOUSE_BUTTON && s.events[1].input.pad_index == SDL_BUTTON_RIGHT,
           "move and mouse buttons: %s", err);
     if (ok) dfv_input_script_free(&s);
-    CHECK(failures, !dfv_input_script_load("/nonexistent/script.txt", &s, err, sizeof err) && strstr(err, "/nonexistent/script.txt"),
+    CHECK(failures, !dfv_input_script_load("/nonexistent/script.txt", &s, err) && strstr(err, "/nonexistent/script.txt"),
           "missing file: %s", err);
     if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;

@@ -27,16 +27,16 @@ typedef struct {
     float actions[MAX_STEPS][ACTIONS];
 } recording_source;
 
-static int fake_seed(void *user, dfv_timeline *tl, char *err, int err_len)
+static int fake_seed(void *user, dfv_timeline *tl, char err[DFV_ERR_LEN])
 {
-    (void)err, (void)err_len;
+    (void)err;
     recording_source *s = user;
     return dfv_timeline_append(tl, -1, s->rgb, NULL, NULL, 0);
 }
 
-static int fake_step(void *user, dfv_timeline *tl, int parent, const float *action, char *err, int err_len)
+static int fake_step(void *user, dfv_timeline *tl, int parent, const float *action, char err[DFV_ERR_LEN])
 {
-    (void)err, (void)err_len;
+    (void)err;
     recording_source *s = user;
     if (s->steps < MAX_STEPS) memcpy(s->actions[s->steps], action, sizeof s->actions[0]);
     s->steps++;
@@ -125,8 +125,8 @@ int main(void)
                                .calls_per_frame = no_calls};
     dfv_viewer_desc desc = {.source = &source, .scale = 4, .script_path = script, .bindings_path = bindings,
                             .output_dir = dir};
-    char summary[256], err[512];
-    dfv_viewer_status status = dfv_viewer_run(&desc, summary, sizeof summary, err, sizeof err);
+    char summary[256], err[DFV_ERR_LEN];
+    dfv_viewer_status status = dfv_viewer_run(&desc, summary, sizeof summary, err);
     CHECK(failures, status == DFV_VIEWER_OK, "viewer failed: %s", err);
     CHECK(failures, s.steps == 14, "%d frames generated, expected 14 (Escape must not quit)", s.steps);
     const expected_frame expected[] = {

@@ -37,17 +37,17 @@ static void paint(slow_source *s, int step)
     if (step < MAX_FRAMES) memcpy(s->produced[step], s->rgb, sizeof s->rgb);
 }
 
-static int slow_seed(void *user, dfv_timeline *tl, char *err, int err_len)
+static int slow_seed(void *user, dfv_timeline *tl, char err[DFV_ERR_LEN])
 {
-    (void)err, (void)err_len;
+    (void)err;
     slow_source *s = user;
     paint(s, 0);
     return dfv_timeline_append(tl, -1, s->rgb, NULL, NULL, 0);
 }
 
-static int slow_step(void *user, dfv_timeline *tl, int parent, const float *action, char *err, int err_len)
+static int slow_step(void *user, dfv_timeline *tl, int parent, const float *action, char err[DFV_ERR_LEN])
 {
-    (void)err, (void)err_len;
+    (void)err;
     slow_source *s = user;
     struct timespec pause = {0, STEP_MS * 1000000L};
     nanosleep(&pause, NULL);
@@ -126,9 +126,9 @@ int main(void)
     }
     dfv_viewer_desc desc = {.source = &s.source, .scale = SCALE, .exit_after = UI_FRAMES, .bindings_path = "/nonexistent",
                             .screenshot_every = SHOT_EVERY, .screenshot_dir = shots};
-    char summary[256], err[512];
+    char summary[256], err[DFV_ERR_LEN];
     double start = dfv_now_ms();
-    dfv_viewer_status status = dfv_viewer_run(&desc, summary, sizeof summary, err, sizeof err);
+    dfv_viewer_status status = dfv_viewer_run(&desc, summary, sizeof summary, err);
     double elapsed = dfv_now_ms() - start;
     CHECK(failures, status == DFV_VIEWER_OK, "viewer failed: %s", err);
     /* 60 UI frames at 60 Hz take about a second; blocking on each 200 ms frame would take 12 s (the bound
