@@ -9,6 +9,36 @@
  * through an online softmax in blocks of this many. */
 enum { dfv_attention_max_dim_head = 128, dfv_attention_key_block = 8, dfv_attention_max_query_block = 16 };
 
+/* lavapipe ends every loop of an invocation once 65535 iterations of all its loops have run, silently
+ * (see the loop-trip note in shaders/attention.comp). Shapes whose loops could run longer are refused on
+ * every device, so the op means the same everywhere. */
+enum { dfv_attention_max_loop_trips = 65535 };
+
+/* An upper bound on the loop trips of one invocation, mirroring shaders/attention.comp: a loop over the
+ * channels of a head that runs per key (FOR_DIM) takes dim/8 trips plus the remainder; the others take
+ * one per channel (or pair). */
+static double dfv_attention_loop_trips(int keys, int dim_head, bool rotary, bool blocked, uint32_t query_block)
+{
+    const double per_dim = dim_head / 8 + dim_head % 8, pairs = dim_head / 2;
+    if (blocked) /* per key: the key loop, its loads, rotation, and per query a dot and an update */
+        return keys * (1 + per_dim + pairs + query_block * (1.0 + 2 * per_dim)) +
+               query_block * (3.0 * dim_head + pairs + 2) + pairs;
+    /* per key: its trips in two block loops, the dot and the update, the rotary step; per block: the
+     * block loop and the correction; once: q, rotation, scale, accumulator, output */
+    const double blocks = ceil((double)keys / dfv_attention_key_block);
+    return keys * (2 + 2 * per_dim + (rotary ? pairs : 0)) + blocks * (1 + per_dim) + 4.0 * dim_head + pairs;
+}
+
+/* The most keys per query within the loop budget (for the error message). */
+static int dfv_attention_max_keys(int dim_head, bool rotary, bool blocked, uint32_t query_block)
+{
+    int keys = 0;
+    for (int step = 1 << 20; step > 0; step /= 2)
+        if (dfv_attention_loop_trips(keys + step, dim_head, rotary, blocked, query_block) <= dfv_attention_max_loop_trips)
+            keys += step;
+    return keys;
+}
+
 typedef struct {
     int32_t seq_count, q_count, k_count, lanes_are_sequences;
     int32_t q_tok_stride, q_seq_stride, kv_tok_stride, kv_seq_stride;
@@ -121,6 +151,12 @@ dfv_status dfv_op_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor q_src, dfv_
         (uint32_t)desc->heads > caps->max_workgroup_count[2])
         return dfv_op_fail(seq, DFV_ERR_UNSUPPORTED, "attention: %zux%zux%d workgroups exceed the device limit", gx, gy,
                            desc->heads);
+    const int keys = t ? kv_src.t : hw;
+    if (dfv_attention_loop_trips(keys, desc->dim_head, desc->rotary, blocked, query_block) > dfv_attention_max_loop_trips)
+        return dfv_op_fail(seq, DFV_ERR_UNSUPPORTED,
+                           "attention: %d keys per query exceed the %d that one invocation may loop over "
+                           "(lavapipe's loop limit)",
+                           keys, dfv_attention_max_keys(desc->dim_head, desc->rotary, blocked, query_block));
     uint32_t spec[5] = {local, (uint32_t)desc->dim_head, dfv_attention_key_block, query_block, blocked};
     dfv_shader shader = DFV_OP_SHADER_FOR(attention, out.dtype, 4, sizeof push);
     if (blocked) /* and there q and k/v are read as texel buffers */

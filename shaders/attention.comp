@@ -1,11 +1,31 @@
 #version 450
 // Softmax attention, one invocation per (sequence, query, head) with an online softmax over blocks of
-// KEY_BLOCK keys, so any number of keys streams through registers (256-1024 spatial tokens included).
+// KEY_BLOCK keys, so the keys stream through registers (256-1024 spatial tokens and more: within the loop
+// budget below).
 // A "sequence" is one frame (spatial: tokens are its pixels) or one pixel (temporal: tokens are its
 // frames); strides in the push constants cover both, and the lane axis is whichever keeps neighbouring
 // lanes on neighbouring addresses (queries for spatial, pixels for temporal).
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #include "dfv_storage.glsl"
+
+// Loop trips: lavapipe (llvmpipe) counts the iterations of all loops of an invocation together and
+// silently leaves every loop once 65535 have run. NIR unrolls loops of <= 32 trips only, so with one
+// trip per channel per key (dim_head >= 33) 512 keys of 64 ran out mid-way and the output loop then
+// stored channel 0 alone. The loops that run per key therefore take eight channels per trip (FOR_DIM);
+// compute/op_attention.c counts what is left (dfv_attention_loop_trips) and refuses shapes past the
+// budget.
+
+// Runs STMT for every channel d of a head, eight per loop trip, then the remainder.
+#define FOR_DIM(d, STMT)                                                                              \
+    for (int dim8_ = 0; dim8_ < DIM_HEAD / 8; ++dim8_)                                               \
+        [[unroll]] for (int dim_u_ = 0; dim_u_ < 8; ++dim_u_) {                                      \
+            const int d = 8 * dim8_ + dim_u_;                                                         \
+            STMT;                                                                                     \
+        }                                                                                             \
+    for (int d = DIM_HEAD / 8 * 8; d < DIM_HEAD; ++d) {                                              \
+        STMT;                                                                                         \
+    }
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int DIM_HEAD = 32; // specialised so q and the accumulator stay in registers
@@ -90,7 +110,7 @@ void attend_one_query() {
             if (j >= key_end) continue;
             const int k_off = kv_seq + j * pc.kv_tok_stride + k_head;
             float dot_qk = 0.0;
-            for (int d = 0; d < DIM_HEAD; ++d) dot_qk += q[d] * LOAD_KV(k_off + d * pc.chan_stride);
+            FOR_DIM(d, dot_qk += q[d] * LOAD_KV(k_off + d * pc.chan_stride))
             if (pc.rotary != 0) {
                 // R(p)q . R(j)k = R(p - j)q . k: step q back by one position per key instead of rotating
                 // every key (cos/sin once per invocation, not per key).
@@ -106,14 +126,14 @@ void attend_one_query() {
         const float new_max = max(running_max, block_max);
         const float correction = exp(running_max - new_max);
         running_sum *= correction;
-        for (int d = 0; d < DIM_HEAD; ++d) acc[d] *= correction;
+        FOR_DIM(d, acc[d] *= correction)
         for (int jj = 0; jj < KEY_BLOCK; ++jj) {
             const int j = j0 + jj;
             if (j >= key_end) continue;
             const float p = exp(score[jj] - new_max);
             running_sum += p;
             const int v_off = kv_seq + j * pc.kv_tok_stride + v_head;
-            for (int d = 0; d < DIM_HEAD; ++d) acc[d] += p * LOAD_KV(v_off + d * pc.chan_stride);
+            FOR_DIM(d, acc[d] += p * LOAD_KV(v_off + d * pc.chan_stride))
         }
         running_max = new_max;
     }
@@ -179,10 +199,7 @@ void attend_query_block() {
         const int k_off = kv_seq + j * pc.kv_tok_stride + k_head;
         const int v_off = kv_seq + j * pc.kv_tok_stride + v_head;
         float k[DIM_HEAD], v[DIM_HEAD];
-        for (int d = 0; d < DIM_HEAD; ++d) {
-            k[d] = LOAD_KV(k_off + d * pc.chan_stride);
-            v[d] = LOAD_KV(v_off + d * pc.chan_stride);
-        }
+        FOR_DIM(d, k[d] = LOAD_KV(k_off + d * pc.chan_stride); v[d] = LOAD_KV(v_off + d * pc.chan_stride))
         if (pc.rotary != 0) {
             for (int r = 0; r < DIM_HEAD / 2; ++r) {
                 float a = k[2 * r], b = k[2 * r + 1], c = key_cos[r], s = key_sin[r];
@@ -194,13 +211,13 @@ void attend_query_block() {
         }
         for (int i = 0; i < QUERY_BLOCK; ++i) {
             float dot_qk = 0.0;
-            for (int d = 0; d < DIM_HEAD; ++d) dot_qk += q[i * DIM_HEAD + d] * k[d];
+            FOR_DIM(d, dot_qk += q[i * DIM_HEAD + d] * k[d])
             const bool visible = j < key_end[i];
             const float new_max = visible ? max(running_max[i], dot_qk) : running_max[i];
             const float correction = exp(running_max[i] - new_max);
             const float p = visible ? exp(dot_qk - new_max) : 0.0;
             running_sum[i] = running_sum[i] * correction + p;
-            for (int d = 0; d < DIM_HEAD; ++d) acc[i * DIM_HEAD + d] = acc[i * DIM_HEAD + d] * correction + p * v[d];
+            FOR_DIM(d, acc[i * DIM_HEAD + d] = acc[i * DIM_HEAD + d] * correction + p * v[d])
             running_max[i] = new_max;
         }
     }

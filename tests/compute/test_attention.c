@@ -2,7 +2,8 @@
  * path) and temporal (T = 1 and 16, causal, interleaved rotary, a longer K/V source with q_pos0 > 0 as
  * in the cached-context path), q/k/v at arbitrary channel offsets, odd dim_head and sizes, the Minecraft
  * network's dim_head 64; rotary with the default frequencies and with perturbed stored ones (the official
- * network uses what a checkpoint stores). */
+ * network uses what a checkpoint stores); spatial shapes past lavapipe's old loop limit (512 / 576 tokens
+ * of 64 / 56, the Oasis VAE and DiT heads) and the refusal of shapes past the loop budget. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -127,8 +128,10 @@ static void test_case(dfv_test *t, dfv_dtype dtype, const void *arg)
     dfv_test_scope_close(&s);
 }
 
-/* q/k/v source, out, rotary frequencies for dim_head 2, too many of them */
-static const dfv_test_shape bad_shapes[] = {{2, 12, 3, 3}, {2, 4, 3, 3}, {1, 1, 1, 1}, {1, 3, 1, 1}};
+/* q/k/v source, out, rotary frequencies for dim_head 2, too many of them; q/k/v and out for 48x48 = 2304
+ * tokens of 128 (past the loop budget) */
+static const dfv_test_shape bad_shapes[] = {{2, 12, 3, 3}, {2, 4, 3, 3}, {1, 1, 1, 1}, {1, 3, 1, 1}, {1, 384, 48, 48},
+                                            {1, 128, 48, 48}};
 
 static void bad_arguments(dfv_test *t, dfv_seq *seq, const dfv_tensor *x)
 {
@@ -147,6 +150,9 @@ static void bad_arguments(dfv_test *t, dfv_seq *seq, const dfv_tensor *x)
     dfv_attention_desc spatial_causal = {2, 2, false, true, false, 0, 0, 4, 8};
     dfv_test_rejects(t, dfv_op_attention(seq, out, src, src, &spatial_causal),
                      "attention rejects a causal spatial mask");
+    dfv_attention_desc wide = {1, 128, false, false, false, 0, 0, 128, 256};
+    dfv_test_rejects(t, dfv_op_attention(seq, x[5], x[4], x[4], &wide),
+                     "attention rejects more keys than an invocation may loop over");
 }
 
 int main(void)
@@ -175,6 +181,13 @@ int main(void)
         {1, 1, 768, 768, 4, 4, {4, 64, false, false, false, 0, 0, 256, 512}, true},
         {10, 10, 768, 768, 2, 3, {4, 64, true, true, true, 0, 0, 256, 512}, true},
         {1, 10, 768, 768, 2, 3, {4, 64, true, true, true, 9, 0, 256, 512}, false, true},
+        /* Spatial attention past lavapipe's loop limit as it stood (keys x dim_head above ~29k: the Oasis
+         * ViT-VAE's 18x32 = 576 tokens of 64 stored channel 0 alone): 512 tokens of 64 at q/k/v offsets,
+         * 576 tokens of 56, and the DiT's 144 tokens, 4 heads of 64. Wider heads and 1024 tokens take
+         * minutes on lavapipe; the budget check stands in for them (rejected below past it). */
+        {1, 1, 200, 200, 16, 32, {1, 64, false, false, false, 0, 3, 67, 131}, true},
+        {1, 1, 168, 168, 18, 32, {1, 56, false, false, false, 0, 0, 56, 112}, true},
+        {1, 1, 768, 768, 12, 12, {4, 64, false, false, false, 0, 0, 256, 512}, true},
     };
     DFV_TEST_EACH_CASE(&t, test_case, cases);
     DFV_TEST_BAD_ARGUMENTS(&t, bad_arguments, bad_shapes);
