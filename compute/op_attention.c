@@ -155,7 +155,7 @@ dfv_status dfv_op_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor q_src, dfv_
                            desc->heads);
     const int keys = t ? kv_src.t : hw;
     if (dfv_attention_loop_trips(keys, desc->dim_head, desc->rotary, blocked, query_block) > dfv_attention_max_loop_trips)
-        return dfv_op_fail(seq, DFV_ERR_UNSUPPORTED,
+        return dfv_op_fail(seq, DFV_ERR_ARGUMENT,
                            "attention: %d keys per query exceed the %d that one invocation may loop over "
                            "(lavapipe's loop limit)",
                            keys, dfv_attention_max_keys(desc->dim_head, desc->rotary, blocked, query_block));
