@@ -15,13 +15,13 @@ enum { dfv_attention_max_dim_head = 128, dfv_attention_key_block = 8, dfv_attent
 enum { dfv_attention_max_loop_trips = 65535 };
 
 /* An upper bound on the loop trips of one invocation, mirroring shaders/attention.comp: a loop over the
- * channels of a head that runs per key (FOR_DIM) takes dim/8 trips plus the remainder; the others take
- * one per channel (or pair). */
+ * channels of a head that runs per key in the per-query path (FOR_DIM) takes dim/8 trips plus the
+ * remainder; the others take one per channel (or pair). */
 static double dfv_attention_loop_trips(int keys, int dim_head, bool rotary, bool blocked, uint32_t query_block)
 {
     const double per_dim = dim_head / 8 + dim_head % 8, pairs = dim_head / 2;
     if (blocked) /* per key: the key loop, its loads, rotation, and per query a dot and an update */
-        return keys * (1 + per_dim + pairs + query_block * (1.0 + 2 * per_dim)) +
+        return keys * (1.0 + dim_head + pairs + query_block * (1.0 + 2 * dim_head)) +
                query_block * (3.0 * dim_head + pairs + 2) + pairs;
     /* per key: its trips in two block loops, the dot and the update, the rotary step; per block: the
      * block loop and the correction; once: q, rotation, scale, accumulator, output */
@@ -144,7 +144,9 @@ dfv_status dfv_op_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor q_src, dfv_
      * 4 / 8 / 16: 385 / 255 / 194 ms (the spilled registers cost less than reading the keys twice). */
     bool blocked = t && caps->cpu_shaders;
     uint32_t query_block = 1;
-    while (blocked && query_block < dfv_attention_max_query_block && (int)query_block < q_src.t)
+    while (blocked && query_block < dfv_attention_max_query_block && (int)query_block < q_src.t &&
+           dfv_attention_loop_trips(kv_src.t, desc->dim_head, desc->rotary, true, 2 * query_block) <=
+               dfv_attention_max_loop_trips) /* wide heads over many frames: smaller blocks (loop budget) */
         query_block *= 2;
     size_t gx = ((size_t)hw + local - 1) / local, gy = ((size_t)q_src.t + query_block - 1) / query_block;
     if (gx > caps->max_workgroup_count[0] || gy > caps->max_workgroup_count[1] ||
@@ -153,7 +155,7 @@ dfv_status dfv_op_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor q_src, dfv_
                            desc->heads);
     const int keys = t ? kv_src.t : hw;
     if (dfv_attention_loop_trips(keys, desc->dim_head, desc->rotary, blocked, query_block) > dfv_attention_max_loop_trips)
-        return dfv_op_fail(seq, DFV_ERR_UNSUPPORTED,
+        return dfv_op_fail(seq, DFV_ERR_ARGUMENT,
                            "attention: %d keys per query exceed the %d that one invocation may loop over "
                            "(lavapipe's loop limit)",
                            keys, dfv_attention_max_keys(desc->dim_head, desc->rotary, blocked, query_block));

@@ -12,9 +12,10 @@
 // Loop trips: lavapipe (llvmpipe) counts the iterations of all loops of an invocation together and
 // silently leaves every loop once 65535 have run. NIR unrolls loops of <= 32 trips only, so with one
 // trip per channel per key (dim_head >= 33) 512 keys of 64 ran out mid-way and the output loop then
-// stored channel 0 alone. The loops that run per key therefore take eight channels per trip (FOR_DIM);
-// compute/op_attention.c counts what is left (dfv_attention_loop_trips) and refuses shapes past the
-// budget.
+// stored channel 0 alone. The loops that run per key in attend_one_query() therefore take eight
+// channels per trip (FOR_DIM; in attend_query_block() that made LLVM compile for minutes, so there the
+// host picks a QUERY_BLOCK that fits instead); compute/op_attention.c counts the trips
+// (dfv_attention_loop_trips) and refuses shapes past the budget.
 
 // Runs STMT for every channel d of a head, eight per loop trip, then the remainder.
 #define FOR_DIM(d, STMT)                                                                              \
@@ -199,7 +200,10 @@ void attend_query_block() {
         const int k_off = kv_seq + j * pc.kv_tok_stride + k_head;
         const int v_off = kv_seq + j * pc.kv_tok_stride + v_head;
         float k[DIM_HEAD], v[DIM_HEAD];
-        FOR_DIM(d, k[d] = LOAD_KV(k_off + d * pc.chan_stride); v[d] = LOAD_KV(v_off + d * pc.chan_stride))
+        for (int d = 0; d < DIM_HEAD; ++d) {
+            k[d] = LOAD_KV(k_off + d * pc.chan_stride);
+            v[d] = LOAD_KV(v_off + d * pc.chan_stride);
+        }
         if (pc.rotary != 0) {
             for (int r = 0; r < DIM_HEAD / 2; ++r) {
                 float a = k[2 * r], b = k[2 * r + 1], c = key_cos[r], s = key_sin[r];
@@ -211,13 +215,13 @@ void attend_query_block() {
         }
         for (int i = 0; i < QUERY_BLOCK; ++i) {
             float dot_qk = 0.0;
-            FOR_DIM(d, dot_qk += q[i * DIM_HEAD + d] * k[d])
+            for (int d = 0; d < DIM_HEAD; ++d) dot_qk += q[i * DIM_HEAD + d] * k[d];
             const bool visible = j < key_end[i];
             const float new_max = visible ? max(running_max[i], dot_qk) : running_max[i];
             const float correction = exp(running_max[i] - new_max);
             const float p = visible ? exp(dot_qk - new_max) : 0.0;
             running_sum[i] = running_sum[i] * correction + p;
-            FOR_DIM(d, acc[i * DIM_HEAD + d] = acc[i * DIM_HEAD + d] * correction + p * v[d])
+            for (int d = 0; d < DIM_HEAD; ++d) acc[i * DIM_HEAD + d] = acc[i * DIM_HEAD + d] * correction + p * v[d];
             running_max[i] = new_max;
         }
     }
