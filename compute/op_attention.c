@@ -14,19 +14,19 @@ enum { dfv_attention_max_dim_head = 128, dfv_attention_key_block = 8, dfv_attent
  * every device, so the op means the same everywhere. */
 enum { dfv_attention_max_loop_trips = 65535 };
 
-/* An upper bound on the loop trips of one invocation, mirroring shaders/attention.comp: a loop over the
- * channels of a head that runs per key in the per-query path (FOR_DIM) takes dim/8 trips plus the
- * remainder; the others take one per channel (or pair). */
+/* An upper bound on the loop trips of one invocation, mirroring shaders/attention.comp, counting one trip
+ * per channel (or rotary pair) wherever a loop runs over a head's channels (fewer where they are unrolled:
+ * short loops by the compiler, all of them on GPUs). */
 static double dfv_attention_loop_trips(int keys, int dim_head, bool rotary, bool blocked, uint32_t query_block)
 {
-    const double per_dim = dim_head / 8 + dim_head % 8, pairs = dim_head / 2;
+    const double pairs = dim_head / 2;
     if (blocked) /* per key: the key loop, its loads, rotation, and per query a dot and an update */
         return keys * (1.0 + dim_head + pairs + query_block * (1.0 + 2 * dim_head)) +
                query_block * (3.0 * dim_head + pairs + 2) + pairs;
-    /* per key: its trips in two block loops, the dot and the update, the rotary step; per block: the
-     * block loop and the correction; once: q, rotation, scale, accumulator, output */
+    /* per block of keys: the block loop, the dot products (by pairs with rotary) and the weighted sum of
+     * the values; once: q, its rotation, scale and accumulator, output */
     const double blocks = ceil((double)keys / dfv_attention_key_block);
-    return keys * (2 + 2 * per_dim + (rotary ? pairs : 0)) + blocks * (1 + per_dim) + 4.0 * dim_head + pairs;
+    return blocks * (1.0 + (rotary ? pairs : dim_head) + dim_head) + 3.0 * dim_head + (rotary ? pairs : 0);
 }
 
 /* The most keys per query within the loop budget (for the error message). */
@@ -159,12 +159,15 @@ dfv_status dfv_op_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor q_src, dfv_
                            "attention: %d keys per query exceed the %d that one invocation may loop over "
                            "(lavapipe's loop limit)",
                            keys, dfv_attention_max_keys(desc->dim_head, desc->rotary, blocked, query_block));
-    uint32_t spec[5] = {local, (uint32_t)desc->dim_head, dfv_attention_key_block, query_block, blocked};
+    /* GPUs unroll the per-query path's channel loops (registers for q and the accumulator); on CPU devices,
+     * whichever shader family runs, they stay loops: unrolled, wide heads compile for minutes on lavapipe. */
+    const uint32_t unroll_channels = caps->type != VK_PHYSICAL_DEVICE_TYPE_CPU;
+    uint32_t spec[6] = {local, (uint32_t)desc->dim_head, dfv_attention_key_block, query_block, blocked, unroll_channels};
     dfv_shader shader = DFV_OP_SHADER_FOR(attention, out.dtype, 4, sizeof push);
-    if (blocked) /* and there q and k/v are read as texel buffers */
+    if (caps->cpu_shaders) /* q and k/v as texel buffers: a load is one vector gather on lavapipe */
         shader = DFV_OP_TEXEL_SHADER_FOR(attention, out.dtype, 4, sizeof push, 0x3);
     dfv_pipeline *pipe;
-    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 5, &pipe)))
+    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 6, &pipe)))
         return s;
     /* Without rotary the frequency binding is never read; any valid buffer fills it. */
     dfv_binding freqs = desc->rotary ? dfv_bind_in(desc->rotary_freqs) : dfv_bind_in(q_src);
