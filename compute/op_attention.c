@@ -14,19 +14,33 @@ enum { dfv_attention_max_dim_head = 128, dfv_attention_key_block = 8, dfv_attent
  * every device, so the op means the same everywhere. */
 enum { dfv_attention_max_loop_trips = 65535 };
 
-/* An upper bound on the loop trips of one invocation, mirroring shaders/attention.comp, counting one trip
- * per channel (or rotary pair) wherever a loop runs over a head's channels (fewer where they are unrolled:
- * short loops by the compiler, all of them on GPUs). */
+/* An upper bound on the loop trips of one invocation, mirroring shaders/attention.comp. A loop of n
+ * iterations costs n + 1 trips (the last finds its condition false), and one behind a branch not taken
+ * still costs 1 (lavapipe runs both sides of a branch under a lane mask); a loop over a head's channels
+ * (or rotary pairs) is counted one iteration per channel (fewer where they are unrolled: short loops by the
+ * compiler, all of them on GPUs). Checked at the edge by test_attention (2000 keys of 128): on lavapipe
+ * the shader ran 3 trips more than this counts without the slack. */
+enum { dfv_attention_loop_slack = 16 };
 static double dfv_attention_loop_trips(int keys, int dim_head, bool rotary, bool blocked, uint32_t query_block)
 {
-    const double pairs = dim_head / 2;
-    if (blocked) /* per key: the key loop, its loads, rotation, and per query a dot and an update */
-        return keys * (1.0 + dim_head + pairs + query_block * (1.0 + 2 * dim_head)) +
-               query_block * (3.0 * dim_head + pairs + 2) + pairs;
-    /* per block of keys: the block loop, the dot products (by pairs with rotary) and the weighted sum of
-     * the values; once: q, its rotation, scale and accumulator, output */
-    const double blocks = ceil((double)keys / dfv_attention_key_block);
-    return blocks * (1.0 + (rotary ? pairs : dim_head) + dim_head) + 3.0 * dim_head + (rotary ? pairs : 0);
+    const double dim = dim_head, pairs = dim_head / 2;
+    const double rotation = rotary ? pairs + 1 : 1; /* a loop over the pairs behind `if (pc.rotary != 0)` */
+    double trips;
+    if (blocked) { /* attend_query_block */
+        const double qb = query_block;
+        const double per_key = (dim + 1) + rotation + (qb + 1) + qb * (2 * dim + 2); /* k/v, rotation, queries */
+        const double setup = (qb + 1) + qb * (2 * dim + 2 + rotation) + pairs + 1;  /* q, key rotation */
+        const double output = (qb + 1) + qb * (dim + 1);
+        trips = setup + (keys + 1) + keys * per_key + output;
+    } else {
+        /* attend_one_query: per block of keys the block loop, the dot products (by pairs with rotary, else
+         * by channels; the other loop skipped) and the weighted sum of the values; once q, its rotation,
+         * scale and accumulator, the output */
+        const double blocks = ceil((double)keys / dfv_attention_key_block);
+        const double per_block = 1 + (rotary ? pairs + 1 : dim + 1) + 1 + (dim + 1);
+        trips = (dim + 1) + rotation + (dim + 1) + 1 + blocks * per_block + (dim + 1);
+    }
+    return trips + dfv_attention_loop_slack;
 }
 
 /* The most keys per query within the loop budget (for the error message). */
