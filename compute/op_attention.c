@@ -14,19 +14,33 @@ enum { dfv_attention_max_dim_head = 128, dfv_attention_key_block = 8, dfv_attent
  * every device, so the op means the same everywhere. */
 enum { dfv_attention_max_loop_trips = 65535 };
 
-/* An upper bound on the loop trips of one invocation, mirroring shaders/attention.comp: a loop over the
- * channels of a head that runs per key in the per-query path (FOR_DIM) takes dim/8 trips plus the
- * remainder; the others take one per channel (or pair). */
+/* An upper bound on the loop trips of one invocation, mirroring shaders/attention.comp. A loop of n
+ * iterations costs n + 1 trips (the last finds its condition false), and one behind a branch not taken
+ * still costs 1 (lavapipe runs both sides of a branch under a lane mask); a loop over a head's channels
+ * (or rotary pairs) is counted one iteration per channel (fewer where they are unrolled: short loops by the
+ * compiler, all of them on GPUs). Checked at the edge by test_attention (2000 keys of 128): on lavapipe
+ * the shader ran 3 trips more than this counts without the slack. */
+enum { dfv_attention_loop_slack = 16 };
 static double dfv_attention_loop_trips(int keys, int dim_head, bool rotary, bool blocked, uint32_t query_block)
 {
-    const double per_dim = dim_head / 8 + dim_head % 8, pairs = dim_head / 2;
-    if (blocked) /* per key: the key loop, its loads, rotation, and per query a dot and an update */
-        return keys * (1.0 + dim_head + pairs + query_block * (1.0 + 2 * dim_head)) +
-               query_block * (3.0 * dim_head + pairs + 2) + pairs;
-    /* per key: its trips in two block loops, the dot and the update, the rotary step; per block: the
-     * block loop and the correction; once: q, rotation, scale, accumulator, output */
-    const double blocks = ceil((double)keys / dfv_attention_key_block);
-    return keys * (2 + 2 * per_dim + (rotary ? pairs : 0)) + blocks * (1 + per_dim) + 4.0 * dim_head + pairs;
+    const double dim = dim_head, pairs = dim_head / 2;
+    const double rotation = rotary ? pairs + 1 : 1; /* a loop over the pairs behind `if (pc.rotary != 0)` */
+    double trips;
+    if (blocked) { /* attend_query_block */
+        const double qb = query_block;
+        const double per_key = (dim + 1) + rotation + (qb + 1) + qb * (2 * dim + 2); /* k/v, rotation, queries */
+        const double setup = (qb + 1) + qb * (2 * dim + 2 + rotation) + pairs + 1;  /* q, key rotation */
+        const double output = (qb + 1) + qb * (dim + 1);
+        trips = setup + (keys + 1) + keys * per_key + output;
+    } else {
+        /* attend_one_query: per block of keys the block loop, the dot products (by pairs with rotary, else
+         * by channels; the other loop skipped) and the weighted sum of the values; once q, its rotation,
+         * scale and accumulator, the output */
+        const double blocks = ceil((double)keys / dfv_attention_key_block);
+        const double per_block = 1 + (rotary ? pairs + 1 : dim + 1) + 1 + (dim + 1);
+        trips = (dim + 1) + rotation + (dim + 1) + 1 + blocks * per_block + (dim + 1);
+    }
+    return trips + dfv_attention_loop_slack;
 }
 
 /* The most keys per query within the loop budget (for the error message). */
@@ -159,12 +173,15 @@ dfv_status dfv_op_attention(dfv_seq *seq, dfv_tensor out, dfv_tensor q_src, dfv_
                            "attention: %d keys per query exceed the %d that one invocation may loop over "
                            "(lavapipe's loop limit)",
                            keys, dfv_attention_max_keys(desc->dim_head, desc->rotary, blocked, query_block));
-    uint32_t spec[5] = {local, (uint32_t)desc->dim_head, dfv_attention_key_block, query_block, blocked};
+    /* GPUs unroll the per-query path's channel loops (registers for q and the accumulator); on CPU devices,
+     * whichever shader family runs, they stay loops: unrolled, wide heads compile for minutes on lavapipe. */
+    const uint32_t unroll_channels = caps->type != VK_PHYSICAL_DEVICE_TYPE_CPU;
+    uint32_t spec[6] = {local, (uint32_t)desc->dim_head, dfv_attention_key_block, query_block, blocked, unroll_channels};
     dfv_shader shader = DFV_OP_SHADER_FOR(attention, out.dtype, 4, sizeof push);
-    if (blocked) /* and there q and k/v are read as texel buffers */
+    if (caps->cpu_shaders) /* q and k/v as texel buffers: a load is one vector gather on lavapipe */
         shader = DFV_OP_TEXEL_SHADER_FOR(attention, out.dtype, 4, sizeof push, 0x3);
     dfv_pipeline *pipe;
-    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 5, &pipe)))
+    if ((s = dfv_op_pipeline(seq, &shader, out.dtype == DFV_F16, spec, 6, &pipe)))
         return s;
     /* Without rotary the frequency binding is never read; any valid buffer fills it. */
     dfv_binding freqs = desc->rotary ? dfv_bind_in(desc->rotary_freqs) : dfv_bind_in(q_src);

@@ -10,22 +10,19 @@
 #include "dfv_storage.glsl"
 
 // Loop trips: lavapipe (llvmpipe) counts the iterations of all loops of an invocation together and
-// silently leaves every loop once 65535 have run. NIR unrolls loops of <= 32 trips only, so with one
-// trip per channel per key (dim_head >= 33) 512 keys of 64 ran out mid-way and the output loop then
-// stored channel 0 alone. The loops that run per key in attend_one_query() therefore take eight
-// channels per trip (FOR_DIM; in attend_query_block() that made LLVM compile for minutes, so there the
-// host picks a QUERY_BLOCK that fits instead); compute/op_attention.c counts the trips
-// (dfv_attention_loop_trips) and refuses shapes past the budget.
+// silently leaves every loop once 65535 have run (NIR unrolls loops of <= 32 short trips only). So the
+// per-query path takes its keys in blocks of KEY_BLOCK with the channel loops outside and the keys of a
+// block unrolled inside them: a loop trip covers KEY_BLOCK keys of one channel, without unrolling the
+// channels (unrolled, wide heads compiled for minutes on lavapipe). compute/op_attention.c counts the
+// trips of an invocation (dfv_attention_loop_trips) and refuses shapes past the budget.
 
-// Runs STMT for every channel d of a head, eight per loop trip, then the remainder.
-#define FOR_DIM(d, STMT)                                                                              \
-    for (int dim8_ = 0; dim8_ < DIM_HEAD / 8; ++dim8_)                                               \
-        [[unroll]] for (int dim_u_ = 0; dim_u_ < 8; ++dim_u_) {                                      \
-            const int d = 8 * dim8_ + dim_u_;                                                         \
-            STMT;                                                                                     \
-        }                                                                                             \
-    for (int d = DIM_HEAD / 8 * 8; d < DIM_HEAD; ++d) {                                              \
-        STMT;                                                                                         \
+// Runs STMT for c = 0 .. N-1 (STMT without top-level commas): a loop on CPUs (lavapipe); unrolled on
+// GPUs (UNROLL_CHANNELS), where q and the accumulator then stay in registers rather than in scratch.
+#define FOR_CHANNELS(c, N, STMT)                                                                      \
+    if (UNROLL_CHANNELS != 0) {                                                                       \
+        [[unroll]] for (int c = 0; c < (N); ++c) { STMT; }                                            \
+    } else {                                                                                          \
+        for (int c = 0; c < (N); ++c) { STMT; }                                                       \
     }
 
 layout(local_size_x_id = 0) in;
@@ -35,6 +32,7 @@ layout(constant_id = 2) const int KEY_BLOCK = 8;
 // attend_query_block().
 layout(constant_id = 3) const int QUERY_BLOCK = 1;
 layout(constant_id = 4) const int BLOCKED = 0;
+layout(constant_id = 5) const int UNROLL_CHANNELS = 0; // per-query path: see FOR_CHANNELS
 
 #ifdef DFV_TEXEL_INPUTS
 // q and k/v as uniform texel buffers over their whole buffers (the CPU path: a texel fetch is a vector
@@ -79,69 +77,84 @@ void attend_one_query() {
     const int k_head = (pc.k_c0 + head * DIM_HEAD) * pc.chan_stride;
     const int v_head = (pc.v_c0 + head * DIM_HEAD) * pc.chan_stride;
 
-    float q[DIM_HEAD];
-    for (int d = 0; d < DIM_HEAD; ++d) q[d] = LOAD_Q(q_base + d * pc.chan_stride);
+    float q[DIM_HEAD], acc[DIM_HEAD];
+    FOR_CHANNELS(d, DIM_HEAD, q[d] = LOAD_Q(q_base + d * pc.chan_stride))
     // Rotary: q starts rotated to its position relative to key 0, R(q_pos0 + qi), and turns back by one
     // key position after each key (see the key loop).
     float step_cos[DIM_HEAD / 2 + 1], step_sin[DIM_HEAD / 2 + 1];
     if (pc.rotary != 0) {
         const float pos = float(pc.q_pos0 + qi);
-        for (int i = 0; i < DIM_HEAD / 2; ++i) {
-            float theta = rotary_freqs[i], angle = pos * theta, c = cos(angle), s = sin(angle);
+        FOR_CHANNELS(i, DIM_HEAD / 2, {
+            const float theta = rotary_freqs[i];
+            const float c = cos(pos * theta);
+            const float s = sin(pos * theta);
+            const float a = q[2 * i];
+            const float b = q[2 * i + 1];
             step_cos[i] = cos(theta);
             step_sin[i] = sin(theta);
-            float a = q[2 * i], b = q[2 * i + 1];
             q[2 * i] = a * c - b * s;
             q[2 * i + 1] = b * c + a * s;
-        }
+        })
     }
-    for (int d = 0; d < DIM_HEAD; ++d) q[d] *= pc.scale;
+    FOR_CHANNELS(d, DIM_HEAD, q[d] *= pc.scale; acc[d] = 0.0)
 
     const int key_end = pc.causal != 0 ? min(pc.k_count, pc.q_pos0 + qi + 1) : pc.k_count;
-    float acc[DIM_HEAD];
-    for (int d = 0; d < DIM_HEAD; ++d) acc[d] = 0.0;
     float running_max = NEG_BIG, running_sum = 0.0;
-
     for (int j0 = 0; j0 < key_end; j0 += KEY_BLOCK) {
+        int tok[KEY_BLOCK]; // where each key of the block starts; keys past the end repeat the last one
         float score[KEY_BLOCK];
-        float block_max = NEG_BIG;
-        for (int jj = 0; jj < KEY_BLOCK; ++jj) {
-            const int j = j0 + jj;
-            score[jj] = NEG_BIG;
-            if (j >= key_end) continue;
-            const int k_off = kv_seq + j * pc.kv_tok_stride + k_head;
-            float dot_qk = 0.0;
-            FOR_DIM(d, dot_qk += q[d] * LOAD_KV(k_off + d * pc.chan_stride))
-            if (pc.rotary != 0) {
-                // R(p)q . R(j)k = R(p - j)q . k: step q back by one position per key instead of rotating
-                // every key (cos/sin once per invocation, not per key).
-                for (int i = 0; i < DIM_HEAD / 2; ++i) {
-                    float a = q[2 * i], b = q[2 * i + 1];
-                    q[2 * i] = a * step_cos[i] + b * step_sin[i];
-                    q[2 * i + 1] = b * step_cos[i] - a * step_sin[i];
+        [[unroll]] for (int jj = 0; jj < KEY_BLOCK; ++jj) {
+            tok[jj] = kv_seq + min(j0 + jj, key_end - 1) * pc.kv_tok_stride;
+            score[jj] = 0.0;
+        }
+        if (pc.rotary != 0) {
+            // R(p)q . R(j)k = R(p - j)q . k: step q back by one position per key instead of rotating
+            // every key (cos/sin once per invocation, not per key).
+            FOR_CHANNELS(i, DIM_HEAD / 2, {
+                float a = q[2 * i];
+                float b = q[2 * i + 1];
+                const float c = step_cos[i];
+                const float s = step_sin[i];
+                const int ch = k_head + 2 * i * pc.chan_stride;
+                [[unroll]] for (int jj = 0; jj < KEY_BLOCK; ++jj) {
+                    score[jj] += a * LOAD_KV(tok[jj] + ch) + b * LOAD_KV(tok[jj] + ch + pc.chan_stride);
+                    const float a_next = a * c + b * s;
+                    b = b * c - a * s;
+                    a = a_next;
                 }
-            }
-            score[jj] = dot_qk;
-            block_max = max(block_max, dot_qk);
+                q[2 * i] = a;
+                q[2 * i + 1] = b;
+            })
+        } else {
+            FOR_CHANNELS(d, DIM_HEAD, {
+                const int ch = k_head + d * pc.chan_stride;
+                [[unroll]] for (int jj = 0; jj < KEY_BLOCK; ++jj) score[jj] += q[d] * LOAD_KV(tok[jj] + ch);
+            })
+        }
+        float block_max = NEG_BIG;
+        [[unroll]] for (int jj = 0; jj < KEY_BLOCK; ++jj) {
+            if (j0 + jj >= key_end) score[jj] = NEG_BIG;
+            block_max = max(block_max, score[jj]);
         }
         const float new_max = max(running_max, block_max);
         const float correction = exp(running_max - new_max);
         running_sum *= correction;
-        FOR_DIM(d, acc[d] *= correction)
-        for (int jj = 0; jj < KEY_BLOCK; ++jj) {
-            const int j = j0 + jj;
-            if (j >= key_end) continue;
-            const float p = exp(score[jj] - new_max);
-            running_sum += p;
-            const int v_off = kv_seq + j * pc.kv_tok_stride + v_head;
-            FOR_DIM(d, acc[d] += p * LOAD_KV(v_off + d * pc.chan_stride))
+        [[unroll]] for (int jj = 0; jj < KEY_BLOCK; ++jj) {
+            score[jj] = exp(score[jj] - new_max); // now the weight: 0 for keys past the end
+            running_sum += score[jj];
         }
+        FOR_CHANNELS(d, DIM_HEAD, {
+            const int ch = v_head + d * pc.chan_stride;
+            float sum = acc[d] * correction;
+            [[unroll]] for (int jj = 0; jj < KEY_BLOCK; ++jj) sum += score[jj] * LOAD_KV(tok[jj] + ch);
+            acc[d] = sum;
+        })
         running_max = new_max;
     }
 
     const float inv_sum = 1.0 / running_sum;
     const int out_base = seq * pc.out_seq_stride + qi * pc.out_tok_stride + head * DIM_HEAD * pc.chan_stride;
-    for (int d = 0; d < DIM_HEAD; ++d) out_data[out_base + d * pc.chan_stride] = dfv_dst_t(acc[d] * inv_sum);
+    FOR_CHANNELS(d, DIM_HEAD, out_data[out_base + d * pc.chan_stride] = dfv_dst_t(acc[d] * inv_sum))
 }
 
 // Temporal attention for CPUs (lavapipe): there every storage-buffer element a lane loads costs far more

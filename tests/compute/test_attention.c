@@ -3,7 +3,8 @@
  * in the cached-context path), q/k/v at arbitrary channel offsets, odd dim_head and sizes, the Minecraft
  * network's dim_head 64; rotary with the default frequencies and with perturbed stored ones (the official
  * network uses what a checkpoint stores); spatial shapes past lavapipe's old loop limit (512 / 576 tokens
- * of 64 / 56, the Oasis VAE and DiT heads) and the refusal of shapes past the loop budget. */
+ * of 64 / 56, the Oasis VAE and DiT heads), the most tokens of 128 within the loop budget and the refusal
+ * of shapes past it. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -183,11 +184,13 @@ int main(void)
         {1, 10, 768, 768, 2, 3, {4, 64, true, true, true, 9, 0, 256, 512}, false, true},
         /* Spatial attention past lavapipe's loop limit as it stood (keys x dim_head above ~29k: the Oasis
          * ViT-VAE's 18x32 = 576 tokens of 64 stored channel 0 alone): 512 tokens of 64 at q/k/v offsets,
-         * 576 tokens of 56, and the DiT's 144 tokens, 4 heads of 64. Wider heads and 1024 tokens take
-         * minutes on lavapipe; the budget check stands in for them (rejected below past it). */
+         * 576 tokens of 56, and the DiT's 144 tokens, 4 heads of 64; 8x250 = 2000 tokens of 128, the most
+         * the loop budget allows at that width (one more is refused), so a budget that undercounts the
+         * shader's loop trips fails here (2024 and 2008 tokens did under earlier counts). */
         {1, 1, 200, 200, 16, 32, {1, 64, false, false, false, 0, 3, 67, 131}, true},
         {1, 1, 168, 168, 18, 32, {1, 56, false, false, false, 0, 0, 56, 112}, true},
         {1, 1, 768, 768, 12, 12, {4, 64, false, false, false, 0, 0, 256, 512}, true},
+        {1, 1, 384, 384, 8, 250, {1, 128, false, false, false, 0, 0, 128, 256}, true},
     };
     DFV_TEST_EACH_CASE(&t, test_case, cases);
     DFV_TEST_BAD_ARGUMENTS(&t, bad_arguments, bad_shapes);
