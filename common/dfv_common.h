@@ -2,7 +2,10 @@
  *
  * Errors: a fallible call returns 0 / true / DFV_OK on success; on failure it writes one line, with no
  * trailing newline and no program name, into a caller's `char err[DFV_ERR_LEN]` and returns non-zero /
- * false / a dfv_status. Only the commands print, prefixed with "dfview COMMAND: ". */
+ * false / a dfv_status. The one buffer passed implicitly is the engine's context: calls on a dfv_ctx or
+ * on what was made from it (buffers, sequences, ops, the networks) write their line into the context's
+ * DFV_ERR_LEN buffer, which dfv_ctx_error() returns (compute/vk_core.h); the code that drives the engine
+ * copies it into its own err. Only the commands print, prefixed with "dfview COMMAND: ". */
 #ifndef DFV_COMMON_H
 #define DFV_COMMON_H
 
@@ -15,7 +18,7 @@
 
 /* The one way to fill a caller's error buffer (which may be NULL) from code that reports with a bool;
  * returns false, so `return dfv_error_set(err, ...)` ends the call. The engine's dfv_status calls use
- * dfv_fail (compute/vk_internal.h), which adds the file and line. */
+ * dfv_fail (compute/vk_internal.h), which adds the file and line, or dfv_ctx_fail (the networks). */
 static inline bool dfv_error_set(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline bool dfv_error_set(char *err, const char *fmt, ...)
 {

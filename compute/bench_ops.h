@@ -37,6 +37,31 @@ void dfv_bench_report(FILE *out, const char *op, const char *variant, const char
 dfv_status dfv_bench_case(dfv_ctx *ctx, FILE *out, const char *op, const char *variant, const char *shape,
                           dfv_bench_record_fn record, void *user, double work, bool is_bytes);
 
+/* A tensor's shape and dtype before it has a buffer (dfv_bench_run allocates it). */
+static inline dfv_tensor dfv_bench_shaped(dfv_dtype dtype, dfv_bench_shape s)
+{
+    return (dfv_tensor){.dtype = dtype, .t = s.t, .c = s.c, .h = s.h, .w = s.w};
+}
+
+/* One case of an op's bench: its line's first three columns, the op recorded through record(seq, user),
+ * the work of one op (FLOPs, or bytes moved with is_bytes), and the tensors it runs on, shaped (e.g. by
+ * dfv_bench_shaped) but without buffers yet. */
+enum { dfv_bench_max_tensors = 6 };
+typedef struct {
+    const char *op, *variant, *shape;
+    dfv_bench_record_fn record;
+    void *user;
+    double work;
+    bool is_bytes;
+    dfv_tensor *tensors[dfv_bench_max_tensors]; /* the first NULL ends the list */
+} dfv_bench_spec;
+
+/* A whole case: gives each tensor a buffer of its shape filled as dfv_bench_tensor fills one, times and
+ * reports the op (dfv_bench_case), frees the buffers. A case the device cannot run (DFV_ERR_UNSUPPORTED,
+ * said on the op's line once it got that far) returns DFV_OK so that the bench goes on; other errors
+ * return, their message in the context. */
+dfv_status dfv_bench_run(dfv_ctx *ctx, FILE *out, const dfv_bench_spec *spec);
+
 static inline const char *dfv_bench_dtype_name(dfv_dtype d) { return d == DFV_F16 ? "f16" : "f32"; }
 
 #endif

@@ -30,12 +30,10 @@ struct dfv_dit {
      * 2·hidden, h, w}, made by dfv_dit_context; the new frame's are written after them at every step. */
     dfv_tensor *kv_cache;
     int cached_frames; /* -1: no context recorded */
-    char error[DFV_ERR_LEN];
 };
 
-const char *dfv_dit_error(const dfv_dit *net) { return net->error; }
 const dfv_oasis_dit_arch *dfv_dit_arch(const dfv_dit *net) { return &net->a; }
-dfv_oasis_graph *dfv_dit_graph(dfv_dit *net) { return &net->g; }
+dfv_ctx *dfv_dit_ctx(dfv_dit *net) { return net->g.ctx; }
 
 /* A Linear (out, in) as the linear op wants it (rows of tokens {F,1,1,in}): weight {1,out,1,in}, bias {1,1,1,out}. */
 static dfv_status load_linear(dfv_dit *net, const char *prefix, int out, int in, dfv_tensor *w, dfv_tensor *b)
@@ -83,7 +81,7 @@ static dfv_status load_freqs(dfv_dit *net, const char *name, int n, float *out)
 {
     const dfv_st_tensor *st = dfv_oasis_model_tensor(net->g.model, name);
     if (!st || (int)st->count != n)
-        return dfv_oasis_graph_fail(&net->g, DFV_ERR_ARGUMENT, "the model's %s is not %d values", name, n);
+        return dfv_ctx_fail(net->g.ctx, DFV_ERR_ARGUMENT, "the model's %s is not %d values", name, n);
     dfv_st_to_f32(st, out);
     return DFV_OK;
 }
@@ -93,7 +91,7 @@ static dfv_status load_rotary(dfv_dit *net)
     const int dh = net->a.hidden / net->a.heads;
     float *freqs = malloc((size_t)dh * sizeof *freqs);
     if (!freqs)
-        return dfv_oasis_graph_fail(&net->g, DFV_ERR_MEMORY, "out of host memory");
+        return dfv_ctx_fail(net->g.ctx, DFV_ERR_MEMORY, "out of host memory");
     dfv_status s = load_freqs(net, "dit.spatial_rotary_emb.freqs", dh / 4, freqs);
     if (!s)
         s = dfv_oasis_axial_table(&net->g, freqs, dh / 4, net->a.input_h / net->a.patch,
@@ -112,7 +110,7 @@ static dfv_status load_final(dfv_dit *net)
     const int p = net->a.patch, c = net->a.channels, n = p * p * c, d = net->a.hidden;
     int *order = malloc((size_t)n * sizeof *order);
     if (!order)
-        return dfv_oasis_graph_fail(&net->g, DFV_ERR_MEMORY, "out of host memory");
+        return dfv_ctx_fail(net->g.ctx, DFV_ERR_MEMORY, "out of host memory");
     for (int ch = 0; ch < c; ch++)
         for (int r = 0; r < p; r++)
             for (int q = 0; q < p; q++)
@@ -145,18 +143,20 @@ static dfv_status load_weights(dfv_dit *net)
 
 dfv_status dfv_dit_create(dfv_ctx *ctx, const dfv_oasis_model *model, dfv_dtype dtype, dfv_dit **out)
 {
+    *out = NULL;
     dfv_dit *net = calloc(1, sizeof *net);
     if (!net)
-        return DFV_ERR_MEMORY;
+        return dfv_ctx_fail(ctx, DFV_ERR_MEMORY, "out of host memory");
     net->a = *dfv_oasis_model_dit(model);
-    net->g = (dfv_oasis_graph){.ctx = ctx, .model = model, .dtype = dtype, .error = net->error};
+    net->g = (dfv_oasis_graph){.ctx = ctx, .model = model, .dtype = dtype};
     net->halves = calloc((size_t)net->a.depth * 2, sizeof *net->halves);
-    dfv_status s = net->halves ? load_weights(net) : DFV_ERR_MEMORY;
-    if (s == DFV_ERR_MEMORY && !net->error[0])
-        snprintf(net->error, sizeof net->error, "out of host memory");
+    dfv_status s = net->halves ? load_weights(net) : dfv_ctx_fail(ctx, DFV_ERR_MEMORY, "out of host memory");
     net->weight_count = net->g.count;
     net->cached_frames = -1;
-    *out = net;
+    if (s)
+        dfv_dit_destroy(net);
+    else
+        *out = net;
     return s;
 }
 
@@ -310,7 +310,7 @@ static dfv_status upload_inputs(dfv_dit *net, const dit_acts *t, const float *x,
     const size_t n_actions = (size_t)f * (net->a.action_dim ? net->a.action_dim : 1);
     float *host = calloc(n_actions > (size_t)f ? n_actions : (size_t)f, sizeof *host);
     if (!host)
-        return dfv_oasis_graph_fail(&net->g, DFV_ERR_MEMORY, "out of host memory");
+        return dfv_ctx_fail(net->g.ctx, DFV_ERR_MEMORY, "out of host memory");
     dfv_status s = dfv_oasis_graph_upload(&net->g, t->xin, x);
     if (!s && net->a.action_dim) /* no actions: zeros */
         s = dfv_oasis_graph_upload(&net->g, t->ain, actions ? actions : host);
@@ -327,19 +327,19 @@ static dfv_status run(dfv_dit *net, const float *x, const int32_t *timesteps, co
 {
     for (int i = 0; i < batch * frames_n; i++)
         if (timesteps[i] < 0)
-            return dfv_oasis_graph_fail(&net->g, DFV_ERR_ARGUMENT, "negative noise level %d", (int)timesteps[i]);
+            return dfv_ctx_fail(net->g.ctx, DFV_ERR_ARGUMENT, "negative noise level %d", (int)timesteps[i]);
     const int f = batch * frames_n;
     dit_acts t;
     dfv_seq *seq = NULL;
     dfv_status s = make_acts(net, f, &t);
     if (!s)
         s = upload_inputs(net, &t, x, timesteps, actions, f);
-    if (!s && (s = dfv_seq_create(net->g.ctx, &seq)))
-        s = dfv_oasis_graph_ctx_fail(&net->g, s);
-    if (!s && (s = record_forward(net, seq, &t, batch, frames_n, mode)))
-        s = dfv_oasis_graph_ctx_fail(&net->g, s);
-    if (!s && (s = dfv_seq_submit(seq)))
-        s = dfv_oasis_graph_ctx_fail(&net->g, s);
+    if (!s)
+        s = dfv_seq_create(net->g.ctx, &seq);
+    if (!s)
+        s = record_forward(net, seq, &t, batch, frames_n, mode);
+    if (!s)
+        s = dfv_seq_submit(seq);
     if (!s && v)
         s = dfv_oasis_graph_download(&net->g, t.v, v);
     dfv_seq_destroy(seq);
@@ -351,8 +351,8 @@ dfv_status dfv_dit_forward(dfv_dit *net, const float *x, const int32_t *timestep
                            int frames_n, float *v)
 {
     if (batch < 1 || frames_n < 1 || frames_n > net->a.max_frames)
-        return dfv_oasis_graph_fail(&net->g, DFV_ERR_ARGUMENT, "DiT forward on %d x %d frames (batch >= 1, 1..%d frames)",
-                                    batch, frames_n, net->a.max_frames);
+        return dfv_ctx_fail(net->g.ctx, DFV_ERR_ARGUMENT, "DiT forward on %d x %d frames (batch >= 1, 1..%d frames)",
+                            batch, frames_n, net->a.max_frames);
     return run(net, x, timesteps, actions, batch, frames_n, v, DIT_FULL);
 }
 
@@ -364,10 +364,10 @@ static dfv_status make_caches(dfv_dit *net)
     const dfv_oasis_dit_arch *a = &net->a;
     net->kv_cache = calloc((size_t)a->depth, sizeof *net->kv_cache);
     if (!net->kv_cache)
-        return dfv_oasis_graph_fail(&net->g, DFV_ERR_MEMORY, "out of host memory");
+        return dfv_ctx_fail(net->g.ctx, DFV_ERR_MEMORY, "out of host memory");
     /* Below the activations: release() keeps the first weight_count tensors, so the caches join them. */
     if (net->g.count != net->weight_count)
-        return dfv_oasis_graph_fail(&net->g, DFV_ERR_ARGUMENT, "internal: activations alive while making caches");
+        return dfv_ctx_fail(net->g.ctx, DFV_ERR_ARGUMENT, "internal: activations alive while making caches");
     for (int i = 0; i < a->depth; i++) {
         dfv_status s = dfv_oasis_graph_tensor(&net->g, a->max_frames, 2 * a->hidden, a->input_h / a->patch,
                                               a->input_w / a->patch, &net->kv_cache[i]);
@@ -382,8 +382,8 @@ dfv_status dfv_dit_context(dfv_dit *net, const float *x, const int32_t *timestep
 {
     net->cached_frames = -1;
     if (frames_n < 1 || frames_n >= net->a.max_frames)
-        return dfv_oasis_graph_fail(&net->g, DFV_ERR_ARGUMENT, "DiT context of %d frames (1..%d: one more must fit)",
-                                    frames_n, net->a.max_frames - 1);
+        return dfv_ctx_fail(net->g.ctx, DFV_ERR_ARGUMENT, "DiT context of %d frames (1..%d: one more must fit)",
+                            frames_n, net->a.max_frames - 1);
     dfv_status s = make_caches(net);
     if (!s && !(s = run(net, x, timesteps, actions, 1, frames_n, NULL, DIT_CONTEXT)))
         net->cached_frames = frames_n;
@@ -394,9 +394,9 @@ dfv_status dfv_dit_forward_cached(dfv_dit *net, const float *x, const int32_t *t
                                   int frames_n, float *v)
 {
     if (net->cached_frames < 0)
-        return dfv_oasis_graph_fail(&net->g, DFV_ERR_ARGUMENT, "DiT cached forward without a context");
+        return dfv_ctx_fail(net->g.ctx, DFV_ERR_ARGUMENT, "DiT cached forward without a context");
     if (frames_n < 1 || net->cached_frames + frames_n > net->a.max_frames)
-        return dfv_oasis_graph_fail(&net->g, DFV_ERR_ARGUMENT, "%d new frames after %d cached exceed the %d-frame window",
-                                    frames_n, net->cached_frames, net->a.max_frames);
+        return dfv_ctx_fail(net->g.ctx, DFV_ERR_ARGUMENT, "%d new frames after %d cached exceed the %d-frame window",
+                            frames_n, net->cached_frames, net->a.max_frames);
     return run(net, x, timesteps, actions, 1, frames_n, v, DIT_CACHED);
 }

@@ -1,6 +1,8 @@
 /* Oasis models (issue 13; layout in models/README.md, "Oasis models"): open-oasis's DiT denoiser and ViT-VAE
  * in one dfview file, made by scripts/convert-oasis. The file's configuration is range-checked and every
- * tensor checked against the names and shapes it implies before anything reaches a GPU. */
+ * tensor checked against the names and shapes it implies before anything reaches a GPU.
+ * Errors: the file calls take the caller's err; the DiT, the sampler and the ViT-VAE run on a context and
+ * leave their one line there (dfv_ctx_error, vk_core.h); their create calls set *out to NULL on failure. */
 #ifndef DFV_OASIS_H
 #define DFV_OASIS_H
 
@@ -69,7 +71,6 @@ dfv_status dfv_dit_forward(dfv_dit *net, const float *x, const int32_t *timestep
 dfv_status dfv_dit_context(dfv_dit *net, const float *x, const int32_t *timesteps, const float *actions, int frames);
 dfv_status dfv_dit_forward_cached(dfv_dit *net, const float *x, const int32_t *timesteps, const float *actions,
                                   int frames, float *v);
-const char *dfv_dit_error(const dfv_dit *net);
 const dfv_oasis_dit_arch *dfv_dit_arch(const dfv_dit *net);
 
 /* ---- generate.py's sampling loop (compute/oasis_sampler.c) ------------------------------------------ */
@@ -100,6 +101,5 @@ dfv_status dfv_vit_vae_encode(dfv_vit_vae *vae, const float *images, int n, floa
 /* z (n, latent, h, w) as the DiT makes it -> (n, 3, image_h, image_w), the decoder's output before it
  * becomes pixels ((y + 1) / 2, clamped). */
 dfv_status dfv_vit_vae_decode(dfv_vit_vae *vae, const float *z, int n, float *images);
-const char *dfv_vit_vae_error(const dfv_vit_vae *vae);
 
 #endif

@@ -2,25 +2,10 @@
 #include "oasis_graph.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-dfv_status dfv_oasis_graph_fail(dfv_oasis_graph *g, dfv_status status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(g->error, DFV_ERR_LEN, fmt, ap);
-    va_end(ap);
-    return status;
-}
-
-dfv_status dfv_oasis_graph_ctx_fail(dfv_oasis_graph *g, dfv_status status)
-{
-    return dfv_oasis_graph_fail(g, status, "%s", dfv_ctx_error(g->ctx));
-}
 
 static dfv_status graph_tensor(dfv_oasis_graph *g, dfv_dtype dtype, int t, int c, int h, int w, dfv_tensor *out)
 {
@@ -28,14 +13,14 @@ static dfv_status graph_tensor(dfv_oasis_graph *g, dfv_dtype dtype, int t, int c
         int capacity = g->capacity ? 2 * g->capacity : 64;
         dfv_buffer **grown = realloc(g->buffers, (size_t)capacity * sizeof *grown);
         if (!grown)
-            return dfv_oasis_graph_fail(g, DFV_ERR_MEMORY, "out of host memory for the graph's tensors");
+            return dfv_ctx_fail(g->ctx, DFV_ERR_MEMORY, "out of host memory for the graph's tensors");
         g->buffers = grown;
         g->capacity = capacity;
     }
     dfv_tensor x = {.dtype = dtype, .t = t, .c = c, .h = h, .w = w};
     dfv_status s = dfv_buffer_create(g->ctx, dfv_tensor_bytes(x), DFV_MEM_DEVICE, &x.buf);
     if (s)
-        return dfv_oasis_graph_ctx_fail(g, s);
+        return s;
     g->buffers[g->count++] = x.buf;
     *out = x;
     return DFV_OK;
@@ -82,14 +67,14 @@ dfv_status dfv_oasis_graph_upload(dfv_oasis_graph *g, dfv_tensor x, const float 
     uint16_t *half = NULL;
     if (x.dtype == DFV_F16) {
         if (!(half = malloc(n * sizeof *half)))
-            return dfv_oasis_graph_fail(g, DFV_ERR_MEMORY, "out of host memory");
+            return dfv_ctx_fail(g->ctx, DFV_ERR_MEMORY, "out of host memory");
         for (size_t i = 0; i < n; i++)
             half[i] = to_f16(values[i]);
         bytes = half;
     }
     dfv_status s = dfv_buffer_upload(g->ctx, x.buf, x.offset, bytes, dfv_tensor_bytes(x));
     free(half);
-    return s ? dfv_oasis_graph_ctx_fail(g, s) : DFV_OK;
+    return s;
 }
 
 dfv_status dfv_oasis_graph_download(dfv_oasis_graph *g, dfv_tensor x, float *values)
@@ -97,16 +82,16 @@ dfv_status dfv_oasis_graph_download(dfv_oasis_graph *g, dfv_tensor x, float *val
     const size_t n = dfv_tensor_count(x);
     if (x.dtype != DFV_F16) {
         dfv_status s = dfv_buffer_download(g->ctx, x.buf, x.offset, values, dfv_tensor_bytes(x));
-        return s ? dfv_oasis_graph_ctx_fail(g, s) : DFV_OK;
+        return s;
     }
     uint16_t *half = malloc(n * sizeof *half);
     if (!half)
-        return dfv_oasis_graph_fail(g, DFV_ERR_MEMORY, "out of host memory");
+        return dfv_ctx_fail(g->ctx, DFV_ERR_MEMORY, "out of host memory");
     dfv_status s = dfv_buffer_download(g->ctx, x.buf, x.offset, half, dfv_tensor_bytes(x));
     for (size_t i = 0; !s && i < n; i++)
         values[i] = dfv_st_f16_to_f32(half[i]);
     free(half);
-    return s ? dfv_oasis_graph_ctx_fail(g, s) : DFV_OK;
+    return s;
 }
 
 void dfv_oasis_graph_release(dfv_oasis_graph *g, int keep)
@@ -125,17 +110,17 @@ dfv_status dfv_oasis_graph_weight(dfv_oasis_graph *g, const char *name, int t, i
 {
     const dfv_st_tensor *st = dfv_oasis_model_tensor(g->model, name);
     if (!st)
-        return dfv_oasis_graph_fail(g, DFV_ERR_ARGUMENT, "the model has no tensor %s", name);
+        return dfv_ctx_fail(g->ctx, DFV_ERR_ARGUMENT, "the model has no tensor %s", name);
     size_t total = (size_t)st->count, file_rows = st->ndim ? (size_t)st->shape[0] : 1, row_len = total / file_rows;
     size_t used_rows = rows && rows->rows ? (size_t)rows->rows : file_rows;
     size_t want = (size_t)t * c * h * w;
     if (used_rows > file_rows || used_rows * row_len != want)
-        return dfv_oasis_graph_fail(g, DFV_ERR_ARGUMENT, "tensor %s has %zu values, the graph wants %zu", name,
-                                    used_rows * row_len, want);
+        return dfv_ctx_fail(g->ctx, DFV_ERR_ARGUMENT, "tensor %s has %zu values, the graph wants %zu", name,
+                            used_rows * row_len, want);
     float *all = malloc(total * sizeof *all), *picked = malloc(want * sizeof *picked);
     dfv_status s = DFV_OK;
     if (!all || !picked)
-        s = dfv_oasis_graph_fail(g, DFV_ERR_MEMORY, "out of host memory reading %s", name);
+        s = dfv_ctx_fail(g->ctx, DFV_ERR_MEMORY, "out of host memory reading %s", name);
     if (!s) {
         dfv_st_to_f32(st, all);
         for (size_t r = 0; r < used_rows; r++) {
@@ -168,7 +153,7 @@ static dfv_status upload_table(dfv_oasis_graph *g, const float *angles, int posi
 {
     float *table = malloc((size_t)positions * 2 * pairs * sizeof *table);
     if (!table)
-        return dfv_oasis_graph_fail(g, DFV_ERR_MEMORY, "out of host memory for a rotary table");
+        return dfv_ctx_fail(g->ctx, DFV_ERR_MEMORY, "out of host memory for a rotary table");
     for (int p = 0; p < positions; p++)
         for (int i = 0; i < pairs; i++) {
             double angle = angles[(size_t)p * pairs + i];
@@ -187,7 +172,7 @@ dfv_status dfv_oasis_axial_table(dfv_oasis_graph *g, const float *freqs, int n, 
     float *rows = malloc((size_t)(h + w) * sizeof *rows), *angles = malloc((size_t)h * w * 2 * n * sizeof *angles);
     dfv_status s = DFV_OK;
     if (!rows || !angles)
-        s = dfv_oasis_graph_fail(g, DFV_ERR_MEMORY, "out of host memory for a rotary table");
+        s = dfv_ctx_fail(g->ctx, DFV_ERR_MEMORY, "out of host memory for a rotary table");
     if (!s) {
         float *cols = rows + h;
         dfv_oasis_linspace(-1.0f, 1.0f, h, rows);
@@ -207,7 +192,7 @@ dfv_status dfv_oasis_sequence_table(dfv_oasis_graph *g, const float *freqs, int 
 {
     float *angles = malloc((size_t)length * n * sizeof *angles);
     if (!angles)
-        return dfv_oasis_graph_fail(g, DFV_ERR_MEMORY, "out of host memory for a rotary table");
+        return dfv_ctx_fail(g->ctx, DFV_ERR_MEMORY, "out of host memory for a rotary table");
     for (int p = 0; p < length; p++)
         for (int i = 0; i < n; i++)
             angles[(size_t)p * n + i] = (float)p * freqs[i];

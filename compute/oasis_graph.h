@@ -1,6 +1,7 @@
 /* What the Oasis DiT and ViT-VAE graphs share (internal to compute/dit.c and compute/vit_vae.c): device
  * tensors they own, weights uploaded from the model file (optionally with rows reordered or scaled), and
- * rotary cos/sin tables computed from frequencies the way the official code computes its angles. */
+ * rotary cos/sin tables computed from frequencies the way the official code computes its angles. Errors
+ * are the context's (dfv_ctx_fail), like every other call on it. */
 #ifndef DFV_OASIS_GRAPH_H
 #define DFV_OASIS_GRAPH_H
 
@@ -13,14 +14,7 @@ typedef struct {
     dfv_dtype dtype; /* of weights and activations: fp32, or fp16 storage with fp32 arithmetic */
     dfv_buffer **buffers;
     int count, capacity;
-    char *error; /* the owner's DFV_ERR_LEN buffer */
 } dfv_oasis_graph;
-
-/* Records a one-line error in g->error and returns status. */
-dfv_status dfv_oasis_graph_fail(dfv_oasis_graph *g, dfv_status status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* The context's error as g's. */
-dfv_status dfv_oasis_graph_ctx_fail(dfv_oasis_graph *g, dfv_status status);
 
 /* A new device tensor owned by g, in g's dtype (_f32: always fp32, for tables and noise levels). */
 dfv_status dfv_oasis_graph_tensor(dfv_oasis_graph *g, int t, int c, int h, int w, dfv_tensor *out);
@@ -50,8 +44,8 @@ dfv_status dfv_oasis_graph_weight(dfv_oasis_graph *g, const char *name, int t, i
  * Angles are products in float32 like the official code's; cos and sin are taken in double. */
 dfv_status dfv_oasis_axial_table(dfv_oasis_graph *g, const float *freqs, int n, int h, int w, dfv_tensor *out);
 dfv_status dfv_oasis_sequence_table(dfv_oasis_graph *g, const float *freqs, int n, int length, dfv_tensor *out);
-/* The DiT's graph state (its error buffer), for the sampler. */
-dfv_oasis_graph *dfv_dit_graph(dfv_dit *net);
+/* The DiT's context, where the sampler reports its errors. */
+dfv_ctx *dfv_dit_ctx(dfv_dit *net);
 
 /* torch.linspace(start, end, steps) in float32 (the halves counted from each end). */
 void dfv_oasis_linspace(float start, float end, int steps, float *out);

@@ -51,13 +51,13 @@ static dfv_status denoise_last(dfv_dit *net, const dfv_oasis_diffusion *d, float
                                int steps, int window, bool cached)
 {
     const dfv_oasis_dit_arch *a = dfv_dit_arch(net);
-    dfv_oasis_graph *g = dfv_dit_graph(net);
+    dfv_ctx *ctx = dfv_dit_ctx(net);
     steps = steps ? steps : d->sampling_steps;
     window = window ? window : d->window;
     if (frames < 1 || steps < 1 || steps >= d->timesteps || window < 1 || window > a->max_frames)
-        return dfv_oasis_graph_fail(g, DFV_ERR_ARGUMENT,
-                                    "sampling %d frames with %d steps over a window of %d (1..%d)", frames, steps,
-                                    window, a->max_frames);
+        return dfv_ctx_fail(ctx, DFV_ERR_ARGUMENT,
+                            "sampling %d frames with %d steps over a window of %d (1..%d)", frames, steps,
+                            window, a->max_frames);
     const size_t frame = (size_t)a->channels * a->input_h * a->input_w, action = (size_t)a->action_dim;
     const int start = frames > window ? frames - window : 0, n = frames - start;
     const float *window_x = x + (size_t)start * frame, *window_actions = actions ? actions + (size_t)start * action : NULL;
@@ -67,7 +67,7 @@ static dfv_status denoise_last(dfv_dit *net, const dfv_oasis_diffusion *d, float
     cached = cached && n > 1; /* nothing to cache for a lone frame */
     float *v = malloc((size_t)(cached ? 1 : n) * frame * sizeof *v), *v_last = malloc(frame * sizeof *v_last);
     int32_t *levels = malloc((size_t)n * sizeof *levels);
-    dfv_status s = v && v_last && levels ? DFV_OK : dfv_oasis_graph_fail(g, DFV_ERR_MEMORY, "out of host memory");
+    dfv_status s = v && v_last && levels ? DFV_OK : dfv_ctx_fail(ctx, DFV_ERR_MEMORY, "out of host memory");
     for (int i = 0; !s && i < n - 1; i++)
         levels[i] = d->stabilization_level - 1;
     if (!s && cached)

@@ -77,21 +77,15 @@ static dfv_status dfv_bench_add_gated(dfv_ctx *ctx, FILE *out)
     for (int d = 0; d < 2; d++) {
         dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
         dfv_bench_shape sh = {32, 1024, 9, 16};
-        dfv_add_bench c = {0};
-        dfv_status s = dfv_bench_tensor(ctx, dtype, sh, &c.b);
-        if (!s)
-            s = dfv_bench_tensor(ctx, dtype, sh, &c.out);
-        if (!s)
-            s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){32, 1, 1, 6144}, &c.gate);
+        dfv_add_bench c = {.b = dfv_bench_shaped(dtype, sh), .out = dfv_bench_shaped(dtype, sh),
+                           .gate = dfv_bench_shaped(dtype, (dfv_bench_shape){32, 1, 1, 6144})};
         char variant[32];
         snprintf(variant, sizeof variant, "gated %s", dfv_bench_dtype_name(dtype));
-        if (!s)
-            s = dfv_bench_case(ctx, out, "add", variant, "32x1024x9x16", dfv_add_bench_record, &c,
-                               3.0 * (double)dfv_tensor_bytes(c.out), true);
-        dfv_bench_tensor_free(ctx, &c.b);
-        dfv_bench_tensor_free(ctx, &c.out);
-        dfv_bench_tensor_free(ctx, &c.gate);
-        if (s && s != DFV_ERR_UNSUPPORTED)
+        dfv_status s = dfv_bench_run(ctx, out,
+                                     &(dfv_bench_spec){"add", variant, "32x1024x9x16", dfv_add_bench_record, &c,
+                                                       3.0 * (double)dfv_tensor_bytes(c.out), true,
+                                                       {&c.b, &c.out, &c.gate}});
+        if (s)
             return s;
     }
     return DFV_OK;
@@ -103,21 +97,16 @@ dfv_status dfv_bench_add(dfv_ctx *ctx, FILE *out)
         dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
         for (int l = 0; l < dfv_bench_level_count; l++) {
             dfv_bench_shape sh = dfv_bench_dmlab_levels[l];
-            dfv_add_bench c = {0};
-            dfv_status s = dfv_bench_tensor(ctx, dtype, sh, &c.a);
-            if (!s)
-                s = dfv_bench_tensor(ctx, dtype, sh, &c.b);
-            if (!s)
-                s = dfv_bench_tensor(ctx, dtype, sh, &c.out);
+            dfv_tensor x = dfv_bench_shaped(dtype, sh);
+            dfv_add_bench c = {.a = x, .b = x, .out = x};
             char shape[64];
             snprintf(shape, sizeof shape, "%dx%dx%dx%d", sh.t, sh.c, sh.h, sh.w);
-            if (!s)
-                s = dfv_bench_case(ctx, out, "add", dfv_bench_dtype_name(dtype), shape, dfv_add_bench_record, &c,
-                                   3.0 * (double)dfv_tensor_bytes(c.out), true);
-            dfv_bench_tensor_free(ctx, &c.a);
-            dfv_bench_tensor_free(ctx, &c.b);
-            dfv_bench_tensor_free(ctx, &c.out);
-            if (s && s != DFV_ERR_UNSUPPORTED)
+            dfv_status s = dfv_bench_run(ctx, out,
+                                         &(dfv_bench_spec){"add", dfv_bench_dtype_name(dtype), shape,
+                                                           dfv_add_bench_record, &c,
+                                                           3.0 * (double)dfv_tensor_bytes(c.out), true,
+                                                           {&c.a, &c.b, &c.out}});
+            if (s)
                 return s;
         }
     }

@@ -210,25 +210,18 @@ static dfv_status dfv_attention_bench_one(dfv_ctx *ctx, FILE *out, dfv_dtype dty
                                           int tq)
 {
     const int heads = 4, dim_head = 32, inner = heads * dim_head;
-    dfv_attention_bench b = {.desc = {heads, dim_head, temporal, temporal, temporal, temporal ? sh.t - tq : 0, 0,
+    dfv_attention_bench b = {.out = dfv_bench_shaped(dtype, (dfv_bench_shape){tq, inner, sh.h, sh.w}),
+                             .q = dfv_bench_shaped(dtype, (dfv_bench_shape){tq, 3 * inner, sh.h, sh.w}),
+                             .kv = dfv_bench_shaped(dtype, (dfv_bench_shape){sh.t, 3 * inner, sh.h, sh.w}),
+                             .desc = {heads, dim_head, temporal, temporal, temporal, temporal ? sh.t - tq : 0, 0,
                                       inner, 2 * inner}};
-    dfv_status s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){sh.t, 3 * inner, sh.h, sh.w}, &b.kv);
-    if (!s)
-        s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){tq, 3 * inner, sh.h, sh.w}, &b.q);
-    if (!s)
-        s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){tq, inner, sh.h, sh.w}, &b.out);
-    if (!s)
-        s = dfv_bench_tensor(ctx, DFV_F32, (dfv_bench_shape){1, dim_head / 2, 1, 1}, &b.desc.rotary_freqs);
+    b.desc.rotary_freqs = dfv_bench_shaped(DFV_F32, (dfv_bench_shape){1, dim_head / 2, 1, 1});
     char shape[96];
     snprintf(shape, sizeof shape, "%s %d of %d frames %dx%d", temporal ? "temporal" : "spatial", tq, sh.t, sh.h, sh.w);
-    if (!s)
-        s = dfv_bench_case(ctx, out, "attention", dfv_bench_dtype_name(dtype), shape, dfv_attention_bench_record, &b,
-                           dfv_attention_flops(b.q, b.kv, &b.desc), false);
-    dfv_bench_tensor_free(ctx, &b.kv);
-    dfv_bench_tensor_free(ctx, &b.q);
-    dfv_bench_tensor_free(ctx, &b.out);
-    dfv_bench_tensor_free(ctx, &b.desc.rotary_freqs);
-    return s;
+    return dfv_bench_run(ctx, out, &(dfv_bench_spec){"attention", dfv_bench_dtype_name(dtype), shape,
+                                                     dfv_attention_bench_record, &b,
+                                                     dfv_attention_flops(b.q, b.kv, &b.desc), false,
+                                                     {&b.kv, &b.q, &b.out, &b.desc.rotary_freqs}});
 }
 
 dfv_status dfv_bench_attention(dfv_ctx *ctx, FILE *out)
@@ -240,7 +233,7 @@ dfv_status dfv_bench_attention(dfv_ctx *ctx, FILE *out)
             dfv_bench_shape sh = dfv_bench_dmlab_levels[spatial ? dfv_bench_level_count - 1 : l];
             for (int cached = 0; cached < (spatial ? 1 : 2); cached++) {
                 dfv_status s = dfv_attention_bench_one(ctx, out, dtype, sh, !spatial, cached ? 1 : sh.t);
-                if (s && s != DFV_ERR_UNSUPPORTED)
+                if (s)
                     return s;
             }
         }

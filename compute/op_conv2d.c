@@ -154,25 +154,18 @@ static dfv_status dfv_conv2d_bench_record(dfv_seq *seq, void *user)
 static dfv_status dfv_conv2d_bench_one(dfv_ctx *ctx, FILE *out, dfv_dtype dtype, const dfv_conv2d_case *c)
 {
     int oh = (c->h + 2 * c->pad - c->k) / c->stride + 1, ow = (c->w + 2 * c->pad - c->k) / c->stride + 1;
-    dfv_conv2d_bench b = {.stride = c->stride, .pad = c->pad};
-    dfv_status s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){c->t, c->in_c, c->h, c->w}, &b.in);
-    if (!s)
-        s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){c->out_c, c->in_c, c->k, c->k}, &b.weight);
-    if (!s)
-        s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){1, c->out_c, 1, 1}, &b.bias);
-    if (!s)
-        s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){c->t, c->out_c, oh, ow}, &b.out);
+    dfv_conv2d_bench b = {.in = dfv_bench_shaped(dtype, (dfv_bench_shape){c->t, c->in_c, c->h, c->w}),
+                          .weight = dfv_bench_shaped(dtype, (dfv_bench_shape){c->out_c, c->in_c, c->k, c->k}),
+                          .bias = dfv_bench_shaped(dtype, (dfv_bench_shape){1, c->out_c, 1, 1}),
+                          .out = dfv_bench_shaped(dtype, (dfv_bench_shape){c->t, c->out_c, oh, ow}),
+                          .stride = c->stride,
+                          .pad = c->pad};
     char shape[96];
     snprintf(shape, sizeof shape, "%s %dx%dx%dx%d->%d", c->name, c->t, c->in_c, c->h, c->w, c->out_c);
     double flops = 2.0 * c->t * c->out_c * oh * ow * c->in_c * c->k * c->k;
-    if (!s)
-        s = dfv_bench_case(ctx, out, "conv2d", dfv_bench_dtype_name(dtype), shape, dfv_conv2d_bench_record, &b, flops,
-                           false);
-    dfv_bench_tensor_free(ctx, &b.in);
-    dfv_bench_tensor_free(ctx, &b.weight);
-    dfv_bench_tensor_free(ctx, &b.bias);
-    dfv_bench_tensor_free(ctx, &b.out);
-    return s;
+    return dfv_bench_run(ctx, out, &(dfv_bench_spec){"conv2d", dfv_bench_dtype_name(dtype), shape,
+                                                     dfv_conv2d_bench_record, &b, flops, false,
+                                                     {&b.in, &b.weight, &b.bias, &b.out}});
 }
 
 dfv_status dfv_bench_conv2d(dfv_ctx *ctx, FILE *out)
@@ -180,7 +173,7 @@ dfv_status dfv_bench_conv2d(dfv_ctx *ctx, FILE *out)
     for (int d = 0; d < 2; d++)
         for (size_t i = 0; i < sizeof dfv_conv2d_cases / sizeof dfv_conv2d_cases[0]; i++) {
             dfv_status s = dfv_conv2d_bench_one(ctx, out, d ? DFV_F16 : DFV_F32, &dfv_conv2d_cases[i]);
-            if (s && s != DFV_ERR_UNSUPPORTED)
+            if (s)
                 return s;
         }
     return DFV_OK;

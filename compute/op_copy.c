@@ -103,20 +103,15 @@ dfv_status dfv_bench_copy(dfv_ctx *ctx, FILE *out)
         for (int l = 0; l < dfv_bench_level_count; l++) {
             dfv_bench_shape sh = dfv_bench_dmlab_levels[l];
             dfv_bench_shape cat = {sh.t, 2 * sh.c, sh.h, sh.w};
-            dfv_copy_bench c = {.dst_c0 = sh.c};
-            dfv_status s = dfv_bench_tensor(ctx, pairs[p][0], sh, &c.src);
-            if (!s)
-                s = dfv_bench_tensor(ctx, pairs[p][1], cat, &c.dst);
+            dfv_copy_bench c = {.dst = dfv_bench_shaped(pairs[p][1], cat), .src = dfv_bench_shaped(pairs[p][0], sh),
+                                .dst_c0 = sh.c};
             char shape[64];
             snprintf(shape, sizeof shape, "%dx%dx%dx%d", sh.t, sh.c, sh.h, sh.w);
-            if (!s)
-                s = dfv_bench_case(ctx, out, "copy", names[p], shape, dfv_copy_bench_record, &c,
-                                   (double)dfv_tensor_count(c.src) *
-                                       (double)(dfv_dtype_size(pairs[p][0]) + dfv_dtype_size(pairs[p][1])),
-                                   true);
-            dfv_bench_tensor_free(ctx, &c.src);
-            dfv_bench_tensor_free(ctx, &c.dst);
-            if (s && s != DFV_ERR_UNSUPPORTED)
+            double bytes = (double)dfv_tensor_count(c.src) *
+                           (double)(dfv_dtype_size(pairs[p][0]) + dfv_dtype_size(pairs[p][1]));
+            dfv_status s = dfv_bench_run(ctx, out, &(dfv_bench_spec){"copy", names[p], shape, dfv_copy_bench_record,
+                                                                     &c, bytes, true, {&c.src, &c.dst}});
+            if (s)
                 return s;
         }
     return DFV_OK;

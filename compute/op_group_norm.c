@@ -93,28 +93,16 @@ static dfv_status dfv_group_norm_bench_record(dfv_seq *seq, void *user)
 
 static dfv_status dfv_group_norm_bench_one(dfv_ctx *ctx, FILE *out, dfv_dtype dtype, dfv_bench_shape sh, bool per_frame)
 {
-    dfv_group_norm_bench b = {0};
-    dfv_status s = dfv_bench_tensor(ctx, dtype, sh, &b.in);
-    if (!s)
-        s = dfv_bench_tensor(ctx, dtype, sh, &b.out);
-    if (!s)
-        s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){1, sh.c, 1, 1}, &b.gamma);
-    if (!s)
-        s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){1, sh.c, 1, 1}, &b.beta);
-    if (!s)
-        s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){sh.t, 1, 1, 2 * sh.c}, &b.mod);
+    dfv_tensor x = dfv_bench_shaped(dtype, sh), vec = dfv_bench_shaped(dtype, (dfv_bench_shape){1, sh.c, 1, 1});
+    dfv_group_norm_bench b = {.in = x, .out = x, .gamma = vec, .beta = vec,
+                              .mod = dfv_bench_shaped(dtype, (dfv_bench_shape){sh.t, 1, 1, 2 * sh.c})};
     b.desc = (dfv_group_norm_desc){8, 1e-6f, per_frame, true, &b.mod};
     char shape[96];
     snprintf(shape, sizeof shape, "%dx%dx%dx%d %s", sh.t, sh.c, sh.h, sh.w, per_frame ? "per-frame" : "joint");
-    if (!s)
-        s = dfv_bench_case(ctx, out, "group_norm", dfv_bench_dtype_name(dtype), shape, dfv_group_norm_bench_record, &b,
-                           4.0 * (double)dfv_tensor_bytes(b.in), true);
-    dfv_bench_tensor_free(ctx, &b.in);
-    dfv_bench_tensor_free(ctx, &b.out);
-    dfv_bench_tensor_free(ctx, &b.gamma);
-    dfv_bench_tensor_free(ctx, &b.beta);
-    dfv_bench_tensor_free(ctx, &b.mod);
-    return s;
+    return dfv_bench_run(ctx, out, &(dfv_bench_spec){"group_norm", dfv_bench_dtype_name(dtype), shape,
+                                                     dfv_group_norm_bench_record, &b,
+                                                     4.0 * (double)dfv_tensor_bytes(b.in), true,
+                                                     {&b.in, &b.out, &b.gamma, &b.beta, &b.mod}});
 }
 
 dfv_status dfv_bench_group_norm(dfv_ctx *ctx, FILE *out)
@@ -124,7 +112,7 @@ dfv_status dfv_bench_group_norm(dfv_ctx *ctx, FILE *out)
             for (int per_frame = 0; per_frame < 2; per_frame++) {
                 dfv_status s = dfv_group_norm_bench_one(ctx, out, d ? DFV_F16 : DFV_F32, dfv_bench_dmlab_levels[l],
                                                         per_frame);
-                if (s && s != DFV_ERR_UNSUPPORTED)
+                if (s)
                     return s;
             }
     return DFV_OK;

@@ -111,21 +111,16 @@ static dfv_status dfv_bench_layer_norm_modulated(dfv_ctx *ctx, FILE *out)
     for (int d = 0; d < 2; d++) {
         dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
         dfv_bench_shape sh = {32, 1024, 9, 16};
-        dfv_layer_norm_mod_bench b = {0};
-        dfv_status s = dfv_bench_tensor(ctx, dtype, sh, &b.in);
-        if (!s)
-            s = dfv_bench_tensor(ctx, dtype, sh, &b.out);
-        if (!s)
-            s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){32, 1, 1, 6 * 1024}, &b.mod);
+        dfv_layer_norm_mod_bench b = {.in = dfv_bench_shaped(dtype, sh), .out = dfv_bench_shaped(dtype, sh),
+                                      .mod = dfv_bench_shaped(dtype, (dfv_bench_shape){32, 1, 1, 6 * 1024})};
         char variant[32];
         snprintf(variant, sizeof variant, "adaln %s", dfv_bench_dtype_name(dtype));
-        if (!s)
-            s = dfv_bench_case(ctx, out, "layer_norm", variant, "32x1024x9x16", dfv_layer_norm_mod_bench_record, &b,
-                               4.0 * (double)dfv_tensor_bytes(b.in), true);
-        dfv_bench_tensor_free(ctx, &b.in);
-        dfv_bench_tensor_free(ctx, &b.out);
-        dfv_bench_tensor_free(ctx, &b.mod);
-        if (s && s != DFV_ERR_UNSUPPORTED)
+        dfv_status s = dfv_bench_run(ctx, out,
+                                     &(dfv_bench_spec){"layer_norm", variant, "32x1024x9x16",
+                                                       dfv_layer_norm_mod_bench_record, &b,
+                                                       4.0 * (double)dfv_tensor_bytes(b.in), true,
+                                                       {&b.in, &b.out, &b.mod}});
+        if (s)
             return s;
     }
     return DFV_OK;
@@ -137,24 +132,16 @@ dfv_status dfv_bench_layer_norm(dfv_ctx *ctx, FILE *out)
         dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
         for (int l = 0; l < dfv_bench_level_count; l++) {
             dfv_bench_shape sh = dfv_bench_dmlab_levels[l];
-            dfv_layer_norm_bench b = {0};
-            dfv_status s = dfv_bench_tensor(ctx, dtype, sh, &b.in);
-            if (!s)
-                s = dfv_bench_tensor(ctx, dtype, sh, &b.out);
-            if (!s)
-                s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){1, sh.c, 1, 1}, &b.gamma);
-            if (!s)
-                s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){1, sh.c, 1, 1}, &b.beta);
+            dfv_tensor x = dfv_bench_shaped(dtype, sh), vec = dfv_bench_shaped(dtype, (dfv_bench_shape){1, sh.c, 1, 1});
+            dfv_layer_norm_bench b = {.in = x, .out = x, .gamma = vec, .beta = vec};
             char shape[64];
             snprintf(shape, sizeof shape, "%dx%dx%dx%d", sh.t, sh.c, sh.h, sh.w);
-            if (!s)
-                s = dfv_bench_case(ctx, out, "layer_norm", dfv_bench_dtype_name(dtype), shape,
-                                   dfv_layer_norm_bench_record, &b, 4.0 * (double)dfv_tensor_bytes(b.in), true);
-            dfv_bench_tensor_free(ctx, &b.in);
-            dfv_bench_tensor_free(ctx, &b.out);
-            dfv_bench_tensor_free(ctx, &b.gamma);
-            dfv_bench_tensor_free(ctx, &b.beta);
-            if (s && s != DFV_ERR_UNSUPPORTED)
+            dfv_status s = dfv_bench_run(ctx, out,
+                                         &(dfv_bench_spec){"layer_norm", dfv_bench_dtype_name(dtype), shape,
+                                                           dfv_layer_norm_bench_record, &b,
+                                                           4.0 * (double)dfv_tensor_bytes(b.in), true,
+                                                           {&b.in, &b.out, &b.gamma, &b.beta}});
+            if (s)
                 return s;
         }
     }

@@ -65,24 +65,17 @@ dfv_status dfv_bench_linear(dfv_ctx *ctx, FILE *out)
         dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
             int rows = sizes[i][0], k = sizes[i][1], n = sizes[i][2];
-            dfv_linear_bench b = {0};
-            dfv_status s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){rows, 1, 1, k}, &b.in);
-            if (!s)
-                s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){1, n, 1, k}, &b.weight);
-            if (!s)
-                s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){1, 1, 1, n}, &b.bias);
-            if (!s)
-                s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){rows, 1, 1, n}, &b.out);
+            dfv_linear_bench b = {.in = dfv_bench_shaped(dtype, (dfv_bench_shape){rows, 1, 1, k}),
+                                  .weight = dfv_bench_shaped(dtype, (dfv_bench_shape){1, n, 1, k}),
+                                  .bias = dfv_bench_shaped(dtype, (dfv_bench_shape){1, 1, 1, n}),
+                                  .out = dfv_bench_shaped(dtype, (dfv_bench_shape){rows, 1, 1, n})};
             char shape[64];
             snprintf(shape, sizeof shape, "%dx%d->%d", rows, k, n);
-            if (!s)
-                s = dfv_bench_case(ctx, out, "linear", dfv_bench_dtype_name(dtype), shape, dfv_linear_bench_record, &b,
-                                   2.0 * rows * (double)n * k, false);
-            dfv_bench_tensor_free(ctx, &b.in);
-            dfv_bench_tensor_free(ctx, &b.weight);
-            dfv_bench_tensor_free(ctx, &b.bias);
-            dfv_bench_tensor_free(ctx, &b.out);
-            if (s && s != DFV_ERR_UNSUPPORTED)
+            dfv_status s = dfv_bench_run(ctx, out,
+                                         &(dfv_bench_spec){"linear", dfv_bench_dtype_name(dtype), shape,
+                                                           dfv_linear_bench_record, &b, 2.0 * rows * (double)n * k,
+                                                           false, {&b.in, &b.weight, &b.bias, &b.out}});
+            if (s)
                 return s;
         }
     }

@@ -82,19 +82,17 @@ dfv_status dfv_bench_linear_attention(dfv_ctx *ctx, FILE *out)
         dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
         for (int l = 0; l < dfv_bench_level_count - 1; l++) {
             dfv_bench_shape sh = dfv_bench_dmlab_levels[l];
-            dfv_linear_attention_bench b = {0};
-            dfv_status s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){sh.t, 3 * 128, sh.h, sh.w}, &b.qkv);
-            if (!s)
-                s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){sh.t, 128, sh.h, sh.w}, &b.out);
+            dfv_linear_attention_bench b = {
+                .qkv = dfv_bench_shaped(dtype, (dfv_bench_shape){sh.t, 3 * 128, sh.h, sh.w}),
+                .out = dfv_bench_shaped(dtype, (dfv_bench_shape){sh.t, 128, sh.h, sh.w})};
             char shape[64];
             snprintf(shape, sizeof shape, "%dx%dx%dx%d 4x32", sh.t, 3 * 128, sh.h, sh.w);
-            if (!s)
-                s = dfv_bench_case(ctx, out, "linear_attention", dfv_bench_dtype_name(dtype), shape,
-                                   dfv_linear_attention_bench_record, &b, 4.0 * sh.t * 4 * 32.0 * 32 * sh.h * sh.w,
-                                   false);
-            dfv_bench_tensor_free(ctx, &b.qkv);
-            dfv_bench_tensor_free(ctx, &b.out);
-            if (s && s != DFV_ERR_UNSUPPORTED)
+            dfv_status s = dfv_bench_run(ctx, out,
+                                         &(dfv_bench_spec){"linear_attention", dfv_bench_dtype_name(dtype), shape,
+                                                           dfv_linear_attention_bench_record, &b,
+                                                           4.0 * sh.t * 4 * 32.0 * 32 * sh.h * sh.w, false,
+                                                           {&b.qkv, &b.out}});
+            if (s)
                 return s;
         }
     }

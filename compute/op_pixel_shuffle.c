@@ -81,22 +81,20 @@ dfv_status dfv_bench_pixel_shuffle(dfv_ctx *ctx, FILE *out)
             const bench_case *k = &cases[i];
             dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
             int f = k->factor;
-            dfv_pixel_shuffle_bench b = {.factor = f, .unshuffle = k->unshuffle};
-            dfv_status s = dfv_bench_tensor(ctx, dtype, k->patches, &b.patches);
-            if (!s)
-                s = dfv_bench_tensor(ctx, dtype,
-                                     (dfv_bench_shape){k->patches.t, k->patches.c / (f * f), k->patches.h * f,
-                                                       k->patches.w * f},
-                                     &b.pixels);
+            dfv_bench_shape pixels = {k->patches.t, k->patches.c / (f * f), k->patches.h * f, k->patches.w * f};
+            dfv_pixel_shuffle_bench b = {.patches = dfv_bench_shaped(dtype, k->patches),
+                                         .pixels = dfv_bench_shaped(dtype, pixels),
+                                         .factor = f,
+                                         .unshuffle = k->unshuffle};
             char shape[64], variant[40];
             snprintf(shape, sizeof shape, "%dx%dx%dx%d", k->patches.t, k->patches.c, k->patches.h, k->patches.w);
             snprintf(variant, sizeof variant, "%s %s", k->name, dfv_bench_dtype_name(dtype));
-            if (!s)
-                s = dfv_bench_case(ctx, out, "pixel_shuffle", variant, shape, dfv_pixel_shuffle_bench_record, &b,
-                                   2.0 * (double)dfv_tensor_bytes(b.patches), true);
-            dfv_bench_tensor_free(ctx, &b.patches);
-            dfv_bench_tensor_free(ctx, &b.pixels);
-            if (s && s != DFV_ERR_UNSUPPORTED)
+            dfv_status s = dfv_bench_run(ctx, out,
+                                         &(dfv_bench_spec){"pixel_shuffle", variant, shape,
+                                                           dfv_pixel_shuffle_bench_record, &b,
+                                                           2.0 * (double)dfv_tensor_bytes(b.patches), true,
+                                                           {&b.patches, &b.pixels}});
+            if (s)
                 return s;
         }
     return DFV_OK;

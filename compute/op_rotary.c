@@ -90,19 +90,16 @@ dfv_status dfv_bench_rotary(dfv_ctx *ctx, FILE *out)
             const bench_case *k = &cases[i];
             dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
             int positions = k->temporal ? k->qkv.t : k->qkv.h * k->qkv.w;
-            dfv_rotary_bench b = {.desc = {32, 64, 0, k->temporal, 0}};
-            dfv_status s = dfv_bench_tensor(ctx, dtype, k->qkv, &b.qkv);
-            if (!s)
-                s = dfv_bench_tensor(ctx, DFV_F32, (dfv_bench_shape){1, positions, 2, k->pairs}, &b.table);
+            dfv_rotary_bench b = {.qkv = dfv_bench_shaped(dtype, k->qkv),
+                                  .table = dfv_bench_shaped(DFV_F32, (dfv_bench_shape){1, positions, 2, k->pairs}),
+                                  .desc = {32, 64, 0, k->temporal, 0}};
             char shape[64], variant[48];
             snprintf(shape, sizeof shape, "%dx%dx%dx%d", k->qkv.t, k->qkv.c, k->qkv.h, k->qkv.w);
             snprintf(variant, sizeof variant, "%s %s", k->name, dfv_bench_dtype_name(dtype));
             double bytes = 4.0 * (double)k->qkv.t * 32 * 32 * k->qkv.h * k->qkv.w * dfv_dtype_size(dtype);
-            if (!s)
-                s = dfv_bench_case(ctx, out, "rotary", variant, shape, dfv_rotary_bench_record, &b, bytes, true);
-            dfv_bench_tensor_free(ctx, &b.qkv);
-            dfv_bench_tensor_free(ctx, &b.table);
-            if (s && s != DFV_ERR_UNSUPPORTED)
+            dfv_status s = dfv_bench_run(ctx, out, &(dfv_bench_spec){"rotary", variant, shape, dfv_rotary_bench_record,
+                                                                     &b, bytes, true, {&b.qkv, &b.table}});
+            if (s)
                 return s;
         }
     return DFV_OK;

@@ -48,17 +48,14 @@ dfv_status dfv_bench_timestep_embedding(dfv_ctx *ctx, FILE *out)
     /* One embedding per frame of the window, dim = the network's base width. */
     for (int d = 0; d < 2; d++) {
         dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
-        dfv_embedding_bench c = {0};
-        dfv_status s = dfv_bench_tensor(ctx, DFV_F32, (dfv_bench_shape){16, 1, 1, 1}, &c.timesteps);
-        if (!s)
-            s = dfv_bench_tensor(ctx, dtype, (dfv_bench_shape){16, 1, 1, 48}, &c.out);
-        if (!s)
-            s = dfv_bench_case(ctx, out, "timestep_embedding", dfv_bench_dtype_name(dtype), "16x48",
-                               dfv_embedding_bench_record, &c,
-                               (double)(dfv_tensor_bytes(c.timesteps) + dfv_tensor_bytes(c.out)), true);
-        dfv_bench_tensor_free(ctx, &c.timesteps);
-        dfv_bench_tensor_free(ctx, &c.out);
-        if (s && s != DFV_ERR_UNSUPPORTED)
+        dfv_embedding_bench c = {.timesteps = dfv_bench_shaped(DFV_F32, (dfv_bench_shape){16, 1, 1, 1}),
+                                 .out = dfv_bench_shaped(dtype, (dfv_bench_shape){16, 1, 1, 48})};
+        dfv_status s = dfv_bench_run(ctx, out,
+                                     &(dfv_bench_spec){"timestep_embedding", dfv_bench_dtype_name(dtype), "16x48",
+                                                       dfv_embedding_bench_record, &c,
+                                                       (double)(dfv_tensor_bytes(c.timesteps) + dfv_tensor_bytes(c.out)),
+                                                       true, {&c.timesteps, &c.out}});
+        if (s)
             return s;
     }
     return DFV_OK;

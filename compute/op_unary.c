@@ -53,19 +53,16 @@ dfv_status dfv_bench_unary(dfv_ctx *ctx, FILE *out)
             for (int l = 0; l < dfv_bench_level_count; l++) {
                 dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
                 dfv_bench_shape sh = dfv_bench_dmlab_levels[l];
-                dfv_unary_bench c = {.fn = (dfv_unary)f};
-                dfv_status s = dfv_bench_tensor(ctx, dtype, sh, &c.in);
-                if (!s)
-                    s = dfv_bench_tensor(ctx, dtype, sh, &c.out);
+                dfv_unary_bench c = {.in = dfv_bench_shaped(dtype, sh), .out = dfv_bench_shaped(dtype, sh),
+                                     .fn = (dfv_unary)f};
                 char shape[64], variant[32];
                 snprintf(shape, sizeof shape, "%dx%dx%dx%d", sh.t, sh.c, sh.h, sh.w);
                 snprintf(variant, sizeof variant, "%s %s", names[f], dfv_bench_dtype_name(dtype));
-                if (!s)
-                    s = dfv_bench_case(ctx, out, "unary", variant, shape, dfv_unary_bench_record, &c,
-                                       2.0 * (double)dfv_tensor_bytes(c.out), true);
-                dfv_bench_tensor_free(ctx, &c.in);
-                dfv_bench_tensor_free(ctx, &c.out);
-                if (s && s != DFV_ERR_UNSUPPORTED)
+                dfv_status s = dfv_bench_run(ctx, out,
+                                             &(dfv_bench_spec){"unary", variant, shape, dfv_unary_bench_record, &c,
+                                                               2.0 * (double)dfv_tensor_bytes(c.out), true,
+                                                               {&c.in, &c.out}});
+                if (s)
                     return s;
             }
     return DFV_OK;

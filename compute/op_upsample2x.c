@@ -53,19 +53,15 @@ dfv_status dfv_bench_upsample2x(dfv_ctx *ctx, FILE *out)
             dfv_dtype dtype = d ? DFV_F16 : DFV_F32;
             dfv_bench_shape sh = dfv_bench_dmlab_levels[l];
             dfv_bench_shape big = {sh.t, sh.c, 2 * sh.h, 2 * sh.w};
-            dfv_upsample_bench c = {0};
-            dfv_status s = dfv_bench_tensor(ctx, dtype, sh, &c.in);
-            if (!s)
-                s = dfv_bench_tensor(ctx, dtype, big, &c.out);
+            dfv_upsample_bench c = {.in = dfv_bench_shaped(dtype, sh), .out = dfv_bench_shaped(dtype, big)};
             char shape[64];
             snprintf(shape, sizeof shape, "%dx%dx%dx%d", sh.t, sh.c, sh.h, sh.w);
-            if (!s)
-                s = dfv_bench_case(ctx, out, "upsample2x", dfv_bench_dtype_name(dtype), shape,
-                                   dfv_upsample_bench_record, &c,
-                                   (double)(dfv_tensor_bytes(c.in) + dfv_tensor_bytes(c.out)), true);
-            dfv_bench_tensor_free(ctx, &c.in);
-            dfv_bench_tensor_free(ctx, &c.out);
-            if (s && s != DFV_ERR_UNSUPPORTED)
+            dfv_status s = dfv_bench_run(ctx, out,
+                                         &(dfv_bench_spec){"upsample2x", dfv_bench_dtype_name(dtype), shape,
+                                                           dfv_upsample_bench_record, &c,
+                                                           (double)(dfv_tensor_bytes(c.in) + dfv_tensor_bytes(c.out)),
+                                                           true, {&c.in, &c.out}});
+            if (s)
                 return s;
         }
     return DFV_OK;

@@ -268,24 +268,26 @@ static bool row_levels(dfv_sampler *s, int m, int context, int horizon)
     return changes;
 }
 
+/* The network's own message (why) after the frame and step that failed. */
 static dfv_status network_failed(const sequence *q, int start, int context, int m, dfv_status st,
-                                 char err[DFV_ERR_LEN])
+                                 const char why[DFV_ERR_LEN], char err[DFV_ERR_LEN])
 {
-    snprintf(err, DFV_ERR_LEN, "sampler: the network call failed (frame %lld, step %d)",
-             (long long)(q->history_start + start + context), m);
+    dfv_error_set(err, "sampler: the network call failed (frame %lld, step %d)%s%s",
+                  (long long)(q->history_start + start + context), m, why[0] ? ": " : "", why);
     return st;
 }
 
 /* One network evaluation for row m: the whole window, or the new frames after cached context. */
-static dfv_status evaluate(dfv_sampler *s, bool cached, int context, int horizon, const float *window_actions)
+static dfv_status evaluate(dfv_sampler *s, bool cached, int context, int horizon, const float *window_actions,
+                           char why[DFV_ERR_LEN])
 {
     size_t fs = s->frame_size;
     dfv_ddim_model_inputs(&s->ddim, s->x, s->k_from, context + horizon, fs, s->x_in, s->timesteps);
     if (!cached)
-        return s->denoise(s->user, s->x_in, s->timesteps, window_actions, context + horizon, s->model_out);
+        return s->denoise(s->user, s->x_in, s->timesteps, window_actions, context + horizon, s->model_out, why);
     const float *new_actions = window_actions ? window_actions + (size_t)context * s->action_dim : NULL;
     return s->denoise_new(s->user, s->x_in + (size_t)context * fs, s->timesteps + context, new_actions, horizon,
-                          s->model_out + (size_t)context * fs);
+                          s->model_out + (size_t)context * fs, why);
 }
 
 static dfv_status denoise_chunk(dfv_sampler *s, const sequence *q, int start, int context, int horizon,
@@ -296,19 +298,20 @@ static dfv_status denoise_chunk(dfv_sampler *s, const sequence *q, int start, in
     int height = dfv_schedule_matrix(&s->settings.schedule, s->settings.steps, horizon, s->matrix);
     const float *window_actions = actions ? actions + (size_t)start * s->action_dim : NULL;
     bool cached = s->cache_context && context > 0;
+    char why[DFV_ERR_LEN] = "";
     if (cached) {
         row_levels(s, 0, context, horizon); /* context frames sit at level 0 on every row */
         dfv_ddim_model_inputs(&s->ddim, s->x, s->k_from, context, fs, s->x_in, s->timesteps);
-        dfv_status st = s->cache_context(s->user, s->x_in, s->timesteps, window_actions, context);
+        dfv_status st = s->cache_context(s->user, s->x_in, s->timesteps, window_actions, context, why);
         if (st != DFV_OK)
-            return network_failed(q, start, context, 0, st, err);
+            return network_failed(q, start, context, 0, st, why, err);
     }
     for (int m = 0; m + 1 < height; m++) {
         if (!row_levels(s, m, context, horizon))
             continue;
-        dfv_status st = evaluate(s, cached, context, horizon, window_actions);
+        dfv_status st = evaluate(s, cached, context, horizon, window_actions, why);
         if (st != DFV_OK)
-            return network_failed(q, start, context, m, st, err);
+            return network_failed(q, start, context, m, st, why, err);
         if (s->noise)
             for (int j = 0; j < frames; j++)
                 if (s->k_from[j] != s->k_to[j])

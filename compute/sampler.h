@@ -15,10 +15,10 @@
 #include "schedule.h"
 
 /* One network call: x_in and out are frames × frame_size floats, timesteps one per frame (0..T-1),
- * actions frames × action_dim floats or NULL for unconditioned models. Returns DFV_OK or an error
- * (the callback keeps its own message). */
+ * actions frames × action_dim floats or NULL for unconditioned models. Returns DFV_OK or an error with
+ * its one line in err, which the sampler passes on after the frame and step that failed. */
 typedef dfv_status (*dfv_denoise_fn)(void *user, const float *x_in, const int32_t *timesteps, const float *actions,
-                                     int frames, float *out);
+                                     int frames, float *out, char err[DFV_ERR_LEN]);
 
 /* ---- the DDIM step on its own (per-frame levels) ----------------------------------------------- */
 
@@ -72,7 +72,7 @@ size_t dfv_sampler_frame_size(const dfv_sampler *sampler);
  * rows); every step then runs `denoise_new` on the chunk's new frames only (n_new = horizon), their
  * timesteps and action rows, expecting outputs for those frames. Chunks without context use `denoise`. */
 typedef dfv_status (*dfv_cache_context_fn)(void *user, const float *x_in, const int32_t *timesteps,
-                                           const float *actions, int n_context);
+                                           const float *actions, int n_context, char err[DFV_ERR_LEN]);
 void dfv_sampler_use_cached_context(dfv_sampler *sampler, dfv_cache_context_fn cache_context,
                                     dfv_denoise_fn denoise_new);
 

@@ -65,26 +65,7 @@ struct dfv_unet {
     unet_plan *plans_full[65], *plans_context[65];
     unet_plan *plans_cached[64][65]; /* [cached frames][new frames]: where keys go is baked in */
     dfv_seq *last_seq;
-    char error[DFV_ERR_LEN];
 };
-
-/* ---- errors -------------------------------------------------------------------------------------- */
-
-static dfv_status fail(dfv_unet *net, dfv_status status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(net->error, sizeof net->error, fmt, ap);
-    va_end(ap);
-    return status;
-}
-
-static dfv_status fail_ctx(dfv_unet *net, dfv_status status)
-{
-    return fail(net, status, "%s", dfv_ctx_error(net->ctx));
-}
-
-const char *dfv_unet_error(const dfv_unet *net) { return net->error; }
 
 /* ---- weights ------------------------------------------------------------------------------------- */
 
@@ -125,15 +106,16 @@ static dfv_status upload_weights(dfv_unet *net)
     int count = dfv_st_tensor_count(file);
     size_t esize = dfv_dtype_size(net->dtype), limit = pool_limit(net);
     net->weights = calloc((size_t)count, sizeof *net->weights);
-    if (!net->weights) return fail(net, DFV_ERR_MEMORY, "out of host memory for the weight table");
+    if (!net->weights) return dfv_ctx_fail(net->ctx, DFV_ERR_MEMORY, "out of host memory for the weight table");
     size_t pool_bytes[DFV_UNET_MAX_POOLS] = {0};
     int pool = 0;
     for (int i = 0; i < count; i++) {
         const dfv_st_tensor *st = dfv_st_tensor_at(file, i);
         size_t bytes = align_up((size_t)st->count * esize, DFV_UNET_ALIGN);
-        if (bytes > limit) return fail(net, DFV_ERR_UNSUPPORTED, "tensor %s is larger than one storage binding", st->name);
+        if (bytes > limit)
+            return dfv_ctx_fail(net->ctx, DFV_ERR_UNSUPPORTED, "tensor %s is larger than one storage binding", st->name);
         if (pool_bytes[pool] + bytes > limit && ++pool >= DFV_UNET_MAX_POOLS)
-            return fail(net, DFV_ERR_UNSUPPORTED, "model too large for the weight pools");
+            return dfv_ctx_fail(net->ctx, DFV_ERR_UNSUPPORTED, "model too large for the weight pools");
         unet_weight *w = &net->weights[i];
         snprintf(w->name, sizeof w->name, "%s", st->name);
         w->pool = pool;
@@ -145,7 +127,7 @@ static dfv_status upload_weights(dfv_unet *net)
     for (int p = 0; p < net->weight_pool_count; p++) {
         dfv_status s = dfv_buffer_create(net->ctx, pool_bytes[p] ? pool_bytes[p] : DFV_UNET_ALIGN, DFV_MEM_DEVICE,
                                          &net->weight_pools[p]);
-        if (s) return fail_ctx(net, s);
+        if (s) return s;
     }
     size_t staging_bytes = 0;
     for (int i = 0; i < count; i++) {
@@ -153,7 +135,7 @@ static dfv_status upload_weights(dfv_unet *net)
         if (b > staging_bytes) staging_bytes = b;
     }
     float *f32 = malloc(staging_bytes ? staging_bytes : 4);
-    if (!f32) return fail(net, DFV_ERR_MEMORY, "out of host memory while uploading weights");
+    if (!f32) return dfv_ctx_fail(net->ctx, DFV_ERR_MEMORY, "out of host memory while uploading weights");
     dfv_status s = DFV_OK;
     for (int i = 0; i < count && !s; i++) {
         const dfv_st_tensor *st = dfv_st_tensor_at(file, i);
@@ -165,7 +147,6 @@ static dfv_status upload_weights(dfv_unet *net)
             for (uint64_t k = 0; k < st->count; k++) h[k] = f32_to_f16(f32[k]);
         }
         s = dfv_buffer_upload(net->ctx, w->tensor.buf, w->tensor.offset, f32, (size_t)st->count * esize);
-        if (s) s = fail_ctx(net, s);
     }
     free(f32);
     return s;
@@ -201,7 +182,7 @@ static dfv_tensor weight(builder *b, int t, int c, int h, int w, const char *fmt
         if (cmp < 0) lo = mid + 1;
         else hi = mid - 1;
     }
-    if (!b->status) b->status = fail(net, DFV_ERR_ARGUMENT, "graph asks for unknown tensor %s", name);
+    if (!b->status) b->status = dfv_ctx_fail(net->ctx, DFV_ERR_ARGUMENT, "graph asks for unknown tensor %s", name);
     return (dfv_tensor){0};
 }
 
@@ -213,7 +194,7 @@ static act_id new_act(builder *b, int t, int c, int h, int w)
 {
     unet_plan *p = b->plan;
     if (p->act_count >= DFV_UNET_MAX_ACTS) {
-        if (!b->status) b->status = fail(b->net, DFV_ERR_ARGUMENT, "graph has too many activations");
+        if (!b->status) b->status = dfv_ctx_fail(b->net->ctx, DFV_ERR_ARGUMENT, "graph has too many activations");
         return 0;
     }
     act_id id = p->act_count++;
@@ -235,7 +216,7 @@ static dfv_tensor use(builder *b, act_id id)
 
 static void check(builder *b, dfv_status s)
 {
-    if (s && !b->status) b->status = fail(b->net, s, "%s", dfv_ctx_error(b->net->ctx));
+    if (s && !b->status) b->status = s; /* the op left its message in the context */
 }
 
 /* Ends the description of one op; returns whether to record it. */
@@ -539,7 +520,7 @@ static bool overlaps(const unet_act *a, const unet_act *b)
 static dfv_status place_acts(dfv_unet *net, unet_plan *p, size_t *pool_bytes)
 {
     unet_act **order = malloc((size_t)p->act_count * sizeof *order);
-    if (!order) return fail(net, DFV_ERR_MEMORY, "out of host memory while planning");
+    if (!order) return dfv_ctx_fail(net->ctx, DFV_ERR_MEMORY, "out of host memory while planning");
     for (int i = 0; i < p->act_count; i++) order[i] = &p->acts[i];
     qsort(order, (size_t)p->act_count, sizeof *order, by_size_desc);
     size_t limit = pool_limit(net);
@@ -547,12 +528,13 @@ static dfv_status place_acts(dfv_unet *net, unet_plan *p, size_t *pool_bytes)
     for (int i = 0; i < p->act_count && !s; i++) {
         unet_act *a = order[i];
         if (a->bytes > limit) {
-            s = fail(net, DFV_ERR_UNSUPPORTED, "an activation of %zu bytes exceeds one storage binding (%zu)", a->bytes, limit);
+            s = dfv_ctx_fail(net->ctx, DFV_ERR_UNSUPPORTED, "an activation of %zu bytes exceeds one storage binding (%zu)",
+                             a->bytes, limit);
             break;
         }
         for (int pool = 0;; pool++) {
             if (pool >= DFV_UNET_MAX_POOLS) {
-                s = fail(net, DFV_ERR_UNSUPPORTED, "activations do not fit the activation pools");
+                s = dfv_ctx_fail(net->ctx, DFV_ERR_UNSUPPORTED, "activations do not fit the activation pools");
                 break;
             }
             size_t offset = 0;
@@ -589,26 +571,27 @@ static void plan_free(dfv_unet *net, unet_plan *p)
 static dfv_status plan_create(dfv_unet *net, unet_mode mode, int T, unet_plan **out)
 {
     unet_plan *p = calloc(1, sizeof *p);
-    if (!p) return fail(net, DFV_ERR_MEMORY, "out of host memory while planning");
+    if (!p) return dfv_ctx_fail(net->ctx, DFV_ERR_MEMORY, "out of host memory while planning");
     p->mode = mode, p->T = T;
     builder b = {.net = net, .plan = p};
     build(&b, T);
     size_t pool_bytes[DFV_UNET_MAX_POOLS] = {0};
     dfv_status s = b.status ? b.status : place_acts(net, p, pool_bytes);
     for (int i = 0; i < p->pool_count && !s; i++)
-        if ((s = dfv_buffer_create(net->ctx, pool_bytes[i], DFV_MEM_DEVICE, &p->pools[i]))) fail_ctx(net, s);
+        s = dfv_buffer_create(net->ctx, pool_bytes[i], DFV_MEM_DEVICE, &p->pools[i]);
     for (int i = 0; i < p->act_count && !s; i++) {
         p->acts[i].shape.buf = p->pools[p->acts[i].pool];
         p->acts[i].shape.offset = p->acts[i].offset;
     }
-    if (!s && (s = dfv_seq_create(net->ctx, &p->seq))) fail_ctx(net, s);
+    if (!s) s = dfv_seq_create(net->ctx, &p->seq);
     if (!s) {
         int planned = p->act_count;
         builder r = {.net = net, .plan = p, .recording = true};
         p->act_count = 0;
         build(&r, T);
         s = r.status;
-        if (!s && p->act_count != planned) s = fail(net, DFV_ERR_ARGUMENT, "graph differs between planning and recording");
+        if (!s && p->act_count != planned)
+            s = dfv_ctx_fail(net->ctx, DFV_ERR_ARGUMENT, "graph differs between planning and recording");
     }
     if (s) {
         plan_free(net, p);
@@ -628,7 +611,7 @@ static dfv_status create_io(dfv_unet *net)
     if (!s) s = dfv_buffer_create(net->ctx, align_up(4 * (size_t)net->window * (net->action_dim ? net->action_dim : 1), 16),
                                   DFV_MEM_HOST, &net->a_in);
     if (!s) s = dfv_buffer_create(net->ctx, frame * net->window, DFV_MEM_HOST, &net->v_out);
-    return s ? fail_ctx(net, s) : DFV_OK;
+    return s;
 }
 
 static dfv_status upload_rotary_freqs(dfv_unet *net)
@@ -636,7 +619,7 @@ static dfv_status upload_rotary_freqs(dfv_unet *net)
     size_t bytes = sizeof(float) * (size_t)(net->cfg->arch.dim_head / 2);
     dfv_status s = dfv_buffer_create(net->ctx, align_up(bytes, 16), DFV_MEM_DEVICE, &net->rotary_freqs);
     if (!s) s = dfv_buffer_upload(net->ctx, net->rotary_freqs, 0, dfv_model_rotary_freqs(net->model, NULL), bytes);
-    return s ? fail_ctx(net, s) : DFV_OK;
+    return s;
 }
 
 /* One K/V buffer per temporal-attention layer, sized for a full window at that layer's resolution. */
@@ -657,7 +640,7 @@ static dfv_status create_kv_cache(dfv_unet *net)
     }
     for (int i = 0; i < n; i++) {
         dfv_status s = dfv_buffer_create(net->ctx, hd2 * res[i] * res[i], DFV_MEM_DEVICE, &net->kv_cache[i]);
-        if (s) return fail_ctx(net, s);
+        if (s) return s;
     }
     net->kv_layers = n;
     return DFV_OK;
@@ -667,21 +650,24 @@ dfv_status dfv_unet_create(dfv_ctx *ctx, const dfv_model *model, const dfv_unet_
 {
     *out = NULL;
     dfv_unet *net = calloc(1, sizeof *net);
-    if (!net) return DFV_ERR_MEMORY;
+    if (!net) return dfv_ctx_fail(ctx, DFV_ERR_MEMORY, "out of host memory for the network");
     net->ctx = ctx, net->model = model, net->cfg = dfv_model_get_config(model);
     net->dtype = desc && desc->dtype == DFV_F16 ? DFV_F16 : DFV_F32;
     net->in_channels = dfv_model_in_channels(net->cfg);
     net->res = net->cfg->arch.resolution;
     net->window = net->cfg->diffusion.window;
     net->action_dim = net->cfg->actions.dim;
-    *out = net; /* even on failure, so the caller can read the error, then destroy */
+    dfv_status s = DFV_OK;
     if (net->dtype == DFV_F16 && !dfv_ctx_caps(ctx)->fp16_storage)
-        return fail(net, DFV_ERR_UNSUPPORTED, "this device has no 16-bit storage buffers; run without --fp16");
-    if (net->window > 64) return fail(net, DFV_ERR_UNSUPPORTED, "window %d is longer than 64 frames", net->window);
-    dfv_status s = upload_weights(net);
+        s = dfv_ctx_fail(ctx, DFV_ERR_UNSUPPORTED, "this device has no 16-bit storage buffers; run without --fp16");
+    else if (net->window > 64)
+        s = dfv_ctx_fail(ctx, DFV_ERR_UNSUPPORTED, "window %d is longer than 64 frames", net->window);
+    if (!s) s = upload_weights(net);
     if (!s) s = create_io(net);
     if (!s) s = upload_rotary_freqs(net);
     if (!s && dfv_unet_can_cache(net)) s = create_kv_cache(net);
+    if (s) dfv_unet_destroy(net);
+    else *out = net;
     return s;
 }
 
@@ -740,7 +726,7 @@ static dfv_status run(dfv_unet *net, unet_mode mode, int T, float *out)
     dfv_status s = *slot ? DFV_OK : plan_create(net, mode, T, slot);
     if (s) return s;
     net->last_seq = (*slot)->seq;
-    if ((s = dfv_seq_submit((*slot)->seq))) return fail_ctx(net, s);
+    if ((s = dfv_seq_submit((*slot)->seq))) return s;
     if (out) memcpy(out, dfv_buffer_map(net->v_out), (size_t)T * net->in_channels * net->res * net->res * sizeof(float));
     return DFV_OK;
 }
@@ -748,9 +734,8 @@ static dfv_status run(dfv_unet *net, unet_mode mode, int T, float *out)
 dfv_status dfv_unet_forward(dfv_unet *net, const float *x, const int32_t *timesteps, const float *actions, int T,
                             float *out)
 {
-    net->error[0] = 0;
     if (T < 1 || T > net->window)
-        return fail(net, DFV_ERR_ARGUMENT, "%d frames given; this model takes 1 to %d per call", T, net->window);
+        return dfv_ctx_fail(net->ctx, DFV_ERR_ARGUMENT, "%d frames given; this model takes 1 to %d per call", T, net->window);
     write_inputs(net, x, timesteps, actions, T, true);
     return run(net, MODE_FULL, T, out);
 }
@@ -758,11 +743,12 @@ dfv_status dfv_unet_forward(dfv_unet *net, const float *x, const int32_t *timest
 dfv_status dfv_unet_cache_context(dfv_unet *net, const float *x, const int32_t *timesteps, const float *actions,
                                   int n_ctx)
 {
-    net->error[0] = 0;
     if (!dfv_unet_can_cache(net))
-        return fail(net, DFV_ERR_UNSUPPORTED, "this model normalises over the whole window, so its context cannot be cached");
+        return dfv_ctx_fail(net->ctx, DFV_ERR_UNSUPPORTED,
+                            "this model normalises over the whole window, so its context cannot be cached");
     if (n_ctx < 1 || n_ctx >= net->window)
-        return fail(net, DFV_ERR_ARGUMENT, "%d context frames; this model caches 1 to %d", n_ctx, net->window - 1);
+        return dfv_ctx_fail(net->ctx, DFV_ERR_ARGUMENT, "%d context frames; this model caches 1 to %d", n_ctx,
+                            net->window - 1);
     write_inputs(net, x, timesteps, actions, n_ctx, true);
     dfv_status s = run(net, MODE_CONTEXT, n_ctx, NULL);
     net->cached_frames = s ? 0 : n_ctx;
@@ -772,10 +758,9 @@ dfv_status dfv_unet_cache_context(dfv_unet *net, const float *x, const int32_t *
 dfv_status dfv_unet_forward_cached(dfv_unet *net, const float *x_new, const int32_t *timesteps_new,
                                    const float *actions_new, int n_new, float *out)
 {
-    net->error[0] = 0;
-    if (!net->cached_frames) return fail(net, DFV_ERR_ARGUMENT, "no context is cached");
+    if (!net->cached_frames) return dfv_ctx_fail(net->ctx, DFV_ERR_ARGUMENT, "no context is cached");
     if (n_new < 1 || net->cached_frames + n_new > net->window)
-        return fail(net, DFV_ERR_ARGUMENT, "%d new frames after %d cached exceed the window of %d", n_new,
+        return dfv_ctx_fail(net->ctx, DFV_ERR_ARGUMENT, "%d new frames after %d cached exceed the window of %d", n_new,
                     net->cached_frames, net->window);
     write_inputs(net, x_new, timesteps_new, actions_new, n_new, false);
     return run(net, MODE_CACHED, n_new, out);

@@ -12,6 +12,7 @@ typedef struct {
     dfv_dtype dtype; /* DFV_F32 (reference) or DFV_F16 (fp16 storage, fp32 arithmetic) */
 } dfv_unet_desc;
 
+/* Errors, here and in every call below, are the context's (dfv_ctx_error); *out is NULL on failure. */
 dfv_status dfv_unet_create(dfv_ctx *ctx, const dfv_model *model, const dfv_unet_desc *desc, dfv_unet **out);
 void dfv_unet_destroy(dfv_unet *net);
 
@@ -33,6 +34,5 @@ dfv_status dfv_unet_forward_cached(dfv_unet *net, const float *x_new, const int3
 /* The last forward's dispatch sequence, for profiling and benchmarks (NULL before the first call). */
 dfv_seq *dfv_unet_last_seq(dfv_unet *net);
 double dfv_unet_flops(const dfv_unet *net, int T); /* model FLOPs of one call on T frames */
-const char *dfv_unet_error(const dfv_unet *net);
 
 #endif

@@ -30,10 +30,7 @@ struct dfv_vit_vae {
     int weight_count;
     vae_stack enc, dec;
     dfv_tensor patch_w, patch_b, quant_w, quant_b, post_w, post_b, pred_w, pred_b;
-    char error[DFV_ERR_LEN];
 };
-
-const char *dfv_vit_vae_error(const dfv_vit_vae *vae) { return vae->error; }
 
 /* 1-D tensors (norms, biases) as {1, c, 1, 1} (k = 0); matrices as 1x1 conv weights {c, k, 1, 1}. */
 static dfv_status load(dfv_vit_vae *vae, const char *name, int c, int k, const dfv_oasis_rows *rows, dfv_tensor *out)
@@ -55,7 +52,7 @@ static dfv_status load_stack(dfv_vit_vae *vae, const char *where, vae_stack *st)
 {
     st->blocks = calloc((size_t)st->depth, sizeof *st->blocks);
     if (!st->blocks)
-        return dfv_oasis_graph_fail(&vae->g, DFV_ERR_MEMORY, "out of host memory");
+        return dfv_ctx_fail(vae->g.ctx, DFV_ERR_MEMORY, "out of host memory");
     const int d = st->dim, m = st->mlp;
     dfv_status s = DFV_OK;
     for (int i = 0; i < st->depth && !s; i++) {
@@ -80,7 +77,7 @@ static dfv_status load_stack(dfv_vit_vae *vae, const char *where, vae_stack *st)
     const int h = vae->a.image_h / vae->a.patch, w = vae->a.image_w / vae->a.patch, n = d / vae->a.heads / 8;
     float *freqs = malloc((size_t)n * sizeof *freqs);
     if (!freqs)
-        return dfv_oasis_graph_fail(&vae->g, DFV_ERR_MEMORY, "out of host memory");
+        return dfv_ctx_fail(vae->g.ctx, DFV_ERR_MEMORY, "out of host memory");
     dfv_oasis_linspace(1.0f, (float)(h * w) / 2.0f, n, freqs);
     for (int i = 0; i < n; i++)
         freqs[i] *= (float)M_PI;
@@ -114,16 +111,20 @@ static dfv_status load_weights(dfv_vit_vae *vae)
 
 dfv_status dfv_vit_vae_create(dfv_ctx *ctx, const dfv_oasis_model *model, dfv_dtype dtype, dfv_vit_vae **out)
 {
+    *out = NULL;
     dfv_vit_vae *vae = calloc(1, sizeof *vae);
     if (!vae)
-        return DFV_ERR_MEMORY;
+        return dfv_ctx_fail(ctx, DFV_ERR_MEMORY, "out of host memory");
     vae->a = *dfv_oasis_model_vae(model);
-    vae->g = (dfv_oasis_graph){.ctx = ctx, .model = model, .dtype = dtype, .error = vae->error};
+    vae->g = (dfv_oasis_graph){.ctx = ctx, .model = model, .dtype = dtype};
     vae->enc = (vae_stack){vae->a.enc_dim, vae->a.enc_depth, vae->a.enc_mlp, NULL, {0}, {0}, {0}};
     vae->dec = (vae_stack){vae->a.dec_dim, vae->a.dec_depth, vae->a.dec_mlp, NULL, {0}, {0}, {0}};
     dfv_status s = load_weights(vae);
     vae->weight_count = vae->g.count;
-    *out = vae;
+    if (s)
+        dfv_vit_vae_destroy(vae);
+    else
+        *out = vae;
     return s;
 }
 
@@ -204,7 +205,7 @@ static dfv_status run(dfv_vit_vae *vae, vae_record_fn record, const float *in_ho
                       const int out_shape[3], float *out_host)
 {
     if (n < 1)
-        return dfv_oasis_graph_fail(&vae->g, DFV_ERR_ARGUMENT, "ViT-VAE on %d images", n);
+        return dfv_ctx_fail(vae->g.ctx, DFV_ERR_ARGUMENT, "ViT-VAE on %d images", n);
     dfv_tensor in, out;
     dfv_seq *seq = NULL;
     dfv_status s = dfv_oasis_graph_tensor(&vae->g, n, in_shape[0], in_shape[1], in_shape[2], &in);
@@ -212,12 +213,12 @@ static dfv_status run(dfv_vit_vae *vae, vae_record_fn record, const float *in_ho
         s = dfv_oasis_graph_tensor(&vae->g, n, out_shape[0], out_shape[1], out_shape[2], &out);
     if (!s)
         s = dfv_oasis_graph_upload(&vae->g, in, in_host);
-    if (!s && (s = dfv_seq_create(vae->g.ctx, &seq)))
-        s = dfv_oasis_graph_ctx_fail(&vae->g, s);
+    if (!s)
+        s = dfv_seq_create(vae->g.ctx, &seq);
     if (!s)
         s = record(vae, seq, in, out, n);
-    if (!s && (s = dfv_seq_submit(seq)))
-        s = dfv_oasis_graph_ctx_fail(&vae->g, s);
+    if (!s)
+        s = dfv_seq_submit(seq);
     if (!s)
         s = dfv_oasis_graph_download(&vae->g, out, out_host);
     dfv_seq_destroy(seq);
@@ -237,7 +238,7 @@ static dfv_status record_encode(dfv_vit_vae *vae, dfv_seq *seq, dfv_tensor img, 
     if ((s = dfv_op_pixel_unshuffle(seq, patches, img, p)) ||
         (s = conv1x1(seq, t.x, patches, vae->patch_w, &vae->patch_b, NULL)) ||
         (s = record_stack(vae, seq, &vae->enc, &t)) || (s = conv1x1(seq, z, t.normed, vae->quant_w, &vae->quant_b, NULL)))
-        return dfv_oasis_graph_ctx_fail(&vae->g, s);
+        return s;
     return DFV_OK;
 }
 
@@ -253,7 +254,7 @@ static dfv_status record_decode(dfv_vit_vae *vae, dfv_seq *seq, dfv_tensor z, df
     if ((s = conv1x1(seq, t.x, z, vae->post_w, &vae->post_b, NULL)) || (s = record_stack(vae, seq, &vae->dec, &t)) ||
         (s = conv1x1(seq, patches, t.normed, vae->pred_w, &vae->pred_b, NULL)) ||
         (s = dfv_op_pixel_shuffle(seq, img, patches, p)))
-        return dfv_oasis_graph_ctx_fail(&vae->g, s);
+        return s;
     return DFV_OK;
 }
 

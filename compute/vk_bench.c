@@ -119,3 +119,19 @@ dfv_status dfv_bench_case(dfv_ctx *ctx, FILE *out, const char *op, const char *v
         dfv_bench_report(out, op, variant, shape, us, work, is_bytes);
     return status;
 }
+
+dfv_status dfv_bench_run(dfv_ctx *ctx, FILE *out, const dfv_bench_spec *spec)
+{
+    dfv_status status = DFV_OK;
+    int count = 0;
+    for (; count < dfv_bench_max_tensors && spec->tensors[count] && !status; count++) {
+        dfv_tensor *x = spec->tensors[count];
+        status = dfv_bench_tensor(ctx, x->dtype, (dfv_bench_shape){x->t, x->c, x->h, x->w}, x);
+    }
+    if (!status)
+        status = dfv_bench_case(ctx, out, spec->op, spec->variant, spec->shape, spec->record, spec->user, spec->work,
+                                spec->is_bytes);
+    for (int i = 0; i < count; i++)
+        dfv_bench_tensor_free(ctx, spec->tensors[i]);
+    return status == DFV_ERR_UNSUPPORTED ? DFV_OK : status;
+}

@@ -1,7 +1,12 @@
 /* The Vulkan compute core: context, buffers, pipelines, command sequences.
- * Library code never exits: every fallible call returns DFV_OK or an error code and leaves a one-line
- * message ("vkCreateDevice: VK_ERROR_INITIALIZATION_FAILED (compute/vk_context.c:123)") that
- * dfv_ctx_error() returns. */
+ *
+ * Errors (dfv_common.h's convention, with the context as the caller's buffer): library code never exits;
+ * every fallible call returns DFV_OK or a dfv_status. A call that makes the context or needs none
+ * (dfv_ctx_create, dfv_devices_print, opening a model file) writes its one line into the caller's
+ * char err[DFV_ERR_LEN]. A call on a context, or on anything made from one (buffers, pipelines, sequences,
+ * the ops, the networks of unet.h and oasis.h), leaves its one line in the context's DFV_ERR_LEN buffer
+ * ("vkCreateDevice: VK_ERROR_INITIALIZATION_FAILED (compute/vk_context.c:123)"), which dfv_ctx_error()
+ * returns until the next failure; whoever calls the engine copies it into its own err. */
 #ifndef DFV_VK_CORE_H
 #define DFV_VK_CORE_H
 
@@ -77,7 +82,11 @@ typedef struct {
 dfv_status dfv_ctx_create(const dfv_ctx_desc *desc, dfv_ctx **out, char err[DFV_ERR_LEN]);
 void dfv_ctx_destroy(dfv_ctx *ctx);
 const dfv_device_caps *dfv_ctx_caps(const dfv_ctx *ctx);
+/* The message of the last call on this context (or on what was made from it) that failed. */
 const char *dfv_ctx_error(const dfv_ctx *ctx);
+/* Records a one-line message as the context's error and returns status, for `return dfv_ctx_fail(...)`
+ * in code built on the context (the networks); the core adds " (file:line)" through dfv_fail instead. */
+dfv_status dfv_ctx_fail(dfv_ctx *ctx, dfv_status status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Number of validation-layer messages (warnings and errors) seen so far; tests fail when non-zero. */
 int dfv_ctx_validation_messages(const dfv_ctx *ctx);
 /* Whether a persisted pipeline cache passed validation and was loaded at creation. */

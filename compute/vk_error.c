@@ -67,3 +67,12 @@ dfv_status dfv_fail_at(char err[DFV_ERR_LEN], dfv_status status, const char *fil
         snprintf(err + used, DFV_ERR_LEN - (size_t)used, " (%s:%d)", file, line);
     return status;
 }
+
+dfv_status dfv_ctx_fail(dfv_ctx *ctx, dfv_status status, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(ctx->error, sizeof ctx->error, fmt, args);
+    va_end(args);
+    return status;
+}

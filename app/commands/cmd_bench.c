@@ -77,7 +77,7 @@ static int time_calls(dfv_engine *e, const bench_args *a, int T, const float *x,
         dfv_status s = a->cached ? dfv_unet_forward_cached(e->net, x + frame * (T - 1), t + T - 1, NULL, 1, out)
                                  : dfv_unet_forward(e->net, x, t, NULL, T, out);
         if (s) {
-            fprintf(stderr, "dfview bench: %s\n", dfv_unet_error(e->net));
+            fprintf(stderr, "dfview bench: %s\n", dfv_ctx_error(e->ctx));
             return -1;
         }
         double ms = dfv_seconds_now() * 1e3 - t0;
@@ -119,7 +119,7 @@ int dfv_cmd_bench(int argc, char **argv)
     if (a.cached) {
         if (T < 2 || dfv_unet_cache_context(e.net, x, t, NULL, T - 1)) {
             fprintf(stderr, "dfview bench: --cached needs a per-frame-norm model and a window of 2 or more%s%s\n",
-                    T >= 2 ? ": " : "", T >= 2 ? dfv_unet_error(e.net) : "");
+                    T >= 2 ? ": " : "", T >= 2 ? dfv_ctx_error(e.ctx) : "");
             goto done;
         }
     }

@@ -120,8 +120,7 @@ static double time_calls(bench_state *b, bench_fn fn, int w, const char *what, d
     for (int i = 0; i < b->args->warmup + b->args->calls; i++) {
         double t0 = dfv_seconds_now() * 1e3;
         if (fn(b, w)) {
-            fprintf(stderr, "dfview bench: %s: %s\n", what,
-                    fn == vae_encode || fn == vae_decode ? dfv_vit_vae_error(b->e->vae) : dfv_dit_error(b->e->dit));
+            fprintf(stderr, "dfview bench: %s: %s\n", what, dfv_ctx_error(b->e->ctx));
             return -1;
         }
         if (i >= b->args->warmup)

@@ -118,7 +118,7 @@ static int run_one(dfv_engine *e, const forward_args *args, const dfv_npy *x, co
     }
     for (int i = 0; !s && i < T - n0; i++)
         memcpy(out + frame * ((size_t)i * B + b), vb + frame * i, frame * sizeof(float));
-    if (s) fprintf(stderr, "dfview forward: %s\n", dfv_unet_error(e->net));
+    if (s) fprintf(stderr, "dfview forward: %s\n", dfv_ctx_error(e->ctx));
     free(xb), free(vb), free(ab);
     return s ? -1 : 0;
 }

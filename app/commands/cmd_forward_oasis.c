@@ -63,8 +63,9 @@ static dfv_status run_cached(dfv_dit *net, const forward_inputs *in, const int32
     return s;
 }
 
-static int run(dfv_dit *net, const dfv_oasis_forward_job *job, const forward_inputs *in, char err[DFV_ERR_LEN])
+static int run(dfv_oasis_engine *e, const dfv_oasis_forward_job *job, const forward_inputs *in, char err[DFV_ERR_LEN])
 {
+    dfv_dit *net = e->dit;
     const int n0 = job->cache_context, B = in->batch, T = in->frames;
     int32_t *levels = malloc(in->t.count * sizeof *levels);
     float *v = malloc(in->frame * (size_t)B * (T - n0) * sizeof *v);
@@ -81,7 +82,7 @@ static int run(dfv_dit *net, const dfv_oasis_forward_job *job, const forward_inp
     for (int b = 0; n0 > 0 && b < B && !s; b++)
         s = run_cached(net, in, levels, b, n0, v);
     if (s) {
-        dfv_error_set(err, "%s", dfv_dit_error(net));
+        dfv_error_set(err, "%s", dfv_ctx_error(e->ctx));
         goto done;
     }
     const int64_t shape[5] = {B, T - n0, in->x.shape[2], in->x.shape[3], in->x.shape[4]};
@@ -102,7 +103,7 @@ int dfv_oasis_forward(const dfv_oasis_forward_job *job)
         (job->actions && dfv_npy_read(job->actions, DFV_NPY_F32, &in.a, err)))
         goto fail;
     if (dfv_oasis_engine_open_model(&job->engine, &e, err) || !check_inputs(e.model, job, &in, err) ||
-        dfv_oasis_engine_upload(&job->engine, DFV_OASIS_DIT, &e, err) || run(e.dit, job, &in, err))
+        dfv_oasis_engine_upload(&job->engine, DFV_OASIS_DIT, &e, err) || run(&e, job, &in, err))
         goto fail;
     rc = 0;
     goto done;

@@ -15,6 +15,7 @@
 #include "media_hooks.h"
 #include "ground_truth.h"
 #include "viewer.h"
+#include "viewer_exit.h"
 #include "viewer_options.h"
 #include "rollout.h"
 #include "session.h"
@@ -245,7 +246,7 @@ static int play(int argc, char **argv)
     if (code >= 0) return code;
     char err[DFV_ERR_LEN] = "";
     /* Fail before loading a model when no window can be shown. */
-    if (!dfv_window_display_available(err)) return dfv_viewer_exit_code("play", DFV_VIEWER_NO_DISPLAY, NULL, err);
+    if (!dfv_window_display_available(err)) return dfv_cmd_viewer_exit("play", DFV_VIEWER_NO_DISPLAY, NULL, err);
     /* The bundled seed image is the first frame of world:maze:2 (assets/seeds/README.md); the simulator
      * needs the world itself, so both sides start from that world. */
     if (ground_truth && !session_desc.seed && !session_desc.engine.model_path) session_desc.seed = "world:maze:2";
@@ -282,7 +283,7 @@ static int play(int argc, char **argv)
     dfv_session_close(p.session);
     dfv_ground_truth_destroy(p.truth);
     for (int k = 0; k < p.reseed_count; k++) free(p.reseed_path[k]);
-    return dfv_viewer_exit_code("play", status, summary, err);
+    return dfv_cmd_viewer_exit("play", status, summary, err);
 }
 
 int dfv_cmd_play(int argc, char **argv)

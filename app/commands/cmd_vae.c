@@ -93,7 +93,7 @@ static int run(const vae_args *a, dfv_oasis_engine *e, const dfv_npy *in, char e
     const int64_t shape[4] = {n, out_shape[1], out_shape[2], out_shape[3]};
     int rc = -1;
     if (s)
-        dfv_error_set(err, "%s", dfv_vit_vae_error(e->vae));
+        dfv_error_set(err, "%s", dfv_ctx_error(e->ctx));
     else
         rc = dfv_npy_write_f32(a->output, out, 4, shape, err);
     free(out);

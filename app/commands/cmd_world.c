@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "viewer.h"
+#include "viewer_exit.h"
 #include "viewer_options.h"
 #include "world_source.h"
 
@@ -98,5 +99,5 @@ int dfv_cmd_world(int argc, char **argv)
     char summary[256];
     dfv_viewer_status status = dfv_viewer_run(&o.viewer, summary, sizeof summary, err);
     source->destroy(source->user);
-    return dfv_viewer_exit_code("world", status, summary, err);
+    return dfv_cmd_viewer_exit("world", status, summary, err);
 }

@@ -20,13 +20,9 @@ int dfv_oasis_engine_upload(const dfv_engine_desc *desc, int parts, dfv_oasis_en
         return -1;
     const dfv_dtype dtype = desc->fp16 ? DFV_F16 : DFV_F32;
     if ((parts & DFV_OASIS_DIT) && dfv_dit_create(e->ctx, e->model, dtype, &e->dit))
-        return dfv_error_set(err, "%s: the DiT: %s", desc->model_path,
-                             e->dit ? dfv_dit_error(e->dit) : "out of memory"),
-               -1;
+        return dfv_error_set(err, "%s: the DiT: %s", desc->model_path, dfv_ctx_error(e->ctx)), -1;
     if ((parts & DFV_OASIS_VAE) && dfv_vit_vae_create(e->ctx, e->model, dtype, &e->vae))
-        return dfv_error_set(err, "%s: the ViT-VAE: %s", desc->model_path,
-                             e->vae ? dfv_vit_vae_error(e->vae) : "out of memory"),
-               -1;
+        return dfv_error_set(err, "%s: the ViT-VAE: %s", desc->model_path, dfv_ctx_error(e->ctx)), -1;
     return 0;
 }
 

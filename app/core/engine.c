@@ -17,7 +17,7 @@ int dfv_engine_open(const dfv_engine_desc *desc, dfv_engine *out, char err[DFV_E
     }
     dfv_unet_desc nd = {.dtype = desc->fp16 ? DFV_F16 : DFV_F32};
     if (dfv_unet_create(out->ctx, out->model, &nd, &out->net)) {
-        dfv_error_set(err, "%s: %s", desc->model_path, dfv_unet_error(out->net));
+        dfv_error_set(err, "%s: %s", desc->model_path, dfv_ctx_error(out->ctx));
         dfv_engine_close(out);
         return -1;
     }

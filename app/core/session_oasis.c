@@ -100,9 +100,9 @@ static int open_networks(oasis_session *o, const dfv_session_desc *desc, char er
     if (dfv_ctx_create(&cd, &o->ctx, err)) return -1;
     dfv_dtype dtype = desc->engine.fp16 ? DFV_F16 : DFV_F32;
     if (dfv_dit_create(o->ctx, o->model, dtype, &o->dit))
-        return dfv_error_set(err, "%s: %s", path, dfv_dit_error(o->dit)), -1;
+        return dfv_error_set(err, "%s: %s", path, dfv_ctx_error(o->ctx)), -1;
     if (dfv_vit_vae_create(o->ctx, o->model, dtype, &o->vae))
-        return dfv_error_set(err, "%s: %s", path, dfv_vit_vae_error(o->vae)), -1;
+        return dfv_error_set(err, "%s: %s", path, dfv_ctx_error(o->ctx)), -1;
     return 0;
 }
 
@@ -161,7 +161,7 @@ static int oasis_encode(void *impl, const uint8_t *rgb, int n, float *state, cha
         for (size_t p = 0; p < plane; p++)
             for (int c = 0; c < 3; c++) o->pixels[c * plane + p] = px[p * 3 + c] / 255.0f * 2.0f - 1.0f;
         if (dfv_vit_vae_encode(o->vae, o->pixels, 1, state + (size_t)f * o->latent_floats))
-            return dfv_error_set(err, "VAE encoder: %s", dfv_vit_vae_error(o->vae)), -1;
+            return dfv_error_set(err, "VAE encoder: %s", dfv_ctx_error(o->ctx)), -1;
     }
     return 0;
 }
@@ -190,9 +190,9 @@ static int oasis_next(void *impl, const dfv_session_request *req, char err[DFV_E
     dfv_status s = (o->cached ? dfv_oasis_denoise_last_cached : dfv_oasis_denoise_last)(
         o->dit, &o->diffusion, o->x, A ? o->actions : NULL, n + 1, o->settings.steps, o->settings.window);
     o->calls_last = o->settings.steps + (o->cached && n > 0 ? 1 : 0);
-    if (s) return dfv_error_set(err, "DiT: %s", dfv_dit_error(o->dit)), -1;
+    if (s) return dfv_error_set(err, "DiT: %s", dfv_ctx_error(o->ctx)), -1;
     if (dfv_vit_vae_decode(o->vae, fresh, 1, o->pixels))
-        return dfv_error_set(err, "VAE decoder: %s", dfv_vit_vae_error(o->vae)), -1;
+        return dfv_error_set(err, "VAE decoder: %s", dfv_ctx_error(o->ctx)), -1;
     memcpy(req->out_state, fresh, L * sizeof(float));
     pixels_to_rgb(o, req->out_rgb);
     return 0;

@@ -55,25 +55,35 @@ static int unet_open(const dfv_session_desc *desc, void **impl, dfv_session_mode
 
 /* ---- the network behind the sampler's callbacks ------------------------------------------------- */
 
-static dfv_status denoise_full(void *user, const float *x_in, const int32_t *t, const float *a, int frames, float *out)
+/* The network's status, with the context's message in err when it failed. */
+static dfv_status network_status(const unet_session *u, dfv_status s, char err[DFV_ERR_LEN])
+{
+    if (s) dfv_error_set(err, "%s", dfv_ctx_error(u->engine.ctx));
+    return s;
+}
+
+static dfv_status denoise_full(void *user, const float *x_in, const int32_t *t, const float *a, int frames, float *out,
+                               char err[DFV_ERR_LEN])
 {
     unet_session *u = user;
     u->calls_last++;
-    return dfv_unet_forward(u->engine.net, x_in, t, a, frames, out);
+    return network_status(u, dfv_unet_forward(u->engine.net, x_in, t, a, frames, out), err);
 }
 
-static dfv_status cache_context(void *user, const float *x_in, const int32_t *t, const float *a, int n)
+static dfv_status cache_context(void *user, const float *x_in, const int32_t *t, const float *a, int n,
+                                char err[DFV_ERR_LEN])
 {
     unet_session *u = user;
     u->calls_last++; /* one network pass over the context frames */
-    return dfv_unet_cache_context(u->engine.net, x_in, t, a, n);
+    return network_status(u, dfv_unet_cache_context(u->engine.net, x_in, t, a, n), err);
 }
 
-static dfv_status denoise_new(void *user, const float *x_in, const int32_t *t, const float *a, int n, float *out)
+static dfv_status denoise_new(void *user, const float *x_in, const int32_t *t, const float *a, int n, float *out,
+                              char err[DFV_ERR_LEN])
 {
     unet_session *u = user;
     u->calls_last++;
-    return dfv_unet_forward_cached(u->engine.net, x_in, t, a, n, out);
+    return network_status(u, dfv_unet_forward_cached(u->engine.net, x_in, t, a, n, out), err);
 }
 
 static int unet_configure(void *impl, const dfv_sampler_settings *settings, bool no_cache, char err[DFV_ERR_LEN])

@@ -1,4 +1,4 @@
-/* Window options and exit codes shared by the windowed commands; see viewer_options.h. */
+/* Window options shared by the windowed commands; see viewer_options.h. */
 #include "viewer_options.h"
 
 #include <errno.h>
@@ -75,20 +75,4 @@ bad:
     if (!err[0])
         dfv_error_set(err, "bad value '%s' for %s", i + 1 < argc ? argv[i + 1] : "", opt);
     return -1;
-}
-
-int dfv_viewer_exit_code(const char *command, dfv_viewer_status status, const char *summary, const char *err)
-{
-    switch (status) {
-    case DFV_VIEWER_OK:
-        if (summary && *summary) fprintf(stderr, "dfview %s: %s\n", command, summary);
-        return 0;
-    case DFV_VIEWER_NO_DISPLAY:
-        fprintf(stderr, "dfview %s: %s. No window can be shown here; use `dfview render` to write a clip instead.\n",
-                command, err);
-        return 1;
-    case DFV_VIEWER_FAILED: break;
-    }
-    fprintf(stderr, "dfview %s: %s\n", command, err);
-    return 1;
 }

@@ -12,8 +12,4 @@ int dfv_viewer_parse_option(dfv_viewer_desc *desc, int argc, char **argv, int i,
 /* Help text for those options. */
 extern const char dfv_viewer_options_help[];
 
-/* Prints the viewer's outcome for a command and returns its exit code: 0, or 1 with a message (no display
- * suggests `dfview render`). */
-int dfv_viewer_exit_code(const char *command, dfv_viewer_status status, const char *summary, const char *err);
-
 #endif

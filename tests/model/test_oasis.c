@@ -68,7 +68,7 @@ static void test_dit(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, const
     const size_t n = (size_t)f * a->channels * a->input_h * a->input_w;
     dfv_dit *net = NULL;
     dfv_status s = dfv_dit_create(ctx, model, DFV_F32, &net);
-    CHECK_COUNTED(t, s == DFV_OK, "dit create: %s", net ? dfv_dit_error(net) : "?");
+    CHECK_COUNTED(t, s == DFV_OK, "dit create: %s", dfv_ctx_error(ctx));
     float *x = golden(t, dir, "dit_x", n), *want = golden(t, dir, "dit_v", n);
     float *ts = golden(t, dir, "dit_t", (size_t)f), *act = golden(t, dir, "dit_a", (size_t)f * a->action_dim);
     float *v = malloc(n * sizeof *v);
@@ -77,19 +77,19 @@ static void test_dit(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, const
         for (int i = 0; i < f; i++)
             levels[i] = (int32_t)ts[i];
         s = dfv_dit_forward(net, x, levels, act, batch, frames, v);
-        CHECK_COUNTED(t, s == DFV_OK, "dit forward: %s", dfv_dit_error(net));
+        CHECK_COUNTED(t, s == DFV_OK, "dit forward: %s", dfv_ctx_error(ctx));
         if (!s)
             compare(t, "DiT forward (B=2, T=3)", v, want, n);
         /* arguments */
         s = dfv_dit_forward(net, x, levels, act, 1, a->max_frames + 1, v);
-        CHECK_COUNTED(t, s == DFV_ERR_ARGUMENT && strstr(dfv_dit_error(net), "frames"), "too many frames: %s",
-                      dfv_dit_error(net));
+        CHECK_COUNTED(t, s == DFV_ERR_ARGUMENT && strstr(dfv_ctx_error(ctx), "frames"), "too many frames: %s",
+                      dfv_ctx_error(ctx));
         levels[0] = -1;
         s = dfv_dit_forward(net, x, levels, act, batch, frames, v);
         CHECK_COUNTED(t, s == DFV_ERR_ARGUMENT, "negative noise level accepted");
         s = dfv_dit_forward_cached(net, x, levels + 1, act, 1, v);
-        CHECK_COUNTED(t, s == DFV_ERR_ARGUMENT && strstr(dfv_dit_error(net), "without a context"),
-                      "cached forward without a context: %s", dfv_dit_error(net));
+        CHECK_COUNTED(t, s == DFV_ERR_ARGUMENT && strstr(dfv_ctx_error(ctx), "without a context"),
+                      "cached forward without a context: %s", dfv_ctx_error(ctx));
         s = dfv_dit_context(net, x, levels + 1, act, a->max_frames);
         CHECK_COUNTED(t, s == DFV_ERR_ARGUMENT, "a context filling the whole window accepted");
     }
@@ -104,17 +104,17 @@ static void test_vae(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, const
     const size_t n_img = (size_t)images * 3 * a->image_h * a->image_w, n_z = (size_t)images * a->latent * h * w;
     dfv_vit_vae *vae = NULL;
     dfv_status s = dfv_vit_vae_create(ctx, model, DFV_F32, &vae);
-    CHECK_COUNTED(t, s == DFV_OK, "vae create: %s", vae ? dfv_vit_vae_error(vae) : "?");
+    CHECK_COUNTED(t, s == DFV_OK, "vae create: %s", dfv_ctx_error(ctx));
     float *img = golden(t, dir, "vae_img", n_img), *z_want = golden(t, dir, "vae_z", n_z);
     float *z_in = golden(t, dir, "vae_zin", n_z), *dec_want = golden(t, dir, "vae_dec", n_img);
     float *z = malloc(n_z * sizeof *z), *dec = malloc(n_img * sizeof *dec);
     if (!s && img && z_want && z_in && dec_want && z && dec) {
         s = dfv_vit_vae_encode(vae, img, images, z);
-        CHECK_COUNTED(t, s == DFV_OK, "vae encode: %s", dfv_vit_vae_error(vae));
+        CHECK_COUNTED(t, s == DFV_OK, "vae encode: %s", dfv_ctx_error(ctx));
         if (!s)
             compare(t, "VAE encode (scaled latent mean)", z, z_want, n_z);
         s = dfv_vit_vae_decode(vae, z_in, images, dec);
-        CHECK_COUNTED(t, s == DFV_OK, "vae decode: %s", dfv_vit_vae_error(vae));
+        CHECK_COUNTED(t, s == DFV_OK, "vae decode: %s", dfv_ctx_error(ctx));
         if (!s)
             compare(t, "VAE decode", dec, dec_want, n_img);
     }
@@ -143,7 +143,7 @@ static void test_sampling(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, 
     dfv_status s = dfv_dit_create(ctx, model, DFV_F32, &net);
     if (!s)
         s = dfv_vit_vae_create(ctx, model, DFV_F32, &vae);
-    CHECK_COUNTED(t, s == DFV_OK, "create: %s", net ? dfv_dit_error(net) : "?");
+    CHECK_COUNTED(t, s == DFV_OK, "create: %s", dfv_ctx_error(ctx));
     float *prompt = golden(t, dir, "sample_prompt", pixels), *actions = golden(t, dir, "sample_actions", frames * 25);
     float *noise = golden(t, dir, "sample_noise", (frames - 1) * frame);
     float *want = golden(t, dir, "sample_latents", frames * frame), *want_px = golden(t, dir, "sample_decoded", frames * pixels);
@@ -156,7 +156,7 @@ static void test_sampling(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, 
             memcpy(x + i * frame, noise + (i - 1) * frame, frame * sizeof *x);
             s = dfv_oasis_denoise_last(net, diff, x, actions, i + 1, steps, window);
         }
-        CHECK_COUNTED(t, s == DFV_OK, "sampling: %s / %s", dfv_dit_error(net), dfv_vit_vae_error(vae));
+        CHECK_COUNTED(t, s == DFV_OK, "sampling: %s", dfv_ctx_error(ctx));
         if (!s)
             compare(t, "sampling: latents (4 frames)", x, want, frames * frame);
         /* The decoder on the official latents, then on ours: it sees latents / 0.0784, so the ≤ 1e-4
@@ -180,7 +180,7 @@ static void test_sampling(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, 
             memcpy(xc + i * frame, noise + (i - 1) * frame, frame * sizeof *xc);
             s = dfv_oasis_denoise_last_cached(net, diff, xc, actions, i + 1, steps, window);
         }
-        CHECK_COUNTED(t, s == DFV_OK, "cached sampling: %s", dfv_dit_error(net));
+        CHECK_COUNTED(t, s == DFV_OK, "cached sampling: %s", dfv_ctx_error(ctx));
         if (!s) {
             double worst = 0;
             for (size_t i = 0; i < frames * frame; i++)
@@ -211,13 +211,13 @@ static void test_fp16(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, cons
     dfv_vit_vae *vae = NULL;
     dfv_status s = dfv_dit_create(ctx, model, DFV_F16, &net);
     if (s == DFV_ERR_UNSUPPORTED) {
-        printf("SKIP fp16: %s\n", dfv_dit_error(net));
+        printf("SKIP fp16: %s\n", dfv_ctx_error(ctx));
         dfv_dit_destroy(net);
         return;
     }
     if (!s)
         s = dfv_vit_vae_create(ctx, model, DFV_F16, &vae);
-    CHECK_COUNTED(t, s == DFV_OK, "fp16 create: %s", net ? dfv_dit_error(net) : "?");
+    CHECK_COUNTED(t, s == DFV_OK, "fp16 create: %s", dfv_ctx_error(ctx));
     float *x = golden(t, dir, "dit_x", n), *want = golden(t, dir, "dit_v", n), *ts = golden(t, dir, "dit_t", f);
     float *act = golden(t, dir, "dit_a", (size_t)f * a->action_dim), *img = golden(t, dir, "vae_img", n_img);
     float *z_want = golden(t, dir, "vae_z", n_z), *z_in = golden(t, dir, "vae_zin", n_z);
@@ -238,8 +238,7 @@ static void test_fp16(tally *t, dfv_ctx *ctx, const dfv_oasis_model *model, cons
             {"fp16 VAE decode", dfv_vit_vae_decode(vae, z_in, images, dec), dec, dec_want, n_img},
         };
         for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
-            CHECK_COUNTED(t, runs[r].status == DFV_OK, "%s: %s / %s", runs[r].what, dfv_dit_error(net),
-                          dfv_vit_vae_error(vae));
+            CHECK_COUNTED(t, runs[r].status == DFV_OK, "%s: %s", runs[r].what, dfv_ctx_error(ctx));
             double worst = 0, scale = 1;
             for (size_t i = 0; i < runs[r].n; i++) {
                 worst = fmax(worst, fabs((double)runs[r].got[i] - runs[r].want[i]));

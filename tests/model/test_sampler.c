@@ -319,8 +319,9 @@ typedef struct {
 /* The toy network of sampler_ref.py: out[t] = 0.5·tanh(x_in[t]) + 0.1·mean(x_in[0]) + 1e-4·tc[t]
  * + 0.05·sum(actions[t]). */
 static dfv_status toy_denoise(void *user, const float *x_in, const int32_t *timesteps, const float *actions, int frames,
-                              float *out)
+                              float *out, char err[DFV_ERR_LEN])
 {
+    (void)err;
     toy_network *net = user;
     net->calls++;
     double first_mean = 0;
@@ -348,9 +349,9 @@ static double frame_mean(const float *frame)
 /* The same toy network split for the cached-context path: the context call remembers what the new
  * frames need from it (the window's first frame), the per-step call sees the new frames only. */
 static dfv_status toy_cache_context(void *user, const float *x_in, const int32_t *timesteps, const float *actions,
-                                    int n_context)
+                                    int n_context, char err[DFV_ERR_LEN])
 {
-    (void)timesteps, (void)actions, (void)n_context;
+    (void)timesteps, (void)actions, (void)n_context, (void)err;
     toy_network *net = user;
     net->cache_calls++;
     net->cached_first_mean = frame_mean(x_in);
@@ -358,8 +359,9 @@ static dfv_status toy_cache_context(void *user, const float *x_in, const int32_t
 }
 
 static dfv_status toy_denoise_new(void *user, const float *x_in, const int32_t *timesteps, const float *actions,
-                                  int n_new, float *out)
+                                  int n_new, float *out, char err[DFV_ERR_LEN])
 {
+    (void)err;
     toy_network *net = user;
     net->calls++;
     for (int f = 0; f < n_new; f++) {
@@ -373,12 +375,12 @@ static dfv_status toy_denoise_new(void *user, const float *x_in, const int32_t *
 }
 
 static dfv_status failing_denoise(void *user, const float *x_in, const int32_t *timesteps, const float *actions,
-                                  int frames, float *out)
+                                  int frames, float *out, char err[DFV_ERR_LEN])
 {
     toy_network *net = user;
     if (net->calls + 1 >= net->fail_at)
-        return DFV_ERR_VULKAN;
-    return toy_denoise(user, x_in, timesteps, actions, frames, out);
+        return dfv_error_set(err, "vkQueueSubmit: VK_ERROR_DEVICE_LOST"), DFV_ERR_VULKAN;
+    return toy_denoise(user, x_in, timesteps, actions, frames, out, err);
 }
 
 static void toy_config(dfv_model_config *c, float *alphas, dfv_objective objective, int window, int action_dim)
@@ -581,8 +583,9 @@ static void test_network_failure(suite *t)
     dfv_status st = dfv_sampler_create(&config, &s, failing_denoise, &net, &sampler, err);
     if (st == DFV_OK)
         st = dfv_sampler_rollout(sampler, frames, 1, 3, NULL, err);
-    CHECK_COUNTED(t, st == DFV_ERR_VULKAN && strstr(err, "network call failed (frame 1, step 4)"),
-          "a failing network must stop the rollout with its status: %d '%s'", st, err);
+    CHECK_COUNTED(t, st == DFV_ERR_VULKAN &&
+                         !strcmp(err, "sampler: the network call failed (frame 1, step 4): vkQueueSubmit: VK_ERROR_DEVICE_LOST"),
+          "a failing network must stop the rollout with its status and its message: %d '%s'", st, err);
     dfv_sampler_destroy(sampler);
 }
 

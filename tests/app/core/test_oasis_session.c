@@ -139,13 +139,13 @@ static void reference(tally *t, const engine *e, const uint8_t *seed, float *lat
     float *img = malloc(plane * 3 * sizeof *img), *actions = calloc((size_t)FRAMES * 25, sizeof *actions);
     for (size_t p = 0; p < plane; p++)
         for (int c = 0; c < 3; c++) img[c * plane + p] = seed[p * 3 + c] / 255.0f * 2.0f - 1.0f;
-    CHECK_COUNTED(t, !dfv_vit_vae_encode(e->vae, img, 1, latents), "encode: %s", dfv_vit_vae_error(e->vae));
+    CHECK_COUNTED(t, !dfv_vit_vae_encode(e->vae, img, 1, latents), "encode: %s", dfv_ctx_error(e->ctx));
     memcpy(frames, seed, plane * 3);
     for (int k = 1; k < FRAMES; k++) {
         test_action(NULL, k, actions + (size_t)k * 25); /* frame 0's action: zeros, as load_actions */
         dfv_rng_normals(rng_seed, DFV_NOISE_INITIAL, (uint64_t)k, 0, latents + (size_t)k * L, L);
         CHECK_COUNTED(t, !dfv_oasis_denoise_last(e->dit, dfv_oasis_model_diffusion(e->model), latents, actions, k + 1,
-                                                  STEPS, WINDOW), "denoise: %s", dfv_dit_error(e->dit));
+                                                  STEPS, WINDOW), "denoise: %s", dfv_ctx_error(e->ctx));
         CHECK_COUNTED(t, !dfv_vit_vae_decode(e->vae, latents + (size_t)k * L, 1, img), "decode");
         to_bytes(img, w, h, frames + plane * 3 * (size_t)k);
     }
