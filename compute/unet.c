@@ -62,8 +62,8 @@ struct dfv_unet {
     int kv_layers;
     int cached_frames;
 
-    unet_plan *plans_full[65], *plans_context[65];
-    unet_plan *plans_cached[64][65]; /* [cached frames][new frames]: where keys go is baked in */
+    unet_plan *plans_full[DFV_MAX_WINDOW + 1], *plans_context[DFV_MAX_WINDOW + 1];
+    unet_plan *plans_cached[DFV_MAX_WINDOW][DFV_MAX_WINDOW + 1]; /* [cached frames][new frames]: where keys go is baked in */
     dfv_seq *last_seq;
 };
 
@@ -641,8 +641,8 @@ static dfv_status create_kv_cache(dfv_unet *net)
     for (int i = 0; i < n; i++) {
         dfv_status s = dfv_buffer_create(net->ctx, hd2 * res[i] * res[i], DFV_MEM_DEVICE, &net->kv_cache[i]);
         if (s) return s;
+        net->kv_layers = i + 1; /* what dfv_unet_destroy frees if a later buffer fails */
     }
-    net->kv_layers = n;
     return DFV_OK;
 }
 
@@ -660,8 +660,8 @@ dfv_status dfv_unet_create(dfv_ctx *ctx, const dfv_model *model, const dfv_unet_
     dfv_status s = DFV_OK;
     if (net->dtype == DFV_F16 && !dfv_ctx_caps(ctx)->fp16_storage)
         s = dfv_ctx_fail(ctx, DFV_ERR_UNSUPPORTED, "this device has no 16-bit storage buffers; run without --fp16");
-    else if (net->window > 64)
-        s = dfv_ctx_fail(ctx, DFV_ERR_UNSUPPORTED, "window %d is longer than 64 frames", net->window);
+    else if (net->window > DFV_MAX_WINDOW)
+        s = dfv_ctx_fail(ctx, DFV_ERR_UNSUPPORTED, "window %d is longer than %d frames", net->window, DFV_MAX_WINDOW);
     if (!s) s = upload_weights(net);
     if (!s) s = create_io(net);
     if (!s) s = upload_rotary_freqs(net);
@@ -674,10 +674,10 @@ dfv_status dfv_unet_create(dfv_ctx *ctx, const dfv_model *model, const dfv_unet_
 void dfv_unet_destroy(dfv_unet *net)
 {
     if (!net) return;
-    for (int t = 0; t <= 64; t++) {
+    for (int t = 0; t <= DFV_MAX_WINDOW; t++) {
         plan_free(net, net->plans_full[t]);
         plan_free(net, net->plans_context[t]);
-        for (int c = 0; c < 64; c++) plan_free(net, net->plans_cached[c][t]);
+        for (int c = 0; c < DFV_MAX_WINDOW; c++) plan_free(net, net->plans_cached[c][t]);
     }
     for (int i = 0; i < net->kv_layers; i++) dfv_buffer_destroy(net->ctx, net->kv_cache[i]);
     dfv_buffer_destroy(net->ctx, net->x_in);
