@@ -23,7 +23,7 @@ static void print_usage(FILE *out)
                  "       dfview bench --model OASIS_MODEL ...: see 'dfview bench --model OASIS_MODEL --help'\n"
                  "Times network calls on W frames (default: the model's window) with mixed noise levels.\n"
                  "--cached times one new frame after W-1 cached context frames (per-frame-norm models).\n"
-                 "DFVIEW_PROFILE=1 adds the ten most expensive ops.\n");
+                 "DFVIEW_PROFILE=1 adds the ten most expensive ops; DFVIEW_PROFILE=all also every dispatch in order.\n");
 }
 
 static int parse_args(int argc, char **argv, bench_args *a)
@@ -124,7 +124,7 @@ int dfv_cmd_bench(int argc, char **argv)
         }
     }
     if (time_calls(&e, &a, T, x, t, out)) goto done;
-    if (getenv("DFVIEW_PROFILE") && dfv_unet_last_seq(e.net)) dfv_seq_profile_print(dfv_unet_last_seq(e.net), stdout, 10);
+    if (getenv("DFVIEW_PROFILE") && dfv_unet_last_seq(e.net)) dfv_seq_profile_print(dfv_unet_last_seq(e.net), stdout, strcmp(getenv("DFVIEW_PROFILE"), "all") ? 10 : -1);
     rc = 0;
 done:
     free(x), free(out);
