@@ -373,6 +373,7 @@ static act_id attend(builder *b, act_id qkv_id, attn_kind kind)
                           .h = qkv.h, .w = qkv.w};
         int first = mode == MODE_CONTEXT ? 0 : net->cached_frames;
         if (op_begin(b)) check(b, dfv_op_copy(b->plan->seq, kv, first, 0, qkv, 0, hd, qkv.t, 2 * hd));
+        if (mode == MODE_CONTEXT && layer == net->kv_layers - 1) return -1; /* see build() */
         kv.t = first + qkv.t;
         d.q_pos0 = first;
         d.k_channel0 = 0, d.v_channel0 = hd;
@@ -392,6 +393,7 @@ static act_id attention_block(builder *b, act_id x, attn_kind kind, const char *
     snprintf(name, sizeof name, "%s.attn.to_qkv", prefix);
     h = conv(b, h, 3 * hd, 1, 1, false, name);
     h = attend(b, h, kind);
+    if (h < 0) return h;
     snprintf(name, sizeof name, "%s.attn.to_out", prefix);
     return conv_add(b, h, x, c, 1, name);
 }
@@ -486,6 +488,9 @@ static void build(builder *b, int T)
         h = spatial_attention(b, h, 'u', j, p);
         snprintf(p, sizeof p, "up_blocks.%d.3", j);
         h = temporal_attention(b, h, p);
+        /* Caching context needs only the keys and values of every temporal layer: past the last layer's
+         * K/V copy, nothing it computes is read (its output is never returned). */
+        if (h < 0) return;
         if (j < L - 1) {
             dfv_tensor t = use(b, h);
             act_id up = new_act(b, t.t, t.c, 2 * t.h, 2 * t.w);

@@ -186,7 +186,8 @@ dfv_status dfv_seq_dispatch(dfv_seq *seq, dfv_pipeline *pipe, const dfv_binding 
 dfv_status dfv_seq_submit(dfv_seq *seq); /* ends recording on first use; waits for completion */
 int dfv_seq_dispatch_count(const dfv_seq *seq);
 int dfv_seq_barrier_count(const dfv_seq *seq); /* barriers the hazard tracking inserted */
-/* With profiling on: after a submit, per-dispatch µs and GFLOP/s (or GB/s). */
+/* With profiling on: after a submit, µs and GFLOP/s (or GB/s) per op of the top_n most expensive (all
+ * for 0); top_n < 0 also lists every dispatch in order first. */
 void dfv_seq_profile_print(const dfv_seq *seq, FILE *out, int top_n);
 double dfv_seq_last_gpu_ms(const dfv_seq *seq); /* total of the last submit, -1 if not profiled */
 dfv_ctx *dfv_seq_ctx(dfv_seq *seq);

@@ -22,6 +22,7 @@ typedef struct {
     const char *label;
     double work; /* flops or bytes */
     bool is_bytes;
+    uint32_t groups[3];
 } dfv_dispatch_rec;
 
 struct dfv_seq {
@@ -270,7 +271,8 @@ static dfv_status dfv_seq_check_dispatch(dfv_seq *seq, const dfv_pipeline *pipe,
     return DFV_OK;
 }
 
-static dfv_status dfv_seq_record_info(dfv_seq *seq, const dfv_pipeline *pipe, const dfv_dispatch_info *info)
+static dfv_status dfv_seq_record_info(dfv_seq *seq, const dfv_pipeline *pipe, const dfv_dispatch_info *info,
+                                      const uint32_t groups[3])
 {
     if (!dfv_grow((void **)&seq->dispatches, &seq->dispatch_capacity, seq->dispatch_count + 1,
                   sizeof *seq->dispatches))
@@ -279,6 +281,7 @@ static dfv_status dfv_seq_record_info(dfv_seq *seq, const dfv_pipeline *pipe, co
         .label = info && info->label ? info->label : pipe->shader.name,
         .work = info ? info->flops : 0,
         .is_bytes = info && info->is_bytes,
+        .groups = {groups[0], groups[1], groups[2]},
     };
     return DFV_OK;
 }
@@ -329,7 +332,7 @@ dfv_status dfv_seq_dispatch(dfv_seq *seq, dfv_pipeline *pipe, const dfv_binding 
     ctx->vk.vkCmdDispatch(seq->cmd, gx, gy, gz);
     if (ctx->profile && (status = dfv_seq_timestamp(seq)))
         return status;
-    return dfv_seq_record_info(seq, pipe, info);
+    return dfv_seq_record_info(seq, pipe, info, groups);
 }
 
 static dfv_status dfv_seq_end(dfv_seq *seq)
@@ -432,6 +435,17 @@ void dfv_seq_profile_print(const dfv_seq *seq, FILE *out, int top_n)
     if (!seq->dispatch_us) {
         fprintf(out, "no profile: run with DFVIEW_PROFILE=1 on a device with compute timestamps\n");
         return;
+    }
+    if (top_n < 0) { /* every dispatch in order */
+        fprintf(out, "%4s %-28s %16s %10s %10s\n", "#", "op", "workgroups", "us", "rate");
+        for (int i = 0; i < seq->dispatch_count; i++) {
+            const dfv_dispatch_rec *d = &seq->dispatches[i];
+            char groups[32];
+            snprintf(groups, sizeof groups, "%ux%ux%u", d->groups[0], d->groups[1], d->groups[2]);
+            double rate = seq->dispatch_us[i] > 0 ? d->work / (seq->dispatch_us[i] * 1e3) : 0;
+            fprintf(out, "%4d %-28s %16s %10.1f %7.2f %s\n", i, d->label, groups, seq->dispatch_us[i], rate,
+                    d->work <= 0 ? "-" : d->is_bytes ? "GB/s" : "GFLOP/s");
+        }
     }
     dfv_profile_row *rows = calloc((size_t)seq->dispatch_count + 1, sizeof *rows);
     if (!rows)

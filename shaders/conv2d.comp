@@ -30,21 +30,40 @@ layout(constant_id = 6) const int BLOCK_ROWS = 1;
 
 const int SEGMENT = (BLOCK_P - 1) * STRIDE + KSIZE;
 
+#ifdef DFV_TEXEL_INPUTS
+// Inputs as uniform texel buffers over their whole buffers (the CPU path: a texel fetch is one vector
+// gather on lavapipe, a storage-buffer load a loop over the lanes with a bounds check each), starting
+// at the elements pc.*_texel0.
+layout(binding = 0) uniform samplerBuffer in_tex;
+layout(binding = 1) uniform samplerBuffer weight_tex;
+layout(binding = 2) uniform samplerBuffer bias_tex;
+layout(binding = 4) uniform samplerBuffer residual_tex;
+#define LOAD_IN(i) texelFetch(in_tex, pc.in_texel0 + (i)).r
+#define LOAD_W(i) texelFetch(weight_tex, pc.weight_texel0 + (i)).r
+#define LOAD_BIAS(i) texelFetch(bias_tex, pc.bias_texel0 + (i)).r
+#define LOAD_RES(i) texelFetch(residual_tex, pc.residual_texel0 + (i)).r
+#else
 layout(std430, binding = 0) readonly buffer InBuf { dfv_src_t in_data[]; };
 layout(std430, binding = 1) readonly buffer WeightBuf { dfv_src_t weight[]; };
 layout(std430, binding = 2) readonly buffer BiasBuf { dfv_src_t bias[]; };
-layout(std430, binding = 3) writeonly buffer OutBuf { dfv_dst_t out_data[]; };
 layout(std430, binding = 4) readonly buffer ResidualBuf { dfv_src_t residual[]; }; // read when has_residual
+#define LOAD_IN(i) float(in_data[i])
+#define LOAD_W(i) float(weight[i])
+#define LOAD_BIAS(i) float(bias[i])
+#define LOAD_RES(i) float(residual[i])
+#endif
+layout(std430, binding = 3) writeonly buffer OutBuf { dfv_dst_t out_data[]; };
 
 layout(push_constant) uniform Push {
     int frames, in_c, in_h, in_w;
     int out_c, out_h, out_w;
     int pad, has_bias, has_residual;
+    int in_texel0, weight_texel0, bias_texel0, residual_texel0; // DFV_TEXEL_INPUTS only
 } pc;
 
 // Writes one output element: the value plus, for a fused residual add, the residual at the same place.
 void write_output(int offset, float value) {
-    if (pc.has_residual != 0) value += float(residual[offset]);
+    if (pc.has_residual != 0) value += LOAD_RES(offset);
     out_data[offset] = dfv_dst_t(value);
 }
 
@@ -53,7 +72,7 @@ int weight_row(int i, int c0, int reduce_len) { return min(c0 + i, pc.out_c - 1)
 // Adds the bias and stores one output; out_offset already points at channel 0 of the pixel.
 void store_output(int co, int out_offset, float value) {
     const int out_hw = pc.out_h * pc.out_w;
-    float b = pc.has_bias != 0 ? float(bias[co]) : 0.0;
+    float b = pc.has_bias != 0 ? LOAD_BIAS(co) : 0.0;
     write_output(out_offset + co * out_hw, value + b);
 }
 
@@ -62,7 +81,7 @@ void store_output(int co, int out_offset, float value) {
 #define DFV_CPU_LOAD_BIAS(my_bias, c0) \
     float my_bias[CPU_WVEC]; \
     [[unroll]] for (int v = 0; v < CPU_WVEC; ++v) \
-        my_bias[v] = pc.has_bias != 0 ? float(bias[min(c0 + int(gl_SubgroupInvocationID) + 8 * v, pc.out_c - 1)]) : 0.0;
+        my_bias[v] = pc.has_bias != 0 ? LOAD_BIAS(min(c0 + int(gl_SubgroupInvocationID) + 8 * v, pc.out_c - 1)) : 0.0;
 
 void pointwise(int c0) {
     const int hw = pc.in_h * pc.in_w;
@@ -84,9 +103,9 @@ void pointwise(int c0) {
         for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] = 0.0; // nested: NIR unrolls loops of <= 32 trips only
     for (int ci = 0; ci < pc.in_c; ++ci) {
         float x[BLOCK_P];
-        for (int j = 0; j < BLOCK_P; ++j) x[j] = float(in_data[in_off[j] + ci * hw]);
+        for (int j = 0; j < BLOCK_P; ++j) x[j] = LOAD_IN(in_off[j] + ci * hw);
         for (int i = 0; i < BLOCK_C; ++i) {
-            float w = float(weight[w_row[i] + ci]);
+            float w = LOAD_W(w_row[i] + ci);
             for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] += w * x[j];
         }
     }
@@ -127,12 +146,12 @@ void spatial(int c0) {
             for (int m = 0; m < SEGMENT; ++m) {
                 int ix = ix0 + m;
                 bool inside = row_inside && uint(ix) < uint(pc.in_w);
-                x[m] = inside ? float(in_data[inside ? row_off + ix : 0]) : 0.0;
+                x[m] = inside ? LOAD_IN(inside ? row_off + ix : 0) : 0.0;
             }
             const int kk = (ci * KSIZE + ky) * KSIZE;
             for (int kx = 0; kx < KSIZE; ++kx) {
                 for (int i = 0; i < BLOCK_C; ++i) {
-                    float w = float(weight[w_row[i] + kk + kx]);
+                    float w = LOAD_W(w_row[i] + kk + kx);
                     for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] += w * x[j * STRIDE + kx];
                 }
             }
@@ -181,9 +200,9 @@ void pointwise_cpu(int c0) {
         [[unroll]] for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] = 0.0; // nested: NIR unrolls loops of <= 32 trips only
     for (int ci = 0; ci < pc.in_c; ++ci) {
         float x[BLOCK_P];
-        [[unroll]] for (int j = 0; j < BLOCK_P; ++j) x[j] = float(in_data[in_off[j] + ci * hw]);
+        [[unroll]] for (int j = 0; j < BLOCK_P; ++j) x[j] = LOAD_IN(in_off[j] + ci * hw);
         float my_w[CPU_WVEC];
-        [[unroll]] for (int v = 0; v < CPU_WVEC; ++v) my_w[v] = float(weight[my_row[v] + ci]);
+        [[unroll]] for (int v = 0; v < CPU_WVEC; ++v) my_w[v] = LOAD_W(my_row[v] + ci);
         [[unroll]] for (int i = 0; i < BLOCK_C; ++i) {
             float w = subgroupShuffle(my_w[i >> 3], i & 7);
             [[unroll]] for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] += w * x[j];
@@ -230,12 +249,12 @@ void spatial_cpu(int c0) {
             for (int m = 0; m < SEGMENT; ++m) {
                 int ix = ix0 + m;
                 bool inside = row_inside && uint(ix) < uint(pc.in_w);
-                x[m] = inside ? float(in_data[inside ? row_off + ix : 0]) : 0.0;
+                x[m] = inside ? LOAD_IN(inside ? row_off + ix : 0) : 0.0;
             }
             const int kk = (ci * KSIZE + ky) * KSIZE;
             for (int kx = 0; kx < KSIZE; ++kx) {
                 float my_w[CPU_WVEC];
-                for (int v = 0; v < CPU_WVEC; ++v) my_w[v] = float(weight[my_row[v] + kk + kx]);
+                for (int v = 0; v < CPU_WVEC; ++v) my_w[v] = LOAD_W(my_row[v] + kk + kx);
                 for (int i = 0; i < BLOCK_C; ++i) {
                     float w = subgroupShuffle(my_w[i >> 3], i & 7);
                     for (int j = 0; j < BLOCK_P; ++j) acc[i * BLOCK_P + j] += w * x[j * STRIDE + kx];
@@ -297,7 +316,7 @@ void patch_cpu(int c0) {
             [[unroll]] for (int m = 0; m < SEGMENT; ++m) {
                 int ix = ix0 + m;
                 bool inside = row_inside && uint(ix) < uint(pc.in_w);
-                x[m] = inside ? float(in_data[inside ? row_off + ix : 0]) : 0.0;
+                x[m] = inside ? LOAD_IN(inside ? row_off + ix : 0) : 0.0;
             }
             [[unroll]] for (int r = 0; r < BLOCK_ROWS; ++r) {
                 const int ky = yy - r; // this input row is tap row ky of output row r
@@ -305,7 +324,7 @@ void patch_cpu(int c0) {
                 const int kk = (ci * KSIZE + ky) * KSIZE;
                 [[unroll]] for (int kx = 0; kx < KSIZE; ++kx) {
                     float my_w[CPU_WVEC];
-                    [[unroll]] for (int v = 0; v < CPU_WVEC; ++v) my_w[v] = float(weight[my_row[v] + kk + kx]);
+                    [[unroll]] for (int v = 0; v < CPU_WVEC; ++v) my_w[v] = LOAD_W(my_row[v] + kk + kx);
                     [[unroll]] for (int i = 0; i < BLOCK_C; ++i) {
                         float w = subgroupShuffle(my_w[i >> 3], i & 7);
                         [[unroll]] for (int j = 0; j < BLOCK_P; ++j)
