@@ -43,8 +43,10 @@ def parse_args(argv):
     p.add_argument("--frames", type=int, default=300, help="generated frames per episode")
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=0, help="sampling steps (0: the model's default)")
-    p.add_argument("--stabilization", type=int, default=0,
-                   help="noise level of the clean context frames, 1..timesteps (0: the model's default)")
+    p.add_argument("--stabilization", default="0",
+                   help="noise level of the clean context frames, 1..timesteps (0: the model's default); a "
+                        "list such as 15,100,300 runs every level in one batch with the same noise and writes "
+                        "OUT-L15.npy, OUT-L100.npy, ...")
     p.add_argument("--window", type=int, default=0, help="frames the network sees at most (0: the model's)")
     p.add_argument("--eta", type=float, help="DDIM eta (default: the model's, 0 for the bundled ones)")
     p.add_argument("--no-cache", action="store_true",
@@ -115,7 +117,8 @@ def generate(model, config, context_rgb, actions, frames, steps, noise_fn, quant
     def as_8bit(x):
         return to_model(to_rgb(x, mean, std), mean, std).to(device)
 
-    stabilization = stabilization or diffusion["stabilization_level"]
+    if isinstance(stabilization, int) and stabilization == 0:
+        stabilization = diffusion["stabilization_level"]
     window = window or diffusion["window"]
     eta = diffusion.get("eta", 0.0) if eta is None else eta
     context = to_model(context_rgb, mean, std).to(device)
@@ -145,6 +148,18 @@ def _temporal_keys_values(block, tokens):
     return tuple(attn.split_heads(t) for t in attn.to_qkv(normed).chunk(3, dim=-1))
 
 
+def _rotary_from(x, freqs, offset):
+    """dfv_unet.apply_rotary for tokens at positions offset, offset + 1, ... (same formula and precision)."""
+    n, d = x.shape[-2], x.shape[-1]
+    work = torch.float64 if x.dtype == torch.float64 else torch.float32
+    inv_freq = freqs.get(x.device, work)
+    angles = (torch.arange(n, device=x.device, dtype=work) + offset)[:, None] * inv_freq[None, :]
+    cos, sin = angles.cos(), angles.sin()
+    pairs = x.to(work).reshape(*x.shape[:-1], d // 2, 2)
+    even, odd = pairs[..., 0], pairs[..., 1]
+    return torch.stack((even * cos - odd * sin, odd * cos + even * sin), dim=-1).reshape(x.shape).to(x.dtype)
+
+
 def _cached_temporal_forward(block, x):
     mode = block.cache_mode
     if mode is None:
@@ -158,16 +173,17 @@ def _cached_temporal_forward(block, x):
         block.cached_v = v
         return type(block).forward(block, x)
     past = block.cached_k.shape[2]
-    if attn.rotary:  # positions past.. of the window: rotate with zero rows in front, keep the new rows
-        pad = torch.zeros_like(block.cached_k)
-        q = dfv_unet.apply_rotary(torch.cat((pad, q), dim=2), attn.rotary_freqs)[:, :, past:]
-        k = dfv_unet.apply_rotary(torch.cat((pad, k), dim=2), attn.rotary_freqs)[:, :, past:]
-    keys, values = torch.cat((block.cached_k, k), dim=2), torch.cat((block.cached_v, v), dim=2)
-    scores = torch.matmul(q, keys.transpose(-1, -2)) * (q.shape[-1] ** -0.5)
+    if attn.rotary:  # the new frames sit at window positions past..
+        q, k = _rotary_from(q, attn.rotary_freqs, past), _rotary_from(k, attn.rotary_freqs, past)
+    scale = q.shape[-1] ** -0.5
+    # Scores against the cached keys and the new ones apart (no copy of the cache per call).
+    scores_new = torch.matmul(q, k.transpose(-1, -2)) * scale
     if attn.causal:
-        mask = torch.ones(t, past + t, dtype=torch.bool, device=x.device).triu(past + 1)
-        scores = scores.masked_fill(mask, float("-inf"))
-    out = torch.matmul(scores.softmax(dim=-1), values)
+        mask = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)
+        scores_new = scores_new.masked_fill(mask, float("-inf"))
+    scores = torch.cat((torch.matmul(q, block.cached_k.transpose(-1, -2)) * scale, scores_new), dim=-1)
+    weights = scores.softmax(dim=-1)
+    out = torch.matmul(weights[..., :past], block.cached_v) + torch.matmul(weights[..., past:], v)
     out = tokens + attn.to_out(out.transpose(1, 2).reshape(b * h * w, t, attn.heads * attn.dim_head))
     return out.reshape(b, h, w, t, c).permute(0, 4, 3, 1, 2)
 
@@ -225,8 +241,10 @@ def sampled_rollout(model, alphas_cumprod, context, actions, new_frames, steps, 
     levels = schedule.sampling_timesteps(steps, len(alphas_cumprod))
     cached = cached and can_cache(model)
     net = CachedNetwork(model) if cached else None
-    ctx_t = stabilization - 1
-    a_ctx = alphas_cumprod[ctx_t]
+    # One stabilization level for the batch, or one per episode (a sweep over levels in one batch).
+    ctx_t = torch.as_tensor(stabilization, device=context.device).long().reshape(-1) - 1
+    ctx_t = ctx_t.expand(context.shape[0]).clone()
+    a_ctx = alphas_cumprod[ctx_t].reshape(-1, 1, 1, 1, 1)
     history = context
     try:
         for _ in range(new_frames):
@@ -239,7 +257,7 @@ def sampled_rollout(model, alphas_cumprod, context, actions, new_frames, steps, 
             if context_noise:
                 eps = noise_fn(ctx.shape).to(ctx.device).clamp(-CLIP_NOISE, CLIP_NOISE)
                 ctx_in = ctx_in + (1.0 - a_ctx).sqrt() * eps
-            t_steps = torch.full((b, n_ctx + 1), ctx_t, dtype=torch.long, device=ctx.device)
+            t_steps = ctx_t[:, None].repeat(1, n_ctx + 1)
             if cached:
                 emb_all = model.embedding(t_steps, act)  # the context rows do not depend on the new level
                 net.cache(ctx_in, emb_all[:, :n_ctx])
@@ -296,23 +314,42 @@ def main(argv=None):
     except DatasetError as e:
         print(f"eval_rollouts: {e}", file=sys.stderr)
         return 1
-    generator = torch.Generator().manual_seed(args.seed)
-    begin = time.monotonic()
-    made = generate(model, config, truth[:, :context], None if actions is None else torch.from_numpy(actions),
-                    args.frames, steps, lambda shape: torch.randn(shape, generator=generator),
-                    stabilization=args.stabilization, window=args.window, eta=args.eta, cached=not args.no_cache,
-                    context_noise=args.context_noise, clip_x0=args.clip_x0)
-    rgb = to_rgb(made, config["data"]["mean"], config["data"]["std"]).cpu().numpy()
-    rgb[:, :context] = truth[:, :context]
-    seconds = time.monotonic() - begin
     try:
-        np.save(args.out, rgb)
-    except OSError as e:
-        print(f"eval_rollouts: {args.out}: cannot write: {e}", file=sys.stderr)
-        return 1
-    print(f"eval_rollouts: {args.episodes} x {args.frames} frames at {steps} steps in {seconds:.0f} s on "
-          f"{device} -> {args.out}")
-    print(f"score with: dfview eval --rollouts {args.out} --context {context} --world {args.world} "
+        levels = [int(v) for v in args.stabilization.split(",")]
+    except ValueError:
+        print(f"eval_rollouts: --stabilization {args.stabilization}: not a level or a list of levels", file=sys.stderr)
+        return 2
+    levels = [v or diffusion["stabilization_level"] for v in levels]
+    if any(not 1 <= v <= diffusion["timesteps"] for v in levels):
+        print(f"eval_rollouts: stabilization levels must be 1..{diffusion['timesteps']}", file=sys.stderr)
+        return 2
+    k = len(levels)
+    generator = torch.Generator().manual_seed(args.seed)
+
+    def noise(shape):  # the same draws for every level: a paired comparison
+        one = torch.randn((shape[0] // k, *shape[1:]), generator=generator)
+        return one.repeat(k, *([1] * (len(shape) - 1)))
+    begin = time.monotonic()
+    acts = None if actions is None else torch.from_numpy(actions).repeat(k, 1, 1)
+    per_row = torch.tensor(levels).repeat_interleave(args.episodes)
+    made = generate(model, config, np.tile(truth[:, :context], (k, 1, 1, 1, 1)), acts, args.frames, steps, noise,
+                    stabilization=per_row if k > 1 else levels[0], window=args.window, eta=args.eta,
+                    cached=not args.no_cache, context_noise=args.context_noise, clip_x0=args.clip_x0)
+    rgb = to_rgb(made, config["data"]["mean"], config["data"]["std"]).cpu().numpy()
+    seconds = time.monotonic() - begin
+    stem = args.out[:-4] if args.out.endswith(".npy") else args.out
+    outs = [args.out] if k == 1 else [f"{stem}-L{v}.npy" for v in levels]
+    for i, out in enumerate(outs):
+        part = rgb[i * args.episodes:(i + 1) * args.episodes]
+        part[:, :context] = truth[:, :context]
+        try:
+            np.save(out, part)
+        except OSError as e:
+            print(f"eval_rollouts: {out}: cannot write: {e}", file=sys.stderr)
+            return 1
+    print(f"eval_rollouts: {args.episodes} x {args.frames} frames at {steps} steps, stabilization "
+          f"{','.join(map(str, levels))}, in {seconds:.0f} s on {device} -> {', '.join(outs)}")
+    print(f"score with: dfview eval --rollouts {outs[0]} --context {context} --world {args.world} "
           f"--first-seed {args.first_seed} --out DIR")
     return 0
 
