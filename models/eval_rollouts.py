@@ -19,16 +19,19 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 
 import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import dfv_unet  # noqa: E402
 import model_file  # noqa: E402
+import schedule  # noqa: E402
 from data import DatasetError, load_dataset  # noqa: E402
 from data_stream import find_dataset_tool  # noqa: E402
-from train import autoregressive_rollout  # noqa: E402
+from train import CLIP_NOISE, autoregressive_rollout  # noqa: E402
 
 
 def parse_args(argv):
@@ -40,6 +43,20 @@ def parse_args(argv):
     p.add_argument("--frames", type=int, default=300, help="generated frames per episode")
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=0, help="sampling steps (0: the model's default)")
+    p.add_argument("--stabilization", default="0",
+                   help="noise level of the clean context frames, 1..timesteps (0: the model's default); a "
+                        "list such as 15,100,300 runs every level in one batch with the same noise and writes "
+                        "OUT-L15.npy, OUT-L100.npy, ...")
+    p.add_argument("--window", type=int, default=0, help="frames the network sees at most (0: the model's)")
+    p.add_argument("--eta", type=float, help="DDIM eta (default: the model's, 0 for the bundled ones)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="run the whole window every step even where the model allows a cached context")
+    p.add_argument("--context-noise", action="store_true",
+                   help="noise the context frames at the stabilization level instead of only scaling them "
+                        "(not what the app does)")
+    p.add_argument("--clip-x0", type=float, default=0.0,
+                   help="clamp the x0 prediction to +-this in every step (0: off, as the app)")
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--seed", type=int, default=0, help="noise seed")
     p.add_argument("--dataset-tool", help="the dfview-dataset executable (default: build/worlds/, PATH)")
@@ -86,9 +103,12 @@ def to_rgb(x, mean, std):
 
 
 @torch.no_grad()
-def generate(model, config, context_rgb, actions, frames, steps, noise_fn, quantize=True):
+def generate(model, config, context_rgb, actions, frames, steps, noise_fn, quantize=True, *, stabilization=0,
+             window=0, eta=None, cached=False, context_noise=False, clip_x0=0.0):
     """Frames (B, context + frames, 3, R, R) in model units. context_rgb uint8 (B, C, R, R, 3); actions
-    (B, C + frames, A) or None; noise_fn(shape) -> standard normals for each new frame."""
+    (B, C + frames, A) or None; noise_fn(shape) -> standard normals for each new frame. stabilization,
+    window (0) and eta (None) default to the model's; cached, eta, context_noise or clip_x0 take the
+    sampled_rollout path, otherwise models/train.py's autoregressive_rollout (deterministic DDIM)."""
     diffusion, data = config["diffusion"], config["data"]
     mean, std = data["mean"], data["std"]
     device = next(model.parameters()).device
@@ -97,9 +117,178 @@ def generate(model, config, context_rgb, actions, frames, steps, noise_fn, quant
     def as_8bit(x):
         return to_model(to_rgb(x, mean, std), mean, std).to(device)
 
-    return autoregressive_rollout(model, alphas, to_model(context_rgb, mean, std).to(device), actions, frames,
-                                  steps, diffusion["stabilization_level"], diffusion["window"], noise_fn,
-                                  as_8bit if quantize else None)
+    if isinstance(stabilization, int) and stabilization == 0:
+        stabilization = diffusion["stabilization_level"]
+    window = window or diffusion["window"]
+    eta = diffusion.get("eta", 0.0) if eta is None else eta
+    context = to_model(context_rgb, mean, std).to(device)
+    finish = as_8bit if quantize else None
+    if cached or eta > 0 or context_noise or clip_x0 > 0:
+        return sampled_rollout(model, alphas, context, actions, frames, steps, stabilization, window, noise_fn,
+                               finish, eta=eta, cached=cached, context_noise=context_noise, clip_x0=clip_x0)
+    return autoregressive_rollout(model, alphas, context, actions, frames, steps, stabilization, window, noise_fn,
+                                  finish)
+
+
+# --- the cached-context rollout ------------------------------------------------------------------------
+# The app's path for models with per-frame GroupNorm and causal attention (dfv_unet_cache_context): the
+# context frames go through the network once per new frame and every temporal attention keeps their keys
+# and values; each sampling step then runs the network on the new frame only. Same function as the
+# full-window call (tests/python/test_eval_rollouts.py), about window times fewer FLOPs per step.
+
+def can_cache(model):
+    return bool(model.arch.get("groupnorm_per_frame")) and bool(model.arch.get("causal"))
+
+
+def _temporal_keys_values(block, tokens):
+    """(normed-token) q, k, v of a TemporalAttentionBlock's attention on tokens (N, T, C): (N, heads, T, d)."""
+    inner = block.wrapper.module.attn_block
+    attn = inner.attn
+    normed = inner.norm(tokens.to(inner.norm.weight.dtype))
+    return tuple(attn.split_heads(t) for t in attn.to_qkv(normed).chunk(3, dim=-1))
+
+
+def _rotary_from(x, freqs, offset):
+    """dfv_unet.apply_rotary for tokens at positions offset, offset + 1, ... (same formula and precision)."""
+    n, d = x.shape[-2], x.shape[-1]
+    work = torch.float64 if x.dtype == torch.float64 else torch.float32
+    inv_freq = freqs.get(x.device, work)
+    angles = (torch.arange(n, device=x.device, dtype=work) + offset)[:, None] * inv_freq[None, :]
+    cos, sin = angles.cos(), angles.sin()
+    pairs = x.to(work).reshape(*x.shape[:-1], d // 2, 2)
+    even, odd = pairs[..., 0], pairs[..., 1]
+    return torch.stack((even * cos - odd * sin, odd * cos + even * sin), dim=-1).reshape(x.shape).to(x.dtype)
+
+
+def _cached_temporal_forward(block, x):
+    mode = block.cache_mode
+    if mode is None:
+        return type(block).forward(block, x)
+    b, c, t, h, w = x.shape
+    tokens = x.permute(0, 3, 4, 2, 1).reshape(b * h * w, t, c)
+    attn = block.wrapper.module.attn_block.attn
+    q, k, v = _temporal_keys_values(block, tokens)
+    if mode == "record":
+        block.cached_k = dfv_unet.apply_rotary(k, attn.rotary_freqs) if attn.rotary else k
+        block.cached_v = v
+        return block._forward_fast(x)  # the same function as the reference path, in fewer operations
+    past = block.cached_k.shape[2]
+    if attn.rotary:  # the new frames sit at window positions past..
+        q, k = _rotary_from(q, attn.rotary_freqs, past), _rotary_from(k, attn.rotary_freqs, past)
+    scale = q.shape[-1] ** -0.5
+    # Scores against the cached keys and the new ones apart (no copy of the cache per call).
+    scores_new = torch.matmul(q, k.transpose(-1, -2)) * scale
+    if attn.causal:
+        mask = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)
+        scores_new = scores_new.masked_fill(mask, float("-inf"))
+    scores = torch.cat((torch.matmul(q, block.cached_k.transpose(-1, -2)) * scale, scores_new), dim=-1)
+    weights = scores.softmax(dim=-1)
+    out = torch.matmul(weights[..., :past], block.cached_v) + torch.matmul(weights[..., past:], v)
+    out = tokens + attn.to_out(out.transpose(1, 2).reshape(b * h * w, t, attn.heads * attn.dim_head))
+    return out.reshape(b, h, w, t, c).permute(0, 4, 3, 1, 2)
+
+
+class CachedNetwork:
+    """cache(x_ctx, t_ctx, emb_ctx) once, then new(x_new, emb_new) per step; x (B, T, C, H, W)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.blocks = [m for m in model.modules() if isinstance(m, dfv_unet.TemporalAttentionBlock)]
+        for block in self.blocks:
+            block.cache_mode = None
+            block.forward = types.MethodType(_cached_temporal_forward, block)
+
+    def close(self):
+        for block in self.blocks:
+            del block.forward
+            block.cache_mode = block.cached_k = block.cached_v = None
+
+    def _run(self, x, emb, mode):
+        for block in self.blocks:
+            block.cache_mode = mode
+        m = self.model
+        h = m.init_conv(x.to(m.init_conv.weight.dtype).permute(0, 2, 1, 3, 4))
+        h = m.init_temporal_attn(h)
+        first = h
+        skips = []
+        for block, down in m.down_blocks:
+            h = block(h, emb)
+            skips.append(h)
+            h = down(h)
+        h = m.mid_block(h, emb)
+        for block in m.up_blocks:
+            h = block(torch.cat((h, skips.pop()), dim=1), emb)
+        h = m.out[0](torch.cat((h, first), dim=1))
+        return m.out[1](h).permute(0, 2, 1, 3, 4)
+
+    def cache(self, x, emb):
+        self._run(x, emb, "record")
+
+    def new(self, x, emb):
+        return self._run(x, emb, "extend")
+
+
+@torch.no_grad()
+def sampled_rollout(model, alphas_cumprod, context, actions, new_frames, steps, stabilization, window, noise_fn,
+                    finish_frame=None, eta=0.0, cached=True, context_noise=False, clip_x0=0.0):
+    """The app's autoregressive rollout (chunk 1; models/train.py autoregressive_rollout at eta 0) with
+    the context frames' network outputs cached where the model allows it, and levers for long rollouts:
+      eta            DDIM eta: sigma·clamp(noise_fn) added on every step but the last, as the C sampler
+      context_noise  the context frames enter as sqrt(a)·x + sqrt(1-a)·clamp(noise) at the stabilization
+                     level (a fresh draw per new frame) instead of the noiseless sqrt(a)·x
+      clip_x0        > 0: the x0 prediction is clamped to ±clip_x0 in every step
+    context (B, K, C, H, W), actions (B, K + new_frames, A) or None -> (B, K + new_frames, C, H, W)."""
+    levels = schedule.sampling_timesteps(steps, len(alphas_cumprod))
+    cached = cached and can_cache(model)
+    net = CachedNetwork(model) if cached else None
+    # One stabilization level for the batch, or one per episode (a sweep over levels in one batch).
+    ctx_t = torch.as_tensor(stabilization, device=context.device).long().reshape(-1) - 1
+    ctx_t = ctx_t.expand(context.shape[0]).clone()
+    a_ctx = alphas_cumprod[ctx_t].reshape(-1, 1, 1, 1, 1)
+    history = context
+    try:
+        for _ in range(new_frames):
+            first = max(0, history.shape[1] - (window - 1))
+            ctx = history[:, first:]
+            b, n_ctx = ctx.shape[:2]
+            x = noise_fn(history[:, 0].shape).to(history.device).clamp(-CLIP_NOISE, CLIP_NOISE)
+            act = None if actions is None else actions[:, first:history.shape[1] + 1].to(history.device)
+            ctx_in = ctx.to(x.dtype) * a_ctx.sqrt()
+            if context_noise:
+                eps = noise_fn(ctx.shape).to(ctx.device).clamp(-CLIP_NOISE, CLIP_NOISE)
+                ctx_in = ctx_in + (1.0 - a_ctx).sqrt() * eps
+            t_steps = ctx_t[:, None].repeat(1, n_ctx + 1)
+            if cached:
+                emb_all = model.embedding(t_steps, act)  # the context rows do not depend on the new level
+                net.cache(ctx_in, emb_all[:, :n_ctx])
+            for k in range(steps, 0, -1):
+                t_from, t_to = int(levels[k]), int(levels[k - 1])
+                if cached:
+                    t_steps[:, -1] = t_from
+                    emb = model.embedding(t_steps, act)[:, n_ctx:]
+                    v = net.new(x[:, None], emb)[:, 0].float()
+                else:
+                    t_steps[:, -1] = t_from
+                    v = model(torch.cat((ctx_in, x[:, None]), dim=1), t_steps, act)[:, -1].float()
+                a = alphas_cumprod[t_from]
+                x0 = a.sqrt() * x - (1.0 - a).sqrt() * v
+                if clip_x0 > 0:
+                    x0 = x0.clamp(-clip_x0, clip_x0)
+                e = (x / a.sqrt() - x0) / (1.0 / a - 1.0).sqrt()
+                a_next = alphas_cumprod[t_to] if t_to >= 0 else torch.ones_like(a)
+                sigma = 0.0
+                if t_to >= 0 and eta > 0:
+                    sigma = eta * ((1 - a / a_next) * (1 - a_next) / (1 - a)).clamp(min=0).sqrt()
+                x = x0 * a_next.sqrt() + (1.0 - a_next - sigma ** 2).clamp(min=0).sqrt() * e
+                if t_to >= 0 and eta > 0:
+                    x = x + sigma * noise_fn(x.shape).to(x.device).clamp(-CLIP_NOISE, CLIP_NOISE)
+            if finish_frame is not None:
+                x = finish_frame(x)
+            history = torch.cat((history, x[:, None]), dim=1)
+    finally:
+        if net is not None:
+            net.close()
+    return history
 
 
 def main(argv=None):
@@ -113,6 +302,8 @@ def main(argv=None):
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
     model = model.to(device).eval()
     diffusion = config["diffusion"]
     context, size = diffusion["context_frames"], config["architecture"]["resolution"]
@@ -123,21 +314,42 @@ def main(argv=None):
     except DatasetError as e:
         print(f"eval_rollouts: {e}", file=sys.stderr)
         return 1
-    generator = torch.Generator().manual_seed(args.seed)
-    begin = time.monotonic()
-    made = generate(model, config, truth[:, :context], None if actions is None else torch.from_numpy(actions),
-                    args.frames, steps, lambda shape: torch.randn(shape, generator=generator))
-    rgb = to_rgb(made, config["data"]["mean"], config["data"]["std"]).cpu().numpy()
-    rgb[:, :context] = truth[:, :context]
-    seconds = time.monotonic() - begin
     try:
-        np.save(args.out, rgb)
-    except OSError as e:
-        print(f"eval_rollouts: {args.out}: cannot write: {e}", file=sys.stderr)
-        return 1
-    print(f"eval_rollouts: {args.episodes} x {args.frames} frames at {steps} steps in {seconds:.0f} s on "
-          f"{device} -> {args.out}")
-    print(f"score with: dfview eval --rollouts {args.out} --context {context} --world {args.world} "
+        levels = [int(v) for v in args.stabilization.split(",")]
+    except ValueError:
+        print(f"eval_rollouts: --stabilization {args.stabilization}: not a level or a list of levels", file=sys.stderr)
+        return 2
+    levels = [v or diffusion["stabilization_level"] for v in levels]
+    if any(not 1 <= v <= diffusion["timesteps"] for v in levels):
+        print(f"eval_rollouts: stabilization levels must be 1..{diffusion['timesteps']}", file=sys.stderr)
+        return 2
+    k = len(levels)
+    generator = torch.Generator().manual_seed(args.seed)
+
+    def noise(shape):  # the same draws for every level: a paired comparison
+        one = torch.randn((shape[0] // k, *shape[1:]), generator=generator)
+        return one.repeat(k, *([1] * (len(shape) - 1)))
+    begin = time.monotonic()
+    acts = None if actions is None else torch.from_numpy(actions).repeat(k, 1, 1)
+    per_row = torch.tensor(levels).repeat_interleave(args.episodes)
+    made = generate(model, config, np.tile(truth[:, :context], (k, 1, 1, 1, 1)), acts, args.frames, steps, noise,
+                    stabilization=per_row if k > 1 else levels[0], window=args.window, eta=args.eta,
+                    cached=not args.no_cache, context_noise=args.context_noise, clip_x0=args.clip_x0)
+    rgb = to_rgb(made, config["data"]["mean"], config["data"]["std"]).cpu().numpy()
+    seconds = time.monotonic() - begin
+    stem = args.out[:-4] if args.out.endswith(".npy") else args.out
+    outs = [args.out] if k == 1 else [f"{stem}-L{v}.npy" for v in levels]
+    for i, out in enumerate(outs):
+        part = rgb[i * args.episodes:(i + 1) * args.episodes]
+        part[:, :context] = truth[:, :context]
+        try:
+            np.save(out, part)
+        except OSError as e:
+            print(f"eval_rollouts: {out}: cannot write: {e}", file=sys.stderr)
+            return 1
+    print(f"eval_rollouts: {args.episodes} x {args.frames} frames at {steps} steps, stabilization "
+          f"{','.join(map(str, levels))}, in {seconds:.0f} s on {device} -> {', '.join(outs)}")
+    print(f"score with: dfview eval --rollouts {outs[0]} --context {context} --world {args.world} "
           f"--first-seed {args.first_seed} --out DIR")
     return 0
 

@@ -43,6 +43,10 @@ from progress import ProgressLine  # noqa: E402
 from dfv_unet import (Unet3D, complete_arch, count_parameters, gflop_per_frame,  # noqa: E402
                       set_fast_training_paths, set_fused_attention_chunk)
 
+# The sampling defaults an export carries (models/maze.md, "Sampling settings": measured on the maze model).
+DEFAULT_SAMPLING_STEPS = 5
+DEFAULT_STABILIZATION = 15
+
 PRESETS = {
     # Bundled maze model: 16/32/64/128 channels at 64/32/16/8 px; 1.48 GFLOP per frame (window 8),
     # 2.43 M parameters; sized so lavapipe (~10 GFLOP/s) can still run it with the cached context.
@@ -441,8 +445,12 @@ def parse_args(argv):
     p.add_argument("--context-frames", type=int, default=2)
     p.add_argument("--frame-skip", type=int, default=1)
     p.add_argument("--beta-schedule", choices=["cosine", "sigmoid"], default="cosine")
-    p.add_argument("--sampling-steps", type=int, default=20)
-    p.add_argument("--stabilization", type=int, default=15)
+    p.add_argument("--sampling-steps", type=int, default=None,
+                   help=f"sampling steps written into the exported model (default {DEFAULT_SAMPLING_STEPS}; a "
+                        "--resume'd run keeps its checkpoint's unless this is given)")
+    p.add_argument("--stabilization", type=int, default=None,
+                   help=f"stabilization level written into the exported model (default {DEFAULT_STABILIZATION}; "
+                        "a --resume'd run keeps its checkpoint's unless this is given)")
     p.add_argument("--batch", type=int, default=64, help="windows per step")
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--min-lr-ratio", type=float, default=0.1)
@@ -508,7 +516,8 @@ def build_config(args, dataset, arch, device):
     return {
         "name": args.name, "architecture": arch, "beta_schedule": args.beta_schedule,
         "window": args.window, "context_frames": args.context_frames, "frame_skip": args.frame_skip,
-        "sampling_steps": args.sampling_steps, "stabilization_level": args.stabilization,
+        "sampling_steps": args.sampling_steps or DEFAULT_SAMPLING_STEPS,
+        "stabilization_level": args.stabilization or DEFAULT_STABILIZATION,
         "actions": {"dim": dataset.action_dim, "names": dataset.action_names, "kind": dataset.action_kind},
         "data_description": dataset.describe(), "hardware": hardware_description(device),
         "recipe": (f"batch {args.batch} x window {args.window}, AdamW lr {args.lr} betas (0.9, 0.99) "
@@ -546,6 +555,11 @@ def build_state(args, dataset, device):
     if flat is not None:
         config = json.loads(_tensor_text(flat["meta.config"]))
         config["hardware"] = hardware_description(device)
+        # Sampling defaults are metadata, not training state: given explicitly, they replace the checkpoint's.
+        if args.sampling_steps:
+            config["sampling_steps"] = args.sampling_steps
+        if args.stabilization:
+            config["stabilization_level"] = args.stabilization
         arch, weights, previous_steps = config["architecture"], None, 0
     else:
         arch, weights, previous_steps = initial_weights(args, dataset, device)

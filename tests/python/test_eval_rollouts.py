@@ -36,6 +36,42 @@ class EvalRollouts(unittest.TestCase):
                                noise=sampler.NoiseStream(noise.ravel()))
         np.testing.assert_allclose(got.numpy(), want.swapaxes(0, 1), rtol=1e-6, atol=1e-6)
 
+    def test_cached_context_is_the_full_window(self):
+        # The cached path (context keys/values kept, the network run on the new frame only) computes the
+        # same frames as the full-window calls of models/train.py, at the model's and at a high
+        # stabilization level, with the window full and sliding.
+        torch.manual_seed(7)
+        model = dfv_unet.Unet3D(ARCH, 3).double().eval()
+        self.assertTrue(eval_rollouts.can_cache(model))
+        config = model_file.default_config(ARCH, context_frames=2, window=4, action_dim=3)
+        rng = np.random.default_rng(3)
+        context = rng.integers(0, 256, (2, 2, 16, 16, 3), dtype=np.uint8)
+        actions = torch.from_numpy(np.eye(3)[rng.integers(0, 3, (2, 7))])
+        noise = torch.from_numpy(rng.standard_normal((5, 2, 3, 16, 16)))
+        for level in (15, 300):
+            runs = []
+            for cached in (False, True):
+                taken = iter(noise)
+                runs.append(eval_rollouts.generate(model, config, context, actions, 5, 3, lambda shape: next(taken),
+                                                   quantize=False, stabilization=level, cached=cached))
+            np.testing.assert_allclose(runs[1].numpy(), runs[0].numpy(), rtol=1e-9, atol=1e-9)
+
+    def test_levers_change_the_rollout_only_when_set(self):
+        torch.manual_seed(8)
+        model = dfv_unet.Unet3D(ARCH, 0).double().eval()
+        config = model_file.default_config(ARCH, context_frames=1, window=3)
+        context = np.full((1, 1, 16, 16, 3), 90, dtype=np.uint8)
+
+        def run(**levers):
+            g = torch.Generator().manual_seed(1)
+            return eval_rollouts.generate(model, config, context, None, 3, 4,
+                                          lambda shape: torch.randn(shape, generator=g, dtype=torch.float64),
+                                          quantize=False, **levers)
+        plain = run()
+        np.testing.assert_allclose(run(cached=True, eta=0.0).numpy(), plain.numpy(), atol=1e-9)
+        for levers in ({"eta": 1.0}, {"context_noise": True}, {"clip_x0": 0.5}, {"stabilization": 200}):
+            self.assertGreater(float((run(cached=True, **levers) - plain).abs().max()), 1e-4, levers)
+
     def test_quantized_frames_feed_back_as_the_app_rounds_them(self):
         torch.manual_seed(6)
         model = dfv_unet.Unet3D(ARCH, 0).eval()

@@ -433,6 +433,17 @@ class TrainerTests(unittest.TestCase):
         self.assertEqual(last["step"], 31)
         self.assertAlmostEqual(last["lr"], 2e-3 / 5)  # warm-up step 1 of 5 again
 
+    def test_resumed_runs_keep_the_checkpoints_sampling_defaults_unless_given(self):
+        ckpt = os.path.join(self.straight, "tiny-ckpt-00.pt")
+        bare = [a for i, a in enumerate(TINY) if a != "--sampling-steps" and TINY[i - 1] != "--sampling-steps"]
+        for extra, want in (([], (4, 15)), (["--sampling-steps", "3", "--stabilization", "100"], (3, 100))):
+            out = os.path.join(self.tmp.name, "defaults-" + str(want[0]))
+            code, _, err = run_trainer(["--data", self.data_dir, "--out", out, "--steps", "1", "--resume", ckpt]
+                                       + bare + extra)
+            self.assertEqual(code, 0, err)
+            diffusion = model_file.read_config(os.path.join(out, "tiny.safetensors"))["diffusion"]
+            self.assertEqual((diffusion["sampling_steps"], diffusion["stabilization_level"]), want)
+
     def test_bad_weights_only_state_input_is_one_line(self):
         import train_state
         err = io.StringIO()
