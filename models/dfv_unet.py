@@ -471,8 +471,11 @@ class Unet3D(nn.Module):
 
     def forward(self, x, t, actions=None):
         """x (B, T, C, H, W), t (B, T) integer timesteps, actions (B, T, A) or None → v (B, T, C, H, W)."""
-        emb = self.embedding(t, actions)
-        h = self.init_conv(x.permute(0, 2, 1, 3, 4))
+        return self.forward_embedded(x, self.embedding(t, actions))
+
+    def forward_embedded(self, x, emb):
+        """The network after the embedding: x (B, T, C, H, W) in the weights' dtype, emb from embedding()."""
+        h = self.init_conv(x.to(self.init_conv.weight.dtype).permute(0, 2, 1, 3, 4))
         h = self.init_temporal_attn(h)
         first = h
         skips = []

@@ -206,20 +206,7 @@ class CachedNetwork:
     def _run(self, x, emb, mode):
         for block in self.blocks:
             block.cache_mode = mode
-        m = self.model
-        h = m.init_conv(x.to(m.init_conv.weight.dtype).permute(0, 2, 1, 3, 4))
-        h = m.init_temporal_attn(h)
-        first = h
-        skips = []
-        for block, down in m.down_blocks:
-            h = block(h, emb)
-            skips.append(h)
-            h = down(h)
-        h = m.mid_block(h, emb)
-        for block in m.up_blocks:
-            h = block(torch.cat((h, skips.pop()), dim=1), emb)
-        h = m.out[0](torch.cat((h, first), dim=1))
-        return m.out[1](h).permute(0, 2, 1, 3, 4)
+        return self.model.forward_embedded(x, emb)
 
     def cache(self, x, emb):
         self._run(x, emb, "record")
