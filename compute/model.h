@@ -39,6 +39,7 @@ typedef struct {
     char beta_schedule[32];
     float *alphas_cumprod; /* timesteps values, non-increasing, in (0, 1) */
     int stabilization_level;
+    bool context_noise; /* clean frames enter with real noise at the stabilization level (an extension) */
     float clip_noise;
     int sampling_steps;
     float eta;

@@ -236,6 +236,7 @@ static dfv_status parse_diffusion(const parse_ctx *p, const cJSON *diff, dfv_mod
     TRY(get_string(p, diff, s, "beta_schedule", "", d->beta_schedule, sizeof d->beta_schedule));
     TRY(get_int(p, diff, s, "stabilization_level", 1, d->timesteps, 15 <= d->timesteps ? 15 : 1,
                 &d->stabilization_level));
+    TRY(get_bool(p, diff, s, "context_noise", false, &d->context_noise));
     TRY(get_float(p, diff, s, "clip_noise", 0.0, true, 100.0, 6.0, &d->clip_noise));
     int max_steps = d->timesteps < DFV_SCHEDULE_MAX_STEPS ? d->timesteps : DFV_SCHEDULE_MAX_STEPS;
     TRY(get_int(p, diff, s, "sampling_steps", 1, max_steps, 100 <= max_steps ? 100 : max_steps, &d->sampling_steps));

@@ -18,6 +18,7 @@
 typedef enum {
     DFV_NOISE_INITIAL = 0, /* the pure-noise start of a new frame */
     DFV_NOISE_STEP = 1,    /* the σ-noise of a DDIM step with η > 0 */
+    DFV_NOISE_CONTEXT = 2, /* context noise: step = the absolute index of the chunk's first new frame */
 } dfv_noise_purpose;
 
 /* The bare Philox4x32 block function with 10 rounds. */

@@ -16,8 +16,10 @@ static int32_t model_timestep(const dfv_ddim_params *p, int32_t real)
     return real < 0 ? p->stabilization_level - 1 : real;
 }
 
+static double clamp(double v, double limit) { return v < -limit ? -limit : v > limit ? limit : v; }
+
 void dfv_ddim_model_inputs(const dfv_ddim_params *p, const float *x, const int32_t *k_from, int frames,
-                           size_t frame_size, float *x_in, int32_t *timesteps)
+                           size_t frame_size, const float *context_noise, float *x_in, int32_t *timesteps)
 {
     int32_t real[DFV_SCHEDULE_MAX_STEPS + 1];
     dfv_schedule_timesteps(p->timesteps, p->steps, real);
@@ -30,13 +32,12 @@ void dfv_ddim_model_inputs(const dfv_ddim_params *p, const float *x, const int32
             memcpy(dst, src, frame_size * sizeof *dst);
             continue;
         }
-        double scale = sqrt((double)p->alphas_cumprod[timesteps[f]]);
+        double a = p->alphas_cumprod[timesteps[f]], scale = sqrt(a), spread = sqrt(1.0 - a);
+        const float *noise = context_noise ? context_noise + (size_t)f * frame_size : NULL;
         for (size_t i = 0; i < frame_size; i++)
-            dst[i] = (float)(scale * src[i]);
+            dst[i] = (float)(noise ? scale * src[i] + spread * clamp(noise[i], p->clip_noise) : scale * src[i]);
     }
 }
-
-static double clamp(double v, double limit) { return v < -limit ? -limit : v > limit ? limit : v; }
 
 typedef struct {
     double sqrt_a, sqrt_one_minus_a, eps_denominator; /* at the current level */
@@ -100,6 +101,7 @@ void dfv_sampler_settings_default(const dfv_model_config *c, dfv_sampler_setting
     out->chunk = c->diffusion.chunk_size;
     out->window = c->diffusion.window;
     out->stabilization_level = c->diffusion.stabilization_level;
+    out->context_noise = c->diffusion.context_noise;
     out->eta = c->diffusion.eta;
 }
 
@@ -143,6 +145,7 @@ struct dfv_sampler {
     size_t frame_size;
     int action_dim;
     float *x, *x_in, *model_out, *noise; /* window × frame_size each */
+    float *context_noise;                 /* window × frame_size, drawn once per chunk; NULL when off */
     int32_t *k_from, *k_to, *timesteps;  /* window each */
     int32_t *matrix;                     /* height(chunk) × chunk */
 };
@@ -155,6 +158,7 @@ void dfv_sampler_destroy(dfv_sampler *s)
     free(s->x_in);
     free(s->model_out);
     free(s->noise);
+    free(s->context_noise);
     free(s->k_from);
     free(s->k_to);
     free(s->timesteps);
@@ -170,12 +174,13 @@ static bool allocate_buffers(dfv_sampler *s)
     s->x_in = malloc(values * sizeof *s->x_in);
     s->model_out = malloc(values * sizeof *s->model_out);
     s->noise = s->settings.eta > 0.0f ? malloc(values * sizeof *s->noise) : NULL;
+    s->context_noise = s->settings.context_noise ? malloc(values * sizeof *s->context_noise) : NULL;
     s->k_from = malloc(w * sizeof *s->k_from);
     s->k_to = malloc(w * sizeof *s->k_to);
     s->timesteps = malloc(w * sizeof *s->timesteps);
     s->matrix = malloc((size_t)height * s->settings.chunk * sizeof *s->matrix);
-    return s->x && s->x_in && s->model_out && (s->noise || s->settings.eta <= 0.0f) && s->k_from && s->k_to &&
-           s->timesteps && s->matrix;
+    return s->x && s->x_in && s->model_out && (s->noise || s->settings.eta <= 0.0f) &&
+           (s->context_noise || !s->settings.context_noise) && s->k_from && s->k_to && s->timesteps && s->matrix;
 }
 
 dfv_status dfv_sampler_create(const dfv_model_config *config, const dfv_sampler_settings *settings,
@@ -253,6 +258,12 @@ static void start_chunk(dfv_sampler *s, const sequence *q, int start, int contex
         for (size_t i = 0; i < fs; i++)
             frame[i] = frame[i] < -clip ? -clip : frame[i] > clip ? clip : frame[i];
     }
+    /* One draw per (frame, chunk) for every window frame that may be fed clean, keyed by absolute indices so
+     * that cached and full-window calls, and a rollout split into any calls, see the same noise. */
+    if (s->context_noise)
+        for (int j = 0; j < context + horizon; j++)
+            dfv_rng_normals(s->settings.seed, DFV_NOISE_CONTEXT, (uint64_t)(q->history_start + start + j),
+                            (uint32_t)(q->history_start + start + context), s->context_noise + (size_t)j * fs, fs);
 }
 
 /* Levels of the window for row m: context frames clean, new frames from the matrix. Returns whether any
@@ -282,7 +293,7 @@ static dfv_status evaluate(dfv_sampler *s, bool cached, int context, int horizon
                            char why[DFV_ERR_LEN])
 {
     size_t fs = s->frame_size;
-    dfv_ddim_model_inputs(&s->ddim, s->x, s->k_from, context + horizon, fs, s->x_in, s->timesteps);
+    dfv_ddim_model_inputs(&s->ddim, s->x, s->k_from, context + horizon, fs, s->context_noise, s->x_in, s->timesteps);
     if (!cached)
         return s->denoise(s->user, s->x_in, s->timesteps, window_actions, context + horizon, s->model_out, why);
     const float *new_actions = window_actions ? window_actions + (size_t)context * s->action_dim : NULL;
@@ -301,7 +312,7 @@ static dfv_status denoise_chunk(dfv_sampler *s, const sequence *q, int start, in
     char why[DFV_ERR_LEN] = "";
     if (cached) {
         row_levels(s, 0, context, horizon); /* context frames sit at level 0 on every row */
-        dfv_ddim_model_inputs(&s->ddim, s->x, s->k_from, context, fs, s->x_in, s->timesteps);
+        dfv_ddim_model_inputs(&s->ddim, s->x, s->k_from, context, fs, s->context_noise, s->x_in, s->timesteps);
         dfv_status st = s->cache_context(s->user, s->x_in, s->timesteps, window_actions, context, why);
         if (st != DFV_OK)
             return network_failed(q, start, context, 0, st, why, err);

@@ -33,9 +33,12 @@ typedef struct {
 } dfv_ddim_params;
 
 /* What the network sees when leaving levels k_from: clean frames (timestep -1) are fed as
- * sqrt(ᾱ[L-1])·x at timestep L-1 (L = stabilization level), the others as they are. */
+ * sqrt(ᾱ[L-1])·x at timestep L-1 (L = stabilization level), the others as they are. With
+ * `context_noise` (frames × frame_size standard normals, clamped here to ±clip_noise; NULL: none) a clean
+ * frame is fed as sqrt(ᾱ[L-1])·x + sqrt(1 - ᾱ[L-1])·noise instead: a real sample at the level its
+ * timestep claims, as in training, rather than the official zero-noise scaling. */
 void dfv_ddim_model_inputs(const dfv_ddim_params *p, const float *x, const int32_t *k_from, int frames,
-                           size_t frame_size, float *x_in, int32_t *timesteps);
+                           size_t frame_size, const float *context_noise, float *x_in, int32_t *timesteps);
 /* Moves x (in place) from levels k_from to k_to given the network output on x_in. Frames whose level
  * does not change keep x bit for bit. `noise` (frames × frame_size standard normals, clamped here to
  * ±clip_noise) is read only when eta > 0 and only for frames that change; NULL is fine with eta = 0.
@@ -51,6 +54,7 @@ typedef struct {
     int chunk;               /* new frames denoised together (the matrix horizon), 1..window */
     int window;              /* frames the network sees at most, 1..the model's window */
     int stabilization_level; /* 1..timesteps */
+    bool context_noise;      /* clean frames with real noise at the stabilization level, drawn once per chunk */
     float eta;               /* 0 = deterministic DDIM */
     uint64_t seed;           /* noise seed */
 } dfv_sampler_settings;
@@ -68,9 +72,9 @@ void dfv_sampler_destroy(dfv_sampler *sampler);
 size_t dfv_sampler_frame_size(const dfv_sampler *sampler);
 /* The cached-context path, for networks whose earlier frames do not depend on later ones (per-frame
  * GroupNorm, causal attention; see dfv_unet_can_cache). Once per chunk the sampler hands over the clean
- * context frames as the network sees them (sqrt(ᾱ)·x at the stabilization timestep, with their action
- * rows); every step then runs `denoise_new` on the chunk's new frames only (n_new = horizon), their
- * timesteps and action rows, expecting outputs for those frames. Chunks without context use `denoise`. */
+ * context frames as the network sees them (sqrt(ᾱ)·x at the stabilization timestep, plus the chunk's
+ * context noise when it is on, with their action rows); every step then runs `denoise_new` on the chunk's
+ * new frames only (n_new = horizon), their timesteps and action rows, expecting outputs for those frames. Chunks without context use `denoise`. */
 typedef dfv_status (*dfv_cache_context_fn)(void *user, const float *x_in, const int32_t *timesteps,
                                            const float *actions, int n_context, char err[DFV_ERR_LEN]);
 void dfv_sampler_use_cached_context(dfv_sampler *sampler, dfv_cache_context_fn cache_context,

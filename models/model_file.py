@@ -30,7 +30,7 @@ def default_config(arch=None, *, name="model", beta_schedule="cosine", alphas_cu
         "diffusion": {
             "timesteps": len(alphas_cumprod), "objective": "pred_v", "beta_schedule": beta_schedule,
             "alphas_cumprod": [float(np.float32(a)) for a in alphas_cumprod],
-            "stabilization_level": 15, "clip_noise": 6.0, "sampling_steps": 100, "eta": 0.0,
+            "stabilization_level": 15, "context_noise": False, "clip_noise": 6.0, "sampling_steps": 100, "eta": 0.0,
             "scheduling": "autoregressive", "chunk_size": 1,
             "context_frames": context_frames, "window": window,
         },

@@ -7,13 +7,19 @@ CLI (reads/writes .npy):
   sampler.py ddim-step --x x.npy --from kf.npy --to kt.npy (--v v.npy | --model M.safetensors [--actions a.npy])
                        [--alphas a.npy | --schedule cosine|sigmoid] [--steps 100] [--stabilization 15]
                        [--objective pred_v|pred_noise|pred_x0] [--eta 0] [--noise n.npy] [--clip 6]
-                       --out x_new.npy [--model-input x_in.npy] [--model-timesteps tc.npy]
+                       [--context-noise c.npy] --out x_new.npy [--model-input x_in.npy] [--model-timesteps tc.npy]
   sampler.py rollout --model M.safetensors --context c.npy --frames N [--actions a.npy] [--noise n.npy | --seed K]
-                     [--steps S] [--schedule KIND] [--chunk H] [--window W] [--stabilization L] [--eta E] --out f.npy
+                     [--steps S] [--schedule KIND] [--chunk H] [--window W] [--stabilization L] [--eta E]
+                     [--context-noise on|off] --out f.npy
 
 Noise order for `rollout --noise` (one flat float stream, consumed in this order, clamped to ±clip when used):
 for each chunk: first the chunk's initial frames (horizon·B·C·H·W values, (T, B, C, H, W) order), then, only
+with context noise, one draw for every frame in the model window (window·B·C·H·W values), then, only
 when eta > 0, for each matrix row the σ-noise of the frames in the model window (window·B·C·H·W values).
+
+Context noise (an extension, off in the official sampler): a frame fed clean enters as
+sqrt(ᾱ)·x + sqrt(1 − ᾱ)·clamp(ε) at the stabilization level, a real sample at the level its timestep claims,
+with one ε per frame per chunk.
 """
 import argparse
 import sys
@@ -74,15 +80,20 @@ def _per_frame(values, x):
     return np.asarray(values, dtype=np.float64).reshape((-1,) + (1,) * (x.ndim - 1))
 
 
-def model_inputs(x, k_from, alphas, steps, stabilization):
+def model_inputs(x, k_from, alphas, steps, stabilization, context_noise=None, clip_noise=6.0):
     """(x_in, tc): what the network sees for a step leaving levels k_from.
 
-    Clean frames (real level −1) are fed as sqrt(ᾱ[stab−1])·x at timestep stab−1, the others as is."""
+    Clean frames (real level −1) are fed as sqrt(ᾱ[stab−1])·x at timestep stab−1, the others as is. With
+    context_noise (x's shape) a clean frame gets + sqrt(1 − ᾱ[stab−1])·clamp(context_noise) as well."""
     real = schedule.sampling_timesteps(steps, len(alphas))[np.asarray(k_from)]
     clean = real < 0
     tc = np.where(clean, stabilization - 1, real).astype(np.int64)
-    scale = np.where(clean, np.sqrt(np.asarray(alphas, dtype=np.float64)[tc]), 1.0)
-    return np.asarray(x, dtype=np.float64) * _per_frame(scale, x), tc
+    a = np.asarray(alphas, dtype=np.float64)[tc]
+    x_in = np.asarray(x, dtype=np.float64) * _per_frame(np.where(clean, np.sqrt(a), 1.0), x)
+    if context_noise is not None:
+        eps = np.clip(np.asarray(context_noise, dtype=np.float64), -clip_noise, clip_noise)
+        x_in = x_in + _per_frame(np.where(clean, np.sqrt(1.0 - a), 0.0), x) * eps
+    return x_in, tc
 
 
 def ddim_update(x, x_in, model_out, k_from, k_to, alphas, steps, stabilization,
@@ -122,9 +133,9 @@ def ddim_update(x, x_in, model_out, k_from, k_to, alphas, steps, stabilization,
 
 
 def ddim_step(x, k_from, k_to, alphas, steps, model_fn, stabilization=15, objective="pred_v",
-              eta=0.0, noise=None, clip_noise=6.0, actions=None):
+              eta=0.0, noise=None, clip_noise=6.0, actions=None, context_noise=None):
     """One full step: model_fn(x_in (T,B,C,H,W), tc (T,), actions) → model output of x's shape."""
-    x_in, tc = model_inputs(x, k_from, alphas, steps, stabilization)
+    x_in, tc = model_inputs(x, k_from, alphas, steps, stabilization, context_noise, clip_noise)
     out = model_fn(x_in, tc, actions)
     return ddim_update(x, x_in, out, k_from, k_to, alphas, steps, stabilization, objective, eta, noise,
                        clip_noise)
@@ -153,11 +164,12 @@ class NoiseStream:
 
 def rollout(context, total_frames, model_fn, alphas, *, steps=100, scheduling="autoregressive", chunk=1,
             window=16, stabilization=15, objective="pred_v", eta=0.0, clip_noise=6.0, actions=None,
-            noise=None):
+            noise=None, context_noise=False):
     """Frames (total_frames, B, C, H, W) in float64 from clean context frames (T0, B, C, H, W).
 
     For each chunk of `chunk` new frames: append clamped noise, then walk the scheduling matrix with all
-    earlier frames at level 0; only the last `window` frames enter the model. actions: (total, B, A)."""
+    earlier frames at level 0; only the last `window` frames enter the model. actions: (total, B, A).
+    context_noise: clean frames enter with one draw of real noise per chunk (see model_inputs)."""
     noise = noise or NoiseStream()
     frames = np.asarray(context, dtype=np.float64)
     sample_shape = frames.shape[1:]
@@ -168,13 +180,14 @@ def rollout(context, total_frames, model_fn, alphas, *, steps=100, scheduling="a
         fresh = np.clip(noise.take((horizon,) + sample_shape), -clip_noise, clip_noise)
         frames = np.concatenate([frames, fresh])
         start = max(0, current + horizon - window)
+        chunk_context_noise = noise.take(frames[start:].shape) if context_noise else None
         for m in range(matrix.shape[0] - 1):
             k_from = np.concatenate([np.zeros(current, np.int64), matrix[m]])[start:]
             k_to = np.concatenate([np.zeros(current, np.int64), matrix[m + 1]])[start:]
             step_noise = noise.take(frames[start:].shape) if eta > 0 else None
             window_actions = None if actions is None else actions[start:current + horizon]
             frames[start:] = ddim_step(frames[start:], k_from, k_to, alphas, steps, model_fn, stabilization,
-                                       objective, eta, step_noise, clip_noise, window_actions)
+                                       objective, eta, step_noise, clip_noise, window_actions, chunk_context_noise)
         current += horizon
     return frames
 
@@ -236,7 +249,8 @@ def cmd_ddim_step(args):
     if args.model:
         model, config = _load_model(args.model, args.double)
     alphas = _alphas_from_args(args, config)
-    x_in, tc = model_inputs(x, k_from, alphas, args.steps, args.stabilization)
+    context_noise = np.load(args.context_noise) if args.context_noise else None
+    x_in, tc = model_inputs(x, k_from, alphas, args.steps, args.stabilization, context_noise, args.clip)
     if args.v:
         out = np.load(args.v).astype(np.float64)
     elif args.model:
@@ -267,7 +281,9 @@ def cmd_rollout(args):
                      chunk=args.chunk or diffusion["chunk_size"], window=args.window or diffusion["window"],
                      stabilization=args.stabilization or diffusion["stabilization_level"],
                      objective=diffusion.get("objective", "pred_v"), eta=args.eta,
-                     clip_noise=diffusion.get("clip_noise", 6.0), actions=actions, noise=noise)
+                     clip_noise=diffusion.get("clip_noise", 6.0), actions=actions, noise=noise,
+                     context_noise=(diffusion.get("context_noise", False) if args.context_noise is None
+                                    else args.context_noise == "on"))
     np.save(args.out, frames.astype(np.float32))
 
 
@@ -296,6 +312,7 @@ def parse_args(argv):
     d.add_argument("--eta", type=float, default=0.0)
     d.add_argument("--noise")
     d.add_argument("--clip", type=float, default=6.0)
+    d.add_argument("--context-noise", help="standard normals (x's shape) for frames fed clean")
     d.add_argument("--double", action="store_true", help="run the model in float64")
     d.add_argument("--out", required=True)
     d.add_argument("--model-input")
@@ -316,6 +333,7 @@ def parse_args(argv):
     r.add_argument("--window", type=int)
     r.add_argument("--stabilization", type=int)
     r.add_argument("--eta", type=float, default=0.0)
+    r.add_argument("--context-noise", choices=["on", "off"], help="default: the model's")
     r.add_argument("--double", action="store_true")
     r.add_argument("--out", required=True)
     return p.parse_args(argv)

@@ -2,7 +2,7 @@
 without touching the tensors: the data section is copied byte for byte, so provenance.weights_sha256
 (the sha256 of the data section) still holds, and only the JSON header changes.
 
-    python3 models/set_sampling_defaults.py models/maze.safetensors --steps 5 --stabilization 100
+    python3 models/set_sampling_defaults.py models/maze.safetensors --steps 5 --stabilization 300 --context-noise on
     python3 models/set_sampling_defaults.py M.safetensors --show
 
 Prints the old and new values; --out writes elsewhere instead of in place (in place goes through a
@@ -21,7 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import safetensors_io  # noqa: E402
 
 # option -> (diffusion key, type)
-FIELDS = {"steps": ("sampling_steps", int), "stabilization": ("stabilization_level", int), "eta": ("eta", float),
+FIELDS = {"steps": ("sampling_steps", int), "stabilization": ("stabilization_level", int),
+          "context_noise": ("context_noise", lambda v: v == "on"), "eta": ("eta", float),
           "scheduling": ("scheduling", str), "chunk": ("chunk_size", int), "window": ("window", int)}
 
 
@@ -30,6 +31,8 @@ def parse_args(argv):
     p.add_argument("model", help="a dfview .safetensors model")
     p.add_argument("--steps", type=int, help="default sampling steps")
     p.add_argument("--stabilization", type=int, help="default stabilization level (1..timesteps)")
+    p.add_argument("--context-noise", choices=["on", "off"],
+                   help="feed clean context frames with real noise at the stabilization level")
     p.add_argument("--eta", type=float, help="default DDIM eta (0..1)")
     p.add_argument("--scheduling", help="default scheduling: autoregressive, pyramid:U, ...")
     p.add_argument("--chunk", type=int, help="default chunk size (new frames per matrix)")

@@ -301,6 +301,7 @@ def model_config(state, final_loss):
         provenance=provenance)
     config["diffusion"]["sampling_steps"] = cfg["sampling_steps"]
     config["diffusion"]["stabilization_level"] = cfg["stabilization_level"]
+    config["diffusion"]["context_noise"] = cfg.get("context_noise", False)
     config["diffusion"]["frame_skip"] = cfg["frame_skip"]
     return config
 
@@ -451,6 +452,9 @@ def parse_args(argv):
     p.add_argument("--stabilization", type=int, default=None,
                    help=f"stabilization level written into the exported model (default {DEFAULT_STABILIZATION}; "
                         "a --resume'd run keeps its checkpoint's unless this is given)")
+    p.add_argument("--context-noise", choices=["on", "off"], default=None,
+                   help="context noise written into the exported model (default off; a --resume'd run keeps "
+                        "its checkpoint's unless this is given)")
     p.add_argument("--batch", type=int, default=64, help="windows per step")
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--min-lr-ratio", type=float, default=0.1)
@@ -518,6 +522,7 @@ def build_config(args, dataset, arch, device):
         "window": args.window, "context_frames": args.context_frames, "frame_skip": args.frame_skip,
         "sampling_steps": args.sampling_steps or DEFAULT_SAMPLING_STEPS,
         "stabilization_level": args.stabilization or DEFAULT_STABILIZATION,
+        "context_noise": args.context_noise == "on",
         "actions": {"dim": dataset.action_dim, "names": dataset.action_names, "kind": dataset.action_kind},
         "data_description": dataset.describe(), "hardware": hardware_description(device),
         "recipe": (f"batch {args.batch} x window {args.window}, AdamW lr {args.lr} betas (0.9, 0.99) "
@@ -560,6 +565,8 @@ def build_state(args, dataset, device):
             config["sampling_steps"] = args.sampling_steps
         if args.stabilization:
             config["stabilization_level"] = args.stabilization
+        if args.context_noise:
+            config["context_noise"] = args.context_noise == "on"
         arch, weights, previous_steps = config["architecture"], None, 0
     else:
         arch, weights, previous_steps = initial_weights(args, dataset, device)

@@ -490,7 +490,9 @@ static int evaluate(const eval_args *a, eval_run *r)
                               .start_frame = r->start_frame,
                               .device = r->session ? dfv_session_device_name(r->session) : NULL,
                               .first_seed = a->first_seed,
-                              .steps = r->session ? dfv_session_settings(r->session)->steps : 0};
+                              .steps = r->session ? dfv_session_settings(r->session)->steps : 0,
+                              .stabilization = r->session ? dfv_session_settings(r->session)->stabilization_level : 0,
+                              .context_noise = r->session && dfv_session_settings(r->session)->context_noise};
     r->sheet = a->write_png ? dfv_eval_sheet_create(&shape) : NULL;
     if (a->write_png && !r->sheet) {
         dfv_eval_destroy(eval);

@@ -95,9 +95,9 @@ static void print_diffusion(const dfv_model_config *c)
     printf("%-13s%s, %d timesteps%s%s%s, alphas_cumprod %.8g … %.4g\n", "diffusion", dfv_objective_name(d->objective),
            d->timesteps, d->beta_schedule[0] ? " (" : "", d->beta_schedule, d->beta_schedule[0] ? ")" : "",
            (double)d->alphas_cumprod[0], (double)d->alphas_cumprod[d->timesteps - 1]);
-    printf("%-13s%d sampling steps, %s scheduling, chunk %d, eta %g, stabilization level %d, noise clip ±%g\n", "",
-           d->sampling_steps, d->scheduling, d->chunk_size, (double)d->eta, d->stabilization_level,
-           (double)d->clip_noise);
+    printf("%-13s%d sampling steps, %s scheduling, chunk %d, eta %g, stabilization level %d%s, noise clip ±%g\n",
+           "", d->sampling_steps, d->scheduling, d->chunk_size, (double)d->eta, d->stabilization_level,
+           d->context_noise ? " with context noise" : "", (double)d->clip_noise);
     printf("%-13s%d context frame%s, window %d frames\n", "", d->context_frames, d->context_frames == 1 ? "" : "s",
            d->window);
     printf("%-13smean %g, std %g\n", "data", (double)c->data_mean, (double)c->data_std);

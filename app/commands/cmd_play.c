@@ -90,8 +90,8 @@ static void format_settings(const dfv_sampler_settings *s, char *text, int len)
 {
     char schedule[64];
     dfv_schedule_format(&s->schedule, schedule, sizeof schedule);
-    snprintf(text, (size_t)len, "steps %d  stabilization %d  %s  window %d  rng %llu", s->steps, s->stabilization_level,
-             schedule, s->window, (unsigned long long)s->seed);
+    snprintf(text, (size_t)len, "steps %d  stabilization %d%s  %s  window %d  rng %llu", s->steps,
+             s->stabilization_level, s->context_noise ? " + noise" : "", schedule, s->window, (unsigned long long)s->seed);
 }
 
 static bool play_adjust(void *user, dfv_knob knob, int direction, char status[DFV_ERR_LEN])

@@ -66,6 +66,8 @@ void dfv_session_print_options(FILE *out)
            "                       image or video, resized to the model's frame size)\n"
            "  --steps S            sampling steps (Oasis: DDIM steps; default: the model's)\n"
            "  --stabilization L    noise level fed for clean context frames (default: the model's)\n"
+           "  --context-noise on|off  clean context frames with real noise at that level, one draw per\n"
+           "                       new frame (default: the model's; off in official models)\n"
            "  --schedule KIND      %s (Oasis: its own only)\n"
            "  --window W           frames the network sees (default: the model's)\n"
            "  --seed-rng K         noise seed (default 0)\n"
@@ -93,7 +95,8 @@ int dfv_session_parse_option(int argc, char **argv, int i, dfv_session_desc *d, 
         d->no_cache = true;
         return 1;
     }
-    static const char *const valued[] = {"--seed", "--steps", "--stabilization", "--schedule", "--window", "--seed-rng"};
+    static const char *const valued[] = {"--seed",   "--steps",  "--stabilization", "--context-noise",
+                                         "--schedule", "--window", "--seed-rng"};
     bool known = false;
     for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(opt, valued[k]);
     if (!known) return 0;
@@ -108,6 +111,10 @@ int dfv_session_parse_option(int argc, char **argv, int i, dfv_session_desc *d, 
     } else if (!strcmp(opt, "--stabilization")) {
         if (parse_int(opt, val, 1, 1000, &v, err)) return -1;
         d->stabilization = (int)v;
+    } else if (!strcmp(opt, "--context-noise")) {
+        if (strcmp(val, "on") && strcmp(val, "off"))
+            return dfv_error_set(err, "--context-noise takes on or off, not '%s'", val), -1;
+        d->context_noise = strcmp(val, "on") ? -1 : 1;
     } else if (!strcmp(opt, "--window")) {
         if (parse_int(opt, val, 1, DFV_MAX_WINDOW, &v, err)) return -1;
         d->window = (int)v;
@@ -142,6 +149,7 @@ static int apply_desc(dfv_session *s, const dfv_session_desc *d, char err[DFV_ER
     dfv_sampler_settings_default(s->model.config, &st);
     if (d->steps) st.steps = d->steps;
     if (d->stabilization) st.stabilization_level = d->stabilization;
+    if (d->context_noise) st.context_noise = d->context_noise > 0;
     if (d->window) st.window = d->window;
     st.seed = d->rng_seed;
     if (d->schedule && !dfv_schedule_parse(d->schedule, &st.schedule)) {

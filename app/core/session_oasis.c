@@ -132,7 +132,7 @@ static int oasis_open(const dfv_session_desc *desc, void **impl, dfv_session_mod
 }
 
 /* generate.py's sampler takes steps, window and stabilization; its schedule is autoregressive, one frame
- * at a time, deterministic. */
+ * at a time, deterministic, with clean context frames. */
 static int oasis_configure(void *impl, const dfv_sampler_settings *s, bool no_cache, char err[DFV_ERR_LEN])
 {
     oasis_session *o = impl;
@@ -140,6 +140,9 @@ static int oasis_configure(void *impl, const dfv_sampler_settings *s, bool no_ca
     if (s->schedule.kind != DFV_SCHEDULE_AUTOREGRESSIVE || s->chunk != 1 || s->eta != 0.0f)
         return dfv_error_set(err, "Oasis models sample as generate.py does (autoregressive, one frame, DDIM η 0): "
                                   "other schedules are refused"), -1;
+    if (s->context_noise)
+        return dfv_error_set(err, "Oasis models sample as generate.py does, with clean context frames: "
+                                  "--context-noise on is refused"), -1;
     if (s->steps < 1 || s->steps >= d->timesteps)
         return dfv_error_set(err, "sampling steps %d outside 1..%d", s->steps, d->timesteps - 1), -1;
     if (s->window < 1 || s->window > d->window)

@@ -57,6 +57,7 @@ static cJSON *settings_json(const dfv_session *s, const dfv_sidecar_desc *d)
     char schedule[64], rng[32];
     cJSON_AddNumberToObject(set, "steps", st->steps);
     cJSON_AddNumberToObject(set, "stabilization", st->stabilization_level);
+    cJSON_AddBoolToObject(set, "context_noise", st->context_noise);
     cJSON_AddNumberToObject(set, "window", st->window);
     dfv_schedule_format(&st->schedule, schedule, sizeof schedule);
     cJSON_AddStringToObject(set, "schedule", schedule);
@@ -134,6 +135,9 @@ static void read_session(const cJSON *doc, const cJSON *settings, dfv_session_de
     d->seed = json_str(doc, "seed");
     d->steps = (int)json_num(settings, "steps", 0);
     d->stabilization = (int)json_num(settings, "stabilization", 0);
+    /* Absent in sidecars written before context noise existed: the model's default (then always off). */
+    const cJSON *context_noise = cJSON_GetObjectItemCaseSensitive(settings, "context_noise");
+    d->context_noise = cJSON_IsBool(context_noise) ? (cJSON_IsTrue(context_noise) ? 1 : -1) : 0;
     d->window = (int)json_num(settings, "window", 0);
     d->schedule = json_str(settings, "schedule");
     d->no_cache = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(settings, "no_cache"));

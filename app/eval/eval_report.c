@@ -115,6 +115,10 @@ static cJSON *summary_json(const dfv_eval_summary *s, const dfv_eval_run_info *i
     cJSON_AddNumberToObject(doc, "episodes", s->episodes);
     cJSON_AddNumberToObject(doc, "frames", s->frames);
     cJSON_AddNumberToObject(doc, "steps", info->steps);
+    if (info->stabilization) {
+        cJSON_AddNumberToObject(doc, "stabilization", info->stabilization);
+        cJSON_AddBoolToObject(doc, "context_noise", info->context_noise);
+    }
     add_number(doc, "seconds", info->seconds);
     cJSON_AddBoolToObject(doc, "interrupted", info->interrupted);
     cJSON *ranges = cJSON_AddArrayToObject(doc, "ranges");

@@ -17,6 +17,8 @@ typedef struct {
     const char *device; /* NULL for the oracle */
     uint64_t first_seed;
     int steps;          /* sampling steps used; 0 for the oracle */
+    int stabilization;  /* stabilization level used; 0 for the oracle */
+    bool context_noise; /* clean context frames fed with real noise at that level */
     double seconds;     /* rollout wall time */
     bool interrupted;   /* stopped early: the figures cover the episodes that finished */
 } dfv_eval_run_info;

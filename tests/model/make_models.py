@@ -72,6 +72,7 @@ def write_valid(out):
                                            bindings=bindings if action_dim else None,
                                            provenance={"source": "tests/model/make_models.py", "steps": 7,
                                                        "license": "MIT"})
+        config["diffusion"]["context_noise"] = not action_dim  # files with the extension on, and one without
         arrays = model_file.state_dict_arrays(model)
         for dtype in (("fp32", "fp16", "bf16") if not action_dim else ("fp32",)):
             name = f"{label}_{dtype}" if not action_dim else label
@@ -198,6 +199,8 @@ def bad_cases(arrays, config):
         ("steps_range", with_config(config, "diffusion", "sampling_steps", 1001), "sampling_steps = 1001"),
         ("stabilization", with_config(config, "diffusion", "stabilization_level", 0), "stabilization_level = 0"),
         ("clip", with_config(config, "diffusion", "clip_noise", -1.0), "clip_noise = -1 is out of range"),
+        ("context_noise", with_config(config, "diffusion", "context_noise", "yes"),
+         "diffusion.context_noise must be true or false"),
         ("objective", with_config(config, "diffusion", "objective", "pred_y"), "objective 'pred_y'"),
         ("scheduling", with_config(config, "diffusion", "scheduling", "zigzag"), "scheduling 'zigzag'"),
         ("std", with_config(config, "data", "std", 0.0), "data.std = 0 is out of range"),

@@ -37,7 +37,7 @@ def rollout(args_path, out_path):
                              scheduling=a["scheduling"], chunk=a["chunk"], window=a["window"],
                              stabilization=a["stabilization"], objective=a["objective"], eta=a["eta"],
                              clip_noise=a["clip"], actions=actions,
-                             noise=sampler.NoiseStream(load("noise")))
+                             noise=sampler.NoiseStream(load("noise")), context_noise=a.get("context_noise", False))
     np.save(out_path, frames)
 
 

@@ -53,6 +53,8 @@ static void check_config(tally *t, const char *name, const dfv_model_config *c, 
     CHECK_COUNTED(t, c->diffusion.window == num(diff, "window"), "%s: window %d", name, c->diffusion.window);
     CHECK_COUNTED(t, c->diffusion.timesteps == 1000 && c->diffusion.sampling_steps == 100, "%s: steps", name);
     CHECK_COUNTED(t, c->diffusion.stabilization_level == 15, "%s: stabilization", name);
+    CHECK_COUNTED(t, c->diffusion.context_noise == cJSON_IsTrue(cJSON_GetObjectItem(diff, "context_noise")),
+          "%s: context_noise", name);
     const cJSON *alphas = cJSON_GetObjectItem(diff, "alphas_cumprod");
     int i = 0, wrong = 0;
     for (const cJSON *it = alphas->child; it; it = it->next, i++)

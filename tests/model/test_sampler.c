@@ -210,6 +210,7 @@ typedef struct {
     int steps, stabilization;
     float eta;
     int32_t k_from[STEP_FRAMES], k_to[STEP_FRAMES];
+    bool context_noise; /* clean frames get the (3×, partly clamped) `noise` as context noise too */
 } step_case;
 
 static void write_step_inputs(const suite *t, const step_case *c, const float *x, const float *out, const float *noise,
@@ -253,7 +254,7 @@ static void run_step_case(suite *t, const step_case *c, const float *alphas)
     memcpy(original, x, sizeof x);
 
     dfv_ddim_params p = {alphas, 1000, c->steps, c->stabilization, c->objective, c->eta, 6.0f};
-    dfv_ddim_model_inputs(&p, x, c->k_from, STEP_FRAMES, FRAME_SIZE, x_in, tc);
+    dfv_ddim_model_inputs(&p, x, c->k_from, STEP_FRAMES, FRAME_SIZE, c->context_noise ? noise : NULL, x_in, tc);
     dfv_ddim_update(&p, x, x_in, out, c->k_from, c->k_to, STEP_FRAMES, FRAME_SIZE, noise);
 
     char xs[1024], xn[1024], xi[1024], ts[1024];
@@ -264,9 +265,10 @@ static void run_step_case(suite *t, const step_case *c, const float *alphas)
     int rc = run_python(t,
                         "'%s/sampler.py' ddim-step --x '%sx.npy' --from '%skf.npy' --to '%skt.npy' --v '%sv.npy' "
                         "--alphas '%salphas.npy' --steps %d --stabilization %d --objective %s --eta %g "
-                        "--noise '%snoise.npy' --clip 6 --out '%s' --model-input '%s' --model-timesteps '%s'",
+                        "--noise '%snoise.npy' --clip 6 --out '%s' --model-input '%s' --model-timesteps '%s' %s%s%s",
                         t->models, xs, xs, xs, xs, xs, c->steps, c->stabilization, c->objective_name, (double)c->eta,
-                        xs, xn, xi, ts);
+                        xs, xn, xi, ts, c->context_noise ? "--context-noise '" : "", c->context_noise ? xs : "",
+                        c->context_noise ? "noise.npy'" : "");
     size_t n1 = 0, n2 = 0, n3 = 0;
     double *want_x = rc ? NULL : npy_read(xn, &n1), *want_in = rc ? NULL : npy_read(xi, &n2);
     double *want_tc = rc ? NULL : npy_read(ts, &n3);
@@ -301,6 +303,8 @@ static void test_ddim_step(suite *t)
         {"pred_noise", DFV_OBJECTIVE_EPS, 20, 15, 1.0f, {0, 0, 3, 20, 20, 1}, {0, 0, 2, 19, 10, 0}},
         {"pred_x0", DFV_OBJECTIVE_X0, 100, 15, 0.0f, {0, 0, 3, 50, 100, 1}, {0, 0, 2, 49, 99, 0}},
         {"pred_x0", DFV_OBJECTIVE_X0, 1000, 30, 0.3f, {0, 0, 3, 500, 1000, 1}, {0, 0, 2, 499, 999, 0}},
+        {"pred_v", DFV_OBJECTIVE_V, 7, 300, 0.0f, {0, 1, 5, 0, 7, 3}, {0, 0, 0, 0, 6, 3}, true},
+        {"pred_x0", DFV_OBJECTIVE_X0, 20, 15, 0.5f, {0, 0, 3, 20, 20, 1}, {0, 0, 2, 19, 10, 0}, true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_step_case(t, &cases[i], alphas);
@@ -401,6 +405,7 @@ typedef struct {
     dfv_objective objective;
     int steps, chunk, window, context, total, action_dim, stabilization;
     float eta;
+    bool context_noise;
 } rollout_case;
 
 /* The noise in the order models/sampler.py's NoiseStream consumes it (see its docstring), taken from the
@@ -414,6 +419,8 @@ static float *python_noise_stream(const rollout_case *rc, const dfv_sampler_sett
         for (int j = 0; j < h; j++, n += FS)
             dfv_rng_normals(s->seed, DFV_NOISE_INITIAL, (uint64_t)(current + j), 0, noise + n, FS);
         int start = current + h - rc->window > 0 ? current + h - rc->window : 0;
+        for (int j = start; rc->context_noise && j < current + h; j++, n += FS)
+            dfv_rng_normals(s->seed, DFV_NOISE_CONTEXT, (uint64_t)j, (uint32_t)current, noise + n, FS);
         int height = dfv_schedule_height(&s->schedule, rc->steps, h);
         for (int m = 0; rc->eta > 0 && m + 1 < height; m++)
             for (int j = start; j < current + h; j++, n += FS)
@@ -452,9 +459,11 @@ static void write_rollout_args(const suite *t, const rollout_case *rc, const flo
     fprintf(f,
             "{\"context\": \"%s/r_context.npy\", \"actions\": \"%s\", \"alphas\": \"%s/r_alphas.npy\", "
             "\"noise\": \"%s/r_noise.npy\", \"total\": %d, \"steps\": %d, \"scheduling\": \"%s\", \"chunk\": %d, "
-            "\"window\": %d, \"stabilization\": %d, \"objective\": \"%s\", \"eta\": %g, \"clip\": 6.0}\n",
+            "\"window\": %d, \"stabilization\": %d, \"objective\": \"%s\", \"eta\": %g, \"clip\": 6.0, "
+            "\"context_noise\": %s}\n",
             t->work, actions_path, t->work, t->work, rc->total, rc->steps, rc->scheduling,
-            rc->chunk, rc->window, rc->stabilization, rc->objective_name, (double)rc->eta);
+            rc->chunk, rc->window, rc->stabilization, rc->objective_name, (double)rc->eta,
+            rc->context_noise ? "true" : "false");
     fclose(f);
 }
 
@@ -466,6 +475,7 @@ static void run_rollout_case(suite *t, const rollout_case *rc)
     dfv_sampler_settings s;
     dfv_sampler_settings_default(&config, &s);
     s.steps = rc->steps, s.chunk = rc->chunk, s.eta = rc->eta, s.seed = 1234, s.stabilization_level = rc->stabilization;
+    s.context_noise = rc->context_noise;
     dfv_schedule_parse(rc->scheduling, &s.schedule);
     toy_network net = {rc->action_dim, 0, 0, 0, 0.0};
     dfv_sampler *sampler = NULL;
@@ -542,6 +552,11 @@ static void test_rollouts(suite *t)
          * reference leaves out) makes the two diverge by design. */
         {"trapezoid eps", "trapezoid:2", "pred_noise", DFV_OBJECTIVE_EPS, 6, 3, 5, 1, 4, 0, 4, 0.0f},
         {"full_sequence x0 eta", "full_sequence", "pred_x0", DFV_OBJECTIVE_X0, 5, 1, 3, 1, 5, 2, 15, 1.0f},
+        /* Context noise: autoregressive past the window (the context slides), and pyramid chunks, where a new
+         * frame that finishes early is fed clean to the rest of its chunk with its own context noise. */
+        {"autoregressive context noise", "autoregressive", "pred_v", DFV_OBJECTIVE_V, 5, 1, 4, 2, 8, 3, 300, 0.0f,
+         true},
+        {"pyramid context noise eta", "pyramid:2", "pred_v", DFV_OBJECTIVE_V, 6, 3, 5, 1, 8, 0, 200, 0.5f, true},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_rollout_case(t, &cases[i]);

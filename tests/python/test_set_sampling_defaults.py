@@ -31,12 +31,14 @@ class SetSamplingDefaults(unittest.TestCase):
 
     def test_rewrites_the_defaults_and_keeps_the_tensor_bytes(self):
         before = safetensors_io.data_section(self.path)
+        self.assertFalse(model_file.read_config(self.path)["diffusion"]["context_noise"])
         self.assertEqual(set_sampling_defaults.main([self.path, "--steps", "5", "--stabilization", "100",
-                                                     "--eta", "0.5"]), 0)
+                                                     "--eta", "0.5", "--context-noise", "on"]), 0)
         self.assertEqual(safetensors_io.data_section(self.path), before)
         config = model_file.read_config(self.path)
         d = config["diffusion"]
-        self.assertEqual((d["sampling_steps"], d["stabilization_level"], d["eta"]), (5, 100, 0.5))
+        self.assertEqual((d["sampling_steps"], d["stabilization_level"], d["eta"], d["context_noise"]),
+                         (5, 100, 0.5, True))
         self.assertEqual(d["window"], 8)
         self.assertEqual(config["provenance"]["weights_sha256"], hashlib.sha256(before).hexdigest())
         # An independent reader agrees, and the model still loads strictly with the same weights.

@@ -43,6 +43,7 @@ expect_error() { # WHAT PATTERN COMMAND...
   grep -q "$pattern" "$work/err.txt" || fail "$what: '$(cat "$work/err.txt")' lacks '$pattern'"
 }
 expect_error "another schedule" "Oasis" "$dfview" render $common --schedule pyramid:2 --out "$work/x.mp4"
+expect_error "context noise" "context-noise on is refused" "$dfview" render $common --context-noise on --out "$work/x.mp4"
 expect_error "a world seed" "image or video seed" "$dfview" render --model "$model" --seed world:maze:1 --frames 3 \
   --out "$work/x.mp4"
 expect_error "no seed" "no seed given" "$dfview" render --model "$model" --frames 3 --out "$work/x.mp4"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# dfview render end to end on a tiny model: determinism, bit-exact replay, action-script and seed errors,
+# dfview render end to end on a tiny model: determinism, bit-exact replay (context noise too), action-script and seed errors,
 # unwritable output, an interrupted render that still leaves a playable clip, flat memory.
 # usage: test_render_cli.sh DFVIEW MODEL WORK_DIR
 dfview=$1 model=$2 work=$3
@@ -21,6 +21,16 @@ rm -rf "$work/c" && mkdir "$work/c"
 "$dfview" render --replay "$work/a/render.json" --out "$work/c/%05d.png" --quiet || fail "replay"
 for f in "$work"/a/*.png; do cmp -s "$f" "$work/c/$(basename "$f")" || fail "replay differs at $(basename "$f")"; done
 
+# Context noise (an extension; this model's default is off): recorded in the sidecar and replayed bit for bit,
+# and it changes the frames.
+"$dfview" render $common --policy random:5 --stabilization 300 --context-noise on --out "$work/n.png" || fail "render n"
+grep -q '"context_noise":	true' "$work/n.json" || fail "the sidecar does not record context noise"
+grep -q '"context_noise":	false' "$work/a/render.json" || fail "the sidecar does not record context noise off"
+"$dfview" render $common --policy random:5 --stabilization 300 --out "$work/m.png" || fail "render m"
+cmp -s "$work/n.png" "$work/m.png" && fail "context noise did not change the last frame"
+"$dfview" render --replay "$work/n.json" --out "$work/n2.png" --quiet || fail "replay n"
+cmp -s "$work/n.png" "$work/n2.png" || fail "replay with context noise differs"
+
 # Bad input: one line on stderr, a non-zero exit, no crash (exit codes above 128 are signals).
 expect_error() { # WHAT PATTERN COMMAND...
   what=$1 pattern=$2; shift 2
@@ -38,6 +48,7 @@ echo "not an image" >"$work/text.png"
 expect_error "undecodable seed" "text.png" "$dfview" render --model "$model" --seed "$work/text.png" --frames 4 --out "$work/x.mp4"
 expect_error "unwritable output" "no-such-dir" "$dfview" render $common --out "$work/no-such-dir/x.mp4"
 expect_error "unknown schedule" "schedule" "$dfview" render $common --schedule zigzag --out "$work/x.mp4"
+expect_error "bad context noise" "on or off" "$dfview" render $common --context-noise yes --out "$work/x.mp4"
 expect_error "bad world seed" "world:KIND:N" "$dfview" render --model "$model" --seed world:maze:abc --frames 4 --out "$work/x.mp4"
 
 # A .png without a frame-number pattern is the rollout's last frame. Its pixels are compared by reading it
