@@ -143,15 +143,15 @@ class RotaryFrequencies:
         return self._cache[key]
 
 
-def apply_rotary(x, freqs=None):
-    """Interleaved-pair rotary embedding over the token axis (-2) of x (..., n, d), computed in fp32
-    (fp64 for fp64 inputs, so the double-precision reference stays exact). freqs: a RotaryFrequencies
-    (None: the default)."""
+def apply_rotary(x, freqs=None, offset=0):
+    """Interleaved-pair rotary embedding over the token axis (-2) of x (..., n, d), the tokens at positions
+    offset, offset + 1, ...; computed in fp32 (fp64 for fp64 inputs, so the double-precision reference
+    stays exact). freqs: a RotaryFrequencies (None: the default)."""
     n, d = x.shape[-2], x.shape[-1]
     work = torch.float64 if x.dtype == torch.float64 else torch.float32
     freqs = freqs or RotaryFrequencies(d)
     inv_freq = freqs.get(x.device, work)
-    angles = torch.arange(n, device=x.device, dtype=work)[:, None] * inv_freq[None, :]
+    angles = torch.arange(offset, offset + n, device=x.device, dtype=work)[:, None] * inv_freq[None, :]
     cos, sin = angles.cos(), angles.sin()
     pairs = x.to(work).reshape(*x.shape[:-1], d // 2, 2)
     even, odd = pairs[..., 0], pairs[..., 1]
@@ -290,20 +290,66 @@ class TemporalAttentionBlock(nn.Module):
     are laid out frame-major (T, pixels, C), the rotary rotation and the 1/sqrt(d) scale are folded into
     per-frame copies of the q/k projection (one batched matmul of T large products instead of the
     element-wise rotation of every q and k), and the causal mask is an additive bias. The reference path
-    (below) is what the engine and the parity tests follow; tests/python/test_unet.py checks the two agree."""
+    (below) is what the engine and the parity tests follow; tests/python/test_unet.py checks the two agree.
+
+    `cache_mode` is set by Unet3D.cache_context ("record": keep the frames' keys and values) and
+    Unet3D.forward_new ("extend": attend from new frames to the kept ones and to each other) for the
+    duration of one call; None otherwise."""
 
     def __init__(self, dim, arch):
         super().__init__()
         block = AttentionBlock(dim, arch, rotary=arch["rotary"], causal=arch["causal"])
         self.wrapper = _Holder(_TemporalInner(block))
         self.fast = False
+        self.cache_mode = None
+        self.cached_k = self.cached_v = None  # (B·H·W, heads, K, d), keys already rotated
 
     def forward(self, x):
+        if self.cache_mode == "record":
+            self._record_keys_values(x)
+            return self._forward_fast(x)  # the same function as the reference path, in fewer operations
+        if self.cache_mode == "extend":
+            return self._forward_after_cache(x)
         if self.fast:
             return self._forward_fast(x)
         b, c, t, h, w = x.shape
         tokens = x.permute(0, 3, 4, 2, 1).reshape(b * h * w, t, c)
         out = self.wrapper.module.attn_block(tokens)
+        return out.reshape(b, h, w, t, c).permute(0, 4, 3, 1, 2)
+
+    def _tokens_qkv(self, x):
+        """Tokens (B·H·W, T, C) of x (B, C, T, H, W) as the reference path lays them out, and their q, k, v
+        (B·H·W, heads, T, d) before the rotary rotation."""
+        b, c, t, h, w = x.shape
+        tokens = x.permute(0, 3, 4, 2, 1).reshape(b * h * w, t, c)
+        block = self.wrapper.module.attn_block
+        normed = block.norm(tokens.to(block.norm.weight.dtype))
+        return tokens, tuple(block.attn.split_heads(p) for p in block.attn.to_qkv(normed).chunk(3, dim=-1))
+
+    def _record_keys_values(self, x):
+        attn = self.wrapper.module.attn_block.attn
+        _, (_, k, v) = self._tokens_qkv(x)
+        self.cached_k = apply_rotary(k, attn.rotary_freqs) if attn.rotary else k
+        self.cached_v = v
+
+    def _forward_after_cache(self, x):
+        """The new frames x (B, C, N, H, W) at window positions K.. after the K recorded ones."""
+        b, c, t, h, w = x.shape
+        attn = self.wrapper.module.attn_block.attn
+        tokens, (q, k, v) = self._tokens_qkv(x)
+        past = self.cached_k.shape[2]
+        if attn.rotary:
+            q, k = apply_rotary(q, attn.rotary_freqs, past), apply_rotary(k, attn.rotary_freqs, past)
+        scale = q.shape[-1] ** -0.5
+        # Scores against the cached keys and the new ones apart (no copy of the cache per call).
+        scores_new = torch.matmul(q, k.transpose(-1, -2)) * scale
+        if attn.causal:
+            mask = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)
+            scores_new = scores_new.masked_fill(mask, float("-inf"))
+        scores = torch.cat((torch.matmul(q, self.cached_k.transpose(-1, -2)) * scale, scores_new), dim=-1)
+        weights = scores.softmax(dim=-1)
+        out = torch.matmul(weights[..., :past], self.cached_v) + torch.matmul(weights[..., past:], v)
+        out = tokens + attn.to_out(out.transpose(1, 2).reshape(b * h * w, t, attn.heads * attn.dim_head))
         return out.reshape(b, h, w, t, c).permute(0, 4, 3, 1, 2)
 
     def _frame_projections(self, t, dtype):
@@ -488,6 +534,48 @@ class Unet3D(nn.Module):
             h = block(torch.cat((h, skips.pop()), dim=1), emb)
         h = self.out[0](torch.cat((h, first), dim=1))
         return self.out[1](h).permute(0, 2, 1, 3, 4)
+
+    # --- cached context: the app's path (dfv_unet_cache_context) -----------------------------------------
+    # The context frames go through the network once and every temporal attention keeps their keys and
+    # values; new frames then run alone, about window times fewer FLOPs per sampling step, with the same
+    # function as the full-window call (tests/python/test_unet.py, test_eval_rollouts.py).
+
+    def can_cache_context(self):
+        """Whether earlier frames are independent of later ones (per-frame GroupNorm, causal temporal
+        attention), which is what lets the context's keys and values stand for a full-window call."""
+        return bool(self.arch["groupnorm_per_frame"]) and bool(self.arch["causal"])
+
+    def cache_context(self, x, emb):
+        """Keeps every temporal attention's keys and values of the context frames x (B, K, C, H, W); emb:
+        their rows of embedding(), which do not depend on the new frames' levels."""
+        if not self.can_cache_context():
+            raise ValueError("cache_context needs groupnorm_per_frame and causal temporal attention")
+        self._run_cache_mode("record", x, emb)
+
+    def forward_new(self, x, emb):
+        """v of new frames x (B, N, C, H, W) that follow the cached context, emb their rows of embedding():
+        the last N outputs of forward_embedded on the whole window."""
+        if self.init_temporal_attn.cached_k is None:
+            raise RuntimeError("forward_new without a cached context (call cache_context first)")
+        return self._run_cache_mode("extend", x, emb)
+
+    def clear_context_cache(self):
+        """Drops the kept keys and values (window·B·H·W·inner values per temporal attention)."""
+        for block in self._temporal_blocks():
+            block.cached_k = block.cached_v = None
+
+    def _temporal_blocks(self):
+        return [m for m in self.modules() if isinstance(m, TemporalAttentionBlock)]
+
+    def _run_cache_mode(self, mode, x, emb):
+        blocks = self._temporal_blocks()
+        for block in blocks:
+            block.cache_mode = mode
+        try:
+            return self.forward_embedded(x, emb)
+        finally:  # the plain forward never sees a mode, whatever happened
+            for block in blocks:
+                block.cache_mode = None
 
 
 def count_parameters(model):

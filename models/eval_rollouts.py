@@ -19,14 +19,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import types
 
 import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import dfv_unet  # noqa: E402
 import model_file  # noqa: E402
 import schedule  # noqa: E402
 from data import DatasetError, load_dataset  # noqa: E402
@@ -130,91 +128,6 @@ def generate(model, config, context_rgb, actions, frames, steps, noise_fn, quant
                                   finish)
 
 
-# --- the cached-context rollout ------------------------------------------------------------------------
-# The app's path for models with per-frame GroupNorm and causal attention (dfv_unet_cache_context): the
-# context frames go through the network once per new frame and every temporal attention keeps their keys
-# and values; each sampling step then runs the network on the new frame only. Same function as the
-# full-window call (tests/python/test_eval_rollouts.py), about window times fewer FLOPs per step.
-
-def can_cache(model):
-    return bool(model.arch.get("groupnorm_per_frame")) and bool(model.arch.get("causal"))
-
-
-def _temporal_keys_values(block, tokens):
-    """(normed-token) q, k, v of a TemporalAttentionBlock's attention on tokens (N, T, C): (N, heads, T, d)."""
-    inner = block.wrapper.module.attn_block
-    attn = inner.attn
-    normed = inner.norm(tokens.to(inner.norm.weight.dtype))
-    return tuple(attn.split_heads(t) for t in attn.to_qkv(normed).chunk(3, dim=-1))
-
-
-def _rotary_from(x, freqs, offset):
-    """dfv_unet.apply_rotary for tokens at positions offset, offset + 1, ... (same formula and precision)."""
-    n, d = x.shape[-2], x.shape[-1]
-    work = torch.float64 if x.dtype == torch.float64 else torch.float32
-    inv_freq = freqs.get(x.device, work)
-    angles = (torch.arange(n, device=x.device, dtype=work) + offset)[:, None] * inv_freq[None, :]
-    cos, sin = angles.cos(), angles.sin()
-    pairs = x.to(work).reshape(*x.shape[:-1], d // 2, 2)
-    even, odd = pairs[..., 0], pairs[..., 1]
-    return torch.stack((even * cos - odd * sin, odd * cos + even * sin), dim=-1).reshape(x.shape).to(x.dtype)
-
-
-def _cached_temporal_forward(block, x):
-    mode = block.cache_mode
-    if mode is None:
-        return type(block).forward(block, x)
-    b, c, t, h, w = x.shape
-    tokens = x.permute(0, 3, 4, 2, 1).reshape(b * h * w, t, c)
-    attn = block.wrapper.module.attn_block.attn
-    q, k, v = _temporal_keys_values(block, tokens)
-    if mode == "record":
-        block.cached_k = dfv_unet.apply_rotary(k, attn.rotary_freqs) if attn.rotary else k
-        block.cached_v = v
-        return block._forward_fast(x)  # the same function as the reference path, in fewer operations
-    past = block.cached_k.shape[2]
-    if attn.rotary:  # the new frames sit at window positions past..
-        q, k = _rotary_from(q, attn.rotary_freqs, past), _rotary_from(k, attn.rotary_freqs, past)
-    scale = q.shape[-1] ** -0.5
-    # Scores against the cached keys and the new ones apart (no copy of the cache per call).
-    scores_new = torch.matmul(q, k.transpose(-1, -2)) * scale
-    if attn.causal:
-        mask = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)
-        scores_new = scores_new.masked_fill(mask, float("-inf"))
-    scores = torch.cat((torch.matmul(q, block.cached_k.transpose(-1, -2)) * scale, scores_new), dim=-1)
-    weights = scores.softmax(dim=-1)
-    out = torch.matmul(weights[..., :past], block.cached_v) + torch.matmul(weights[..., past:], v)
-    out = tokens + attn.to_out(out.transpose(1, 2).reshape(b * h * w, t, attn.heads * attn.dim_head))
-    return out.reshape(b, h, w, t, c).permute(0, 4, 3, 1, 2)
-
-
-class CachedNetwork:
-    """cache(x_ctx, t_ctx, emb_ctx) once, then new(x_new, emb_new) per step; x (B, T, C, H, W)."""
-
-    def __init__(self, model):
-        self.model = model
-        self.blocks = [m for m in model.modules() if isinstance(m, dfv_unet.TemporalAttentionBlock)]
-        for block in self.blocks:
-            block.cache_mode = None
-            block.forward = types.MethodType(_cached_temporal_forward, block)
-
-    def close(self):
-        for block in self.blocks:
-            del block.forward
-            block.cache_mode = block.cached_k = block.cached_v = None
-
-    def _run(self, x, emb, mode):
-        for block in self.blocks:
-            block.cache_mode = mode
-        return self.model.forward_embedded(x, emb)
-
-    def cache(self, x, emb):
-        self._run(x, emb, "record")
-
-    def new(self, x, emb):
-        return self._run(x, emb, "extend")
-
-
 @torch.no_grad()
 def sampled_rollout(model, alphas_cumprod, context, actions, new_frames, steps, stabilization, window, noise_fn,
                     finish_frame=None, eta=0.0, cached=True, context_noise=False, clip_x0=0.0):
@@ -226,8 +139,9 @@ def sampled_rollout(model, alphas_cumprod, context, actions, new_frames, steps, 
       clip_x0        > 0: the x0 prediction is clamped to ±clip_x0 in every step
     context (B, K, C, H, W), actions (B, K + new_frames, A) or None -> (B, K + new_frames, C, H, W)."""
     levels = schedule.sampling_timesteps(steps, len(alphas_cumprod))
-    cached = cached and can_cache(model)
-    net = CachedNetwork(model) if cached else None
+    # The app's path where the model allows it: the context frames through the network once per new frame
+    # (their keys and values kept by the model), then each sampling step on the new frame only.
+    cached = cached and model.can_cache_context()
     # One stabilization level for the batch, or one per episode (a sweep over levels in one batch).
     ctx_t = torch.as_tensor(stabilization, device=context.device).long().reshape(-1) - 1
     ctx_t = ctx_t.expand(context.shape[0]).clone()
@@ -247,13 +161,13 @@ def sampled_rollout(model, alphas_cumprod, context, actions, new_frames, steps, 
             t_steps = ctx_t[:, None].repeat(1, n_ctx + 1)
             if cached:
                 emb_all = model.embedding(t_steps, act)  # the context rows do not depend on the new level
-                net.cache(ctx_in, emb_all[:, :n_ctx])
+                model.cache_context(ctx_in, emb_all[:, :n_ctx])
             for k in range(steps, 0, -1):
                 t_from, t_to = int(levels[k]), int(levels[k - 1])
                 if cached:
                     t_steps[:, -1] = t_from
                     emb = model.embedding(t_steps, act)[:, n_ctx:]
-                    v = net.new(x[:, None], emb)[:, 0].float()
+                    v = model.forward_new(x[:, None], emb)[:, 0].float()
                 else:
                     t_steps[:, -1] = t_from
                     v = model(torch.cat((ctx_in, x[:, None]), dim=1), t_steps, act)[:, -1].float()
@@ -273,8 +187,8 @@ def sampled_rollout(model, alphas_cumprod, context, actions, new_frames, steps, 
                 x = finish_frame(x)
             history = torch.cat((history, x[:, None]), dim=1)
     finally:
-        if net is not None:
-            net.close()
+        if cached:
+            model.clear_context_cache()
     return history
 
 

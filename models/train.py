@@ -11,8 +11,9 @@ The same code runs on a CPU (fp32, for tests) and on CUDA (whole dataset on the 
 autocast, optional channels-last / 2D frame convolutions / torch.compile, picked by a short measurement).
 
 Outputs in --out: NAME.safetensors (fp16 dfview model of the EMA weights, full metadata), the resumable
-checkpoint NAME-ckpt-NN.pt (plain dicts of tensors, split into parts of at most --checkpoint-part-mb),
-train.log (one JSON line per progress report) and, when asked, rollout PNG strips.
+checkpoint NAME-ckpt-NN.pt (model, EMA, optimizer, step counters and random streams, so that an interrupted
+run resumes exactly; plain dicts of tensors, split into parts of at most --checkpoint-part-mb), train.log
+(one JSON line per progress report) and, when asked, rollout PNG strips.
 A run stops cleanly at --steps, at the --minutes budget or on SIGTERM/SIGINT, and always exports.
 """
 import argparse
@@ -226,9 +227,11 @@ def save_checkpoint(flat, out_dir, name, part_bytes):
 
 
 def weights_only_state(flat):
-    """The checkpoint without the optimizer's moments (a third of its size): model, EMA, step counters,
-    random streams and config, enough to continue training (with a fresh optimizer and a new warm-up)."""
-    return {key: value for key, value in flat.items() if not key.startswith("optimizer.")}
+    """What the repository keeps of a checkpoint: the model's raw fp32 weights, step counters, random
+    streams and config, enough to continue training (a fresh optimizer, a new warm-up, the EMA restarted
+    from the weights). Neither the optimizer's moments nor the EMA copy: each committed state stays in git
+    history for good, and the two together weigh three times the weights."""
+    return {key: value for key, value in flat.items() if not key.startswith(("optimizer.", "ema."))}
 
 
 def load_checkpoint(path):
@@ -246,9 +249,17 @@ def load_checkpoint(path):
     return flat
 
 
-def restore_checkpoint(state, flat):
+def restore_checkpoint(state, flat, log):
     state.model.load_state_dict({k[6:]: v for k, v in flat.items() if k.startswith("model.")})
-    state.ema.load_state_dict({k[4:]: v for k, v in flat.items() if k.startswith("ema.")})
+    ema = {k[4:]: v for k, v in flat.items() if k.startswith("ema.")}
+    if ema:
+        state.ema.load_state_dict(ema)
+    else:
+        # The repository's weights-only state has no EMA copy; at the decays used (0.995: a half-life of
+        # about 140 steps) a copy of the weights re-converges within a few hundred steps.
+        state.ema.load_state_dict(state.model.state_dict())
+        log(f"resume: no EMA weights in the checkpoint (step {int(flat['meta.step'])}): the EMA starts as a "
+            "copy of the model's weights")
     params = list(state.model.parameters())
     for key, value in flat.items():
         if key.startswith("optimizer."):
@@ -485,7 +496,9 @@ def parse_args(argv):
                         "matmuls; --safe sets 0)")
     p.add_argument("--profile-steps", type=int, default=0,
                    help="before training, profile this many steps and write OUT/profile.txt (0: off)")
-    p.add_argument("--resume", help="checkpoint NAME-ckpt-NN.pt: model, EMA, optimizer, step")
+    p.add_argument("--resume", help="checkpoint NAME-ckpt-NN.pt: model, EMA, optimizer, step (a weights-only "
+                                    "state from models/train_state.py: model and step; fresh optimizer, EMA "
+                                    "from the weights)")
     p.add_argument("--init", help="a dfview .safetensors to start from (its architecture wins)")
     p.add_argument("--max-episodes", type=int)
     p.add_argument("--log-every", type=int, default=50)
@@ -553,7 +566,7 @@ def initial_weights(args, dataset, device):
     return complete_arch(config["architecture"]), model.state_dict(), steps
 
 
-def build_state(args, dataset, device):
+def build_state(args, dataset, device, log):
     if args.resume and args.init:
         raise TrainError("--resume and --init exclude each other (resume restores the weights itself)")
     flat = load_checkpoint(args.resume) if args.resume else None
@@ -585,7 +598,7 @@ def build_state(args, dataset, device):
     state = TrainState(model, ema, optimizer, config, ac)
     state.step = state.warmup_origin = previous_steps
     if flat is not None:
-        restore_checkpoint(state, flat)
+        restore_checkpoint(state, flat, log)
     return state
 
 
@@ -883,7 +896,7 @@ def seed_process(args, state, dist):
 def train_and_export(args, dataset, device, dist, run_start, log_file):
     progress = ProgressLine(enabled=None if dist.main else False)
     log = make_logger(log_file, progress)
-    state = build_state(args, dataset, device)
+    state = build_state(args, dataset, device, log)
     seed_process(args, state, dist)
     cfg = state.config
     refresh = (args.stream_refresh or max(1, args.batch // 4)) if args.stream else 0

@@ -1,7 +1,8 @@
-"""Writes the weights-only copy of a training checkpoint: model and EMA weights, step counters, random
-streams and config, without AdamW's moments (two thirds of a checkpoint). This is the resumable state the
-repository keeps next to a bundled model; `models/train.py --resume` continues from it with a fresh
-optimizer and a new warm-up.
+"""Writes the weights-only copy of a training checkpoint: the model's raw weights in fp32, step counters,
+random streams and config, without AdamW's moments and the EMA copy (three quarters of a checkpoint). This
+is the resumable state the repository keeps next to a bundled model, small because every version of it
+stays in git history; `models/train.py --resume` continues from it with a fresh optimizer, a new warm-up
+and the EMA restarted from the weights.
 
     /usr/bin/python3 models/train_state.py OUT/maze-ckpt-00.pt models/train-state
 """
@@ -29,7 +30,7 @@ def main(argv=None):
     except (TrainError, OSError, KeyError, ValueError) as e:
         print(f"train_state: {e}", file=sys.stderr)
         return 1
-    print(f"wrote {path}: step {int(flat['meta.step'])}, no optimizer state")
+    print(f"wrote {path}: step {int(flat['meta.step'])}, model weights only (no optimizer state, no EMA)")
     return 0
 
 

@@ -42,7 +42,7 @@ class EvalRollouts(unittest.TestCase):
         # stabilization level, with the window full and sliding.
         torch.manual_seed(7)
         model = dfv_unet.Unet3D(ARCH, 3).double().eval()
-        self.assertTrue(eval_rollouts.can_cache(model))
+        self.assertTrue(model.can_cache_context())
         config = model_file.default_config(ARCH, context_frames=2, window=4, action_dim=3)
         rng = np.random.default_rng(3)
         context = rng.integers(0, 256, (2, 2, 16, 16, 3), dtype=np.uint8)
@@ -55,6 +55,9 @@ class EvalRollouts(unittest.TestCase):
                 runs.append(eval_rollouts.generate(model, config, context, actions, 5, 3, lambda shape: next(taken),
                                                    quantize=False, stabilization=level, cached=cached))
             np.testing.assert_allclose(runs[1].numpy(), runs[0].numpy(), rtol=1e-9, atol=1e-9)
+        # The rollout leaves no cache behind.
+        blocks = [m for m in model.modules() if isinstance(m, dfv_unet.TemporalAttentionBlock)]
+        self.assertTrue(all(b.cache_mode is None and b.cached_k is None and b.cached_v is None for b in blocks))
 
     def test_levers_change_the_rollout_only_when_set(self):
         torch.manual_seed(8)

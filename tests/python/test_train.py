@@ -135,7 +135,7 @@ class SpeedOptionTests(unittest.TestCase):
             data.write_synthetic_dataset(tmp, episodes=4, length=6, size=16, seed=3)
             ds = data.load_dataset(tmp)
             args = train.parse_args(["--data", tmp, "--out", tmp] + TINY)
-            state = train.build_state(args, ds, torch.device("cpu"))
+            state = train.build_state(args, ds, torch.device("cpu"), lambda line: None)
             sampler = data.WindowSampler(ds, 4)
             autocast = train.autocast_for(torch.device("cpu"), "fp32")
             step = train.make_train_step(state, args, autocast, state.model)
@@ -407,24 +407,50 @@ class TrainerTests(unittest.TestCase):
             if key.startswith(("model.", "ema.", "optimizer.")):
                 torch.testing.assert_close(resumed[key], value, rtol=1e-5, atol=1e-6, msg=key)
 
-    def test_weights_only_state_resumes_with_a_fresh_optimizer_and_a_new_warmup(self):
+    def test_weights_only_state_resumes_with_a_fresh_optimizer_a_new_warmup_and_the_ema_from_the_weights(self):
         import train_state
         kept = os.path.join(self.tmp.name, "kept")
         with contextlib.redirect_stdout(io.StringIO()):
             self.assertEqual(train_state.main([os.path.join(self.straight, "tiny-ckpt-00.pt"), kept]), 0)
         full = train.load_checkpoint(os.path.join(self.straight, "tiny-ckpt-00.pt"))
         light = train.load_checkpoint(os.path.join(kept, "tiny-ckpt-00.pt"))
-        self.assertFalse(any(k.startswith("optimizer.") for k in light))
-        self.assertEqual(set(light), {k for k in full if not k.startswith("optimizer.")})
+        self.assertFalse(any(k.startswith(("optimizer.", "ema.")) for k in light))
+        self.assertEqual(set(light), {k for k in full if not k.startswith(("optimizer.", "ema."))})
         for key, value in light.items():
             self.assertTrue(torch.equal(full[key], value), key)
+            if key.startswith("model."):
+                self.assertEqual(value.dtype, torch.float32, key)
+        # About half of the state kept before (model and EMA weights), written the same way.
+        with_ema = os.path.join(self.tmp.name, "with-ema")
+        train.save_checkpoint({k: v for k, v in full.items() if not k.startswith("optimizer.")}, with_ema, "tiny",
+                              2**30)
+        ratio = (os.path.getsize(os.path.join(kept, "tiny-ckpt-00.pt"))
+                 / os.path.getsize(os.path.join(with_ema, "tiny-ckpt-00.pt")))
+        self.assertLess(ratio, 0.6)
+        self.assertGreater(ratio, 0.45)
+        # At resume the EMA is the raw weights, and one line says so; a state with an EMA (a full checkpoint,
+        # or a state kept before the EMA was left out) resumes its own, silently.
+        dataset = data.load_dataset(self.data_dir)
+        for source, want_ema, want_lines in ((kept, "model.", 1), (with_ema, "ema.", 0)):
+            lines = []
+            args = train.parse_args(["--data", self.data_dir, "--out", source,
+                                     "--resume", os.path.join(source, "tiny-ckpt-00.pt")] + TINY)
+            state = train.build_state(args, dataset, torch.device("cpu"), lines.append)
+            ema = state.ema.state_dict()
+            for name, value in state.model.state_dict().items():
+                self.assertTrue(torch.equal(value, light["model." + name]), name)
+                self.assertTrue(torch.equal(ema[name], full[want_ema + name]), name)
+            self.assertEqual(len(lines), want_lines, lines)
+            self.assertTrue(all("EMA starts as a copy of the model's weights" in line for line in lines), lines)
+        self.assertFalse(torch.equal(full["ema.out.1.weight"], full["model.out.1.weight"]))  # a real difference
         out = os.path.join(self.tmp.name, "from-kept")
         code, _, err = run_trainer(["--data", self.data_dir, "--out", out, "--steps", "5",
                                     "--resume", os.path.join(kept, "tiny-ckpt-00.pt")] + TINY)
         self.assertEqual(code, 0, err)
         with open(os.path.join(out, "train.log"), encoding="utf-8") as f:
-            first = [r for r in map(json.loads, f) if "loss" in r][0]
-        self.assertEqual(first["step"], 35)          # 30 kept + the 5 asked for
+            records = list(map(json.loads, f))
+        self.assertEqual(sum("EMA starts as a copy" in r.get("message", "") for r in records), 1)
+        self.assertEqual([r for r in records if "loss" in r][0]["step"], 35)  # 30 kept + the 5 asked for
         code, _, err = run_trainer(["--data", self.data_dir, "--out", out, "--steps", "1",
                                     "--resume", os.path.join(kept, "tiny-ckpt-00.pt")] + TINY)
         self.assertEqual(code, 0, err)

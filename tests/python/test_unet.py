@@ -160,6 +160,44 @@ class Causality(unittest.TestCase):
             self.assertEqual(tuple(y.shape), (1, 2, 3, 8, 8))
 
 
+class CachedContext(unittest.TestCase):
+    """cache_context + forward_new (the app's cached path) give the full window's outputs for the new frames."""
+
+    def model(self, **arch_changes):
+        torch.manual_seed(0)
+        arch = dict(TINY_ARCH, groupnorm_per_frame=True)
+        arch.update(arch_changes)
+        model = perturb_all(U.Unet3D(arch, action_dim=3)).double().eval()
+        model.rotary_freqs.set(torch.tensor([0.9, 0.3, 0.05, 0.011]))   # stored, not the default ones
+        return model
+
+    def test_new_frames_after_the_cached_context_are_the_full_window(self):
+        model = self.model()
+        x = torch.randn(2, 5, 3, 8, 8, dtype=torch.float64)
+        t = torch.tensor([[14, 14, 14, 500, 999], [15, 15, 15, 3, 250]])
+        a = torch.randn(2, 5, 3, dtype=torch.float64)
+        with torch.no_grad():
+            emb = model.embedding(t, a)
+            full = model.forward_embedded(x, emb)
+            model.cache_context(x[:, :3], emb[:, :3])
+            for new in (1, 2):  # one frame, and two that attend to each other causally
+                got = model.forward_new(x[:, 3:3 + new], emb[:, 3:3 + new])
+                self.assertLess((got - full[:, 3:3 + new]).abs().max().item(), 1e-12)
+            # The cache stays until cleared, and the plain forward is untouched by it.
+            self.assertTrue(torch.equal(model.forward_embedded(x, emb), full))
+            model.clear_context_cache()
+            with self.assertRaisesRegex(RuntimeError, "cache_context first"):
+                model.forward_new(x[:, 3:4], emb[:, 3:4])
+
+    def test_only_causal_per_frame_models_cache(self):
+        for changes in ({"groupnorm_per_frame": False}, {"causal": False}):
+            model = self.model(**changes)
+            self.assertFalse(model.can_cache_context())
+            x, t = torch.randn(1, 2, 3, 8, 8, dtype=torch.float64), torch.tensor([[14, 14]])
+            with self.assertRaisesRegex(ValueError, "groupnorm_per_frame and causal"):
+                model.cache_context(x, model.embedding(t, None))
+
+
 class FastTrainingPaths(unittest.TestCase):
     """The trainer's fast temporal attention computes the reference network's function (and gradients)."""
 
