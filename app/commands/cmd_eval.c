@@ -492,7 +492,8 @@ static int evaluate(const eval_args *a, eval_run *r)
                               .first_seed = a->first_seed,
                               .steps = r->session ? dfv_session_settings(r->session)->steps : 0,
                               .stabilization = r->session ? dfv_session_settings(r->session)->stabilization_level : 0,
-                              .context_noise = r->session && dfv_session_settings(r->session)->context_noise};
+                              .context_noise = r->session && dfv_session_settings(r->session)->context_noise,
+                              .eta = r->session ? dfv_session_settings(r->session)->eta : 0.0f};
     r->sheet = a->write_png ? dfv_eval_sheet_create(&shape) : NULL;
     if (a->write_png && !r->sheet) {
         dfv_eval_destroy(eval);

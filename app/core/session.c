@@ -68,6 +68,7 @@ void dfv_session_print_options(FILE *out)
            "  --stabilization L    noise level fed for clean context frames (default: the model's)\n"
            "  --context-noise on|off  clean context frames with real noise at that level, one draw per\n"
            "                       new frame (default: the model's; off in official models)\n"
+           "  --eta E              DDIM eta in 0..1, 0 deterministic (default: the model's)\n"
            "  --schedule KIND      %s (Oasis: its own only)\n"
            "  --window W           frames the network sees (default: the model's)\n"
            "  --seed-rng K         noise seed (default 0)\n"
@@ -95,8 +96,8 @@ int dfv_session_parse_option(int argc, char **argv, int i, dfv_session_desc *d, 
         d->no_cache = true;
         return 1;
     }
-    static const char *const valued[] = {"--seed",   "--steps",  "--stabilization", "--context-noise",
-                                         "--schedule", "--window", "--seed-rng"};
+    static const char *const valued[] = {"--seed",     "--steps",  "--stabilization", "--context-noise",
+                                         "--eta",      "--schedule", "--window",      "--seed-rng"};
     bool known = false;
     for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(opt, valued[k]);
     if (!known) return 0;
@@ -115,6 +116,12 @@ int dfv_session_parse_option(int argc, char **argv, int i, dfv_session_desc *d, 
         if (strcmp(val, "on") && strcmp(val, "off"))
             return dfv_error_set(err, "--context-noise takes on or off, not '%s'", val), -1;
         d->context_noise = strcmp(val, "on") ? -1 : 1;
+    } else if (!strcmp(opt, "--eta")) {
+        char *end;
+        double eta = strtod(val, &end);
+        if (!*val || *end || !(eta >= 0.0 && eta <= 1.0))
+            return dfv_error_set(err, "--eta takes a number in 0..1, not '%s'", val), -1;
+        d->has_eta = true, d->eta = (float)eta;
     } else if (!strcmp(opt, "--window")) {
         if (parse_int(opt, val, 1, DFV_MAX_WINDOW, &v, err)) return -1;
         d->window = (int)v;
@@ -150,6 +157,7 @@ static int apply_desc(dfv_session *s, const dfv_session_desc *d, char err[DFV_ER
     if (d->steps) st.steps = d->steps;
     if (d->stabilization) st.stabilization_level = d->stabilization;
     if (d->context_noise) st.context_noise = d->context_noise > 0;
+    if (d->has_eta) st.eta = d->eta;
     if (d->window) st.window = d->window;
     st.seed = d->rng_seed;
     if (d->schedule && !dfv_schedule_parse(d->schedule, &st.schedule)) {

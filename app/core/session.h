@@ -41,6 +41,8 @@ typedef struct {
     int steps;            /* 0: the model's default */
     int stabilization;    /* 0: the model's default */
     int context_noise;    /* 0: the model's default, 1: on, -1: off */
+    bool has_eta;         /* false: the model's default eta */
+    float eta;
     int window;           /* 0: the model's window */
     const char *schedule; /* NULL: the model's default (Oasis: only its autoregressive sampler) */
     uint64_t rng_seed;
@@ -50,8 +52,8 @@ typedef struct {
 typedef struct dfv_session dfv_session;
 
 void dfv_session_desc_default(dfv_session_desc *desc);
-/* Parses one shared option at argv[i] (--model --seed --steps --stabilization --context-noise --window
- * --schedule --seed-rng --no-cache --fp16 --device); returns the argv entries consumed, 0 if not ours, -1 on a bad
+/* Parses one shared option at argv[i] (--model --seed --steps --stabilization --context-noise --eta
+ * --window --schedule --seed-rng --no-cache --fp16 --device); returns the argv entries consumed, 0 if not ours, -1 on a bad
  * value (said in err). */
 int dfv_session_parse_option(int argc, char **argv, int i, dfv_session_desc *desc, char err[DFV_ERR_LEN]);
 void dfv_session_print_options(FILE *out);

@@ -58,6 +58,7 @@ static cJSON *settings_json(const dfv_session *s, const dfv_sidecar_desc *d)
     cJSON_AddNumberToObject(set, "steps", st->steps);
     cJSON_AddNumberToObject(set, "stabilization", st->stabilization_level);
     cJSON_AddBoolToObject(set, "context_noise", st->context_noise);
+    cJSON_AddNumberToObject(set, "eta", st->eta);
     cJSON_AddNumberToObject(set, "window", st->window);
     dfv_schedule_format(&st->schedule, schedule, sizeof schedule);
     cJSON_AddStringToObject(set, "schedule", schedule);
@@ -138,6 +139,8 @@ static void read_session(const cJSON *doc, const cJSON *settings, dfv_session_de
     /* Absent in sidecars written before context noise existed: the model's default (then always off). */
     const cJSON *context_noise = cJSON_GetObjectItemCaseSensitive(settings, "context_noise");
     d->context_noise = cJSON_IsBool(context_noise) ? (cJSON_IsTrue(context_noise) ? 1 : -1) : 0;
+    const cJSON *eta = cJSON_GetObjectItemCaseSensitive(settings, "eta");
+    d->has_eta = cJSON_IsNumber(eta), d->eta = d->has_eta ? (float)eta->valuedouble : 0.0f;
     d->window = (int)json_num(settings, "window", 0);
     d->schedule = json_str(settings, "schedule");
     d->no_cache = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(settings, "no_cache"));

@@ -118,6 +118,7 @@ static cJSON *summary_json(const dfv_eval_summary *s, const dfv_eval_run_info *i
     if (info->stabilization) {
         cJSON_AddNumberToObject(doc, "stabilization", info->stabilization);
         cJSON_AddBoolToObject(doc, "context_noise", info->context_noise);
+        cJSON_AddNumberToObject(doc, "eta", info->eta);
     }
     add_number(doc, "seconds", info->seconds);
     cJSON_AddBoolToObject(doc, "interrupted", info->interrupted);

@@ -19,6 +19,7 @@ typedef struct {
     int steps;          /* sampling steps used; 0 for the oracle */
     int stabilization;  /* stabilization level used; 0 for the oracle */
     bool context_noise; /* clean context frames fed with real noise at that level */
+    float eta;          /* DDIM eta used */
     double seconds;     /* rollout wall time */
     bool interrupted;   /* stopped early: the figures cover the episodes that finished */
 } dfv_eval_run_info;

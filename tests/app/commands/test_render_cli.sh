@@ -21,12 +21,14 @@ rm -rf "$work/c" && mkdir "$work/c"
 "$dfview" render --replay "$work/a/render.json" --out "$work/c/%05d.png" --quiet || fail "replay"
 for f in "$work"/a/*.png; do cmp -s "$f" "$work/c/$(basename "$f")" || fail "replay differs at $(basename "$f")"; done
 
-# Context noise (an extension; this model's default is off): recorded in the sidecar and replayed bit for bit,
-# and it changes the frames.
-"$dfview" render $common --policy random:5 --stabilization 300 --context-noise on --out "$work/n.png" || fail "render n"
+# Context noise (an extension; this model's default is off) and eta: recorded in the sidecar and replayed bit for
+# bit, and context noise changes the frames.
+"$dfview" render $common --policy random:5 --stabilization 300 --context-noise on --eta 0.5 --out "$work/n.png" ||
+  fail "render n"
 grep -q '"context_noise":	true' "$work/n.json" || fail "the sidecar does not record context noise"
+grep -q '"eta":	0.5' "$work/n.json" || fail "the sidecar does not record eta"
 grep -q '"context_noise":	false' "$work/a/render.json" || fail "the sidecar does not record context noise off"
-"$dfview" render $common --policy random:5 --stabilization 300 --out "$work/m.png" || fail "render m"
+"$dfview" render $common --policy random:5 --stabilization 300 --eta 0.5 --out "$work/m.png" || fail "render m"
 cmp -s "$work/n.png" "$work/m.png" && fail "context noise did not change the last frame"
 "$dfview" render --replay "$work/n.json" --out "$work/n2.png" --quiet || fail "replay n"
 cmp -s "$work/n.png" "$work/n2.png" || fail "replay with context noise differs"
@@ -49,6 +51,7 @@ expect_error "undecodable seed" "text.png" "$dfview" render --model "$model" --s
 expect_error "unwritable output" "no-such-dir" "$dfview" render $common --out "$work/no-such-dir/x.mp4"
 expect_error "unknown schedule" "schedule" "$dfview" render $common --schedule zigzag --out "$work/x.mp4"
 expect_error "bad context noise" "on or off" "$dfview" render $common --context-noise yes --out "$work/x.mp4"
+expect_error "bad eta" "eta takes" "$dfview" render $common --eta 2 --out "$work/x.mp4"
 expect_error "bad world seed" "world:KIND:N" "$dfview" render --model "$model" --seed world:maze:abc --frames 4 --out "$work/x.mp4"
 
 # A .png without a frame-number pattern is the rollout's last frame. Its pixels are compared by reading it
