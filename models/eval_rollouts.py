@@ -49,9 +49,9 @@ def parse_args(argv):
     p.add_argument("--eta", type=float, help="DDIM eta (default: the model's, 0 for the bundled ones)")
     p.add_argument("--no-cache", action="store_true",
                    help="run the whole window every step even where the model allows a cached context")
-    p.add_argument("--context-noise", action="store_true",
-                   help="noise the context frames at the stabilization level instead of only scaling them "
-                        "(not what the app does)")
+    p.add_argument("--context-noise", choices=["on", "off"],
+                   help="noise the context frames at the stabilization level instead of only scaling them, as "
+                        "the app's --context-noise (torch's noise, not Philox; default: the model's)")
     p.add_argument("--clip-x0", type=float, default=0.0,
                    help="clamp the x0 prediction to +-this in every step (0: off, as the app)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
@@ -102,11 +102,11 @@ def to_rgb(x, mean, std):
 
 @torch.no_grad()
 def generate(model, config, context_rgb, actions, frames, steps, noise_fn, quantize=True, *, stabilization=0,
-             window=0, eta=None, cached=False, context_noise=False, clip_x0=0.0):
+             window=0, eta=None, cached=False, context_noise=None, clip_x0=0.0):
     """Frames (B, context + frames, 3, R, R) in model units. context_rgb uint8 (B, C, R, R, 3); actions
     (B, C + frames, A) or None; noise_fn(shape) -> standard normals for each new frame. stabilization,
-    window (0) and eta (None) default to the model's; cached, eta, context_noise or clip_x0 take the
-    sampled_rollout path, otherwise models/train.py's autoregressive_rollout (deterministic DDIM)."""
+    window (0), eta and context_noise (None) default to the model's; cached, eta, context_noise or clip_x0
+    take the sampled_rollout path, otherwise models/train.py's autoregressive_rollout (deterministic DDIM)."""
     diffusion, data = config["diffusion"], config["data"]
     mean, std = data["mean"], data["std"]
     device = next(model.parameters()).device
@@ -119,6 +119,7 @@ def generate(model, config, context_rgb, actions, frames, steps, noise_fn, quant
         stabilization = diffusion["stabilization_level"]
     window = window or diffusion["window"]
     eta = diffusion.get("eta", 0.0) if eta is None else eta
+    context_noise = diffusion.get("context_noise", False) if context_noise is None else context_noise
     context = to_model(context_rgb, mean, std).to(device)
     finish = as_8bit if quantize else None
     if cached or eta > 0 or context_noise or clip_x0 > 0:
@@ -233,9 +234,10 @@ def main(argv=None):
     begin = time.monotonic()
     acts = None if actions is None else torch.from_numpy(actions).repeat(k, 1, 1)
     per_row = torch.tensor(levels).repeat_interleave(args.episodes)
+    context_noise = None if args.context_noise is None else args.context_noise == "on"
     made = generate(model, config, np.tile(truth[:, :context], (k, 1, 1, 1, 1)), acts, args.frames, steps, noise,
                     stabilization=per_row if k > 1 else levels[0], window=args.window, eta=args.eta,
-                    cached=not args.no_cache, context_noise=args.context_noise, clip_x0=args.clip_x0)
+                    cached=not args.no_cache, context_noise=context_noise, clip_x0=args.clip_x0)
     rgb = to_rgb(made, config["data"]["mean"], config["data"]["std"]).cpu().numpy()
     seconds = time.monotonic() - begin
     stem = args.out[:-4] if args.out.endswith(".npy") else args.out
