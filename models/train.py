@@ -96,10 +96,24 @@ def fused_snr_weights(alphas_cumprod, t):
     return (fused_clipped * SNR_CLIP / (fused * SNR_CLIP + 1.0)).float()
 
 
-def diffusion_inputs(x0, alphas_cumprod, generator=None):
+def training_levels(b, t, timesteps, device, rollout_share=0.0, rollout_max_level=0, generator=None):
+    """Noise levels (B, T): Diffusion Forcing's independent uniform level per frame, except that a share of
+    the windows (rollout_share) look like an autoregressive rollout step instead: every frame but the last
+    at one level drawn from [0, rollout_max_level), the last uniform. Uniform levels spend most of the
+    batch on windows whose context is mostly noise, which a rollout never shows the model."""
+    steps = torch.randint(0, timesteps, (b, t), device=device, generator=generator)
+    if rollout_share <= 0.0 or t < 2:
+        return steps
+    chosen = torch.rand(b, device=device, generator=generator) < rollout_share
+    context = torch.randint(0, rollout_max_level, (b, 1), device=device, generator=generator)
+    steps[:, :-1] = torch.where(chosen[:, None], context.expand(b, t - 1), steps[:, :-1])
+    return steps
+
+
+def diffusion_inputs(x0, alphas_cumprod, generator=None, rollout_share=0.0, rollout_max_level=0):
     """Noisy frames, timesteps and v targets for a batch of clean windows x0 (B, T, C, H, W)."""
     b, t = x0.shape[:2]
-    steps = torch.randint(0, len(alphas_cumprod), (b, t), device=x0.device, generator=generator)
+    steps = training_levels(b, t, len(alphas_cumprod), x0.device, rollout_share, rollout_max_level, generator)
     noise = torch.randn(x0.shape, device=x0.device, generator=generator).clamp_(-CLIP_NOISE, CLIP_NOISE)
     a = alphas_cumprod[steps].view(b, t, 1, 1, 1)
     signal_scale, noise_scale = a.sqrt(), (1.0 - a).sqrt()
@@ -108,8 +122,9 @@ def diffusion_inputs(x0, alphas_cumprod, generator=None):
     return noisy, steps, target
 
 
-def diffusion_loss(model, x0, actions, alphas_cumprod, autocast, generator=None):
-    noisy, steps, target = diffusion_inputs(x0, alphas_cumprod, generator)
+def diffusion_loss(model, x0, actions, alphas_cumprod, autocast, generator=None, rollout_share=0.0,
+                   rollout_max_level=0):
+    noisy, steps, target = diffusion_inputs(x0, alphas_cumprod, generator, rollout_share, rollout_max_level)
     with autocast():
         v = model(noisy, steps, actions)
     per_frame = (v.float() - target).pow(2).mean(dim=(2, 3, 4))
@@ -466,6 +481,11 @@ def parse_args(argv):
     p.add_argument("--context-noise", choices=["on", "off"], default=None,
                    help="context noise written into the exported model (default off; a --resume'd run keeps "
                         "its checkpoint's unless this is given)")
+    p.add_argument("--rollout-windows", type=float, default=0.0,
+                   help="share of windows (0..1) whose frames but the last share one low noise level, as in a "
+                        "rollout step (default 0: Diffusion Forcing's independent levels only)")
+    p.add_argument("--rollout-max-level", type=int, default=400,
+                   help="those windows' context level is uniform in [0, this)")
     p.add_argument("--batch", type=int, default=64, help="windows per step")
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--min-lr-ratio", type=float, default=0.1)
@@ -508,7 +528,12 @@ def parse_args(argv):
     p.add_argument("--rollout-minutes", type=float, default=0.0, help="preview PNG period (0: off)")
     p.add_argument("--rollout-frames", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if not 0.0 <= args.rollout_windows <= 1.0:
+        p.error(f"--rollout-windows {args.rollout_windows} is not a share in 0..1")
+    if not 1 <= args.rollout_max_level <= 1000:
+        p.error(f"--rollout-max-level {args.rollout_max_level} is not a level in 1..1000")
+    return args
 
 
 def pick_device(args):
@@ -630,7 +655,8 @@ def make_train_step(state, args, autocast, network):
     def train_step(x0, actions, lr):
         for group in state.optimizer.param_groups:
             group["lr"] = lr
-        loss = diffusion_loss(network, x0, actions, state.alphas_cumprod, autocast)
+        loss = diffusion_loss(network, x0, actions, state.alphas_cumprod, autocast,
+                              rollout_share=args.rollout_windows, rollout_max_level=args.rollout_max_level)
         state.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if args.grad_clip > 0:

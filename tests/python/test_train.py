@@ -89,6 +89,19 @@ class LossTests(unittest.TestCase):
         want = official_fused_weights(np.float32(ac), t)
         np.testing.assert_allclose(got, want, rtol=2e-5, atol=1e-7)
 
+    def test_rollout_windows_share_one_low_context_level(self):
+        gen = torch.Generator().manual_seed(5)
+        steps = train.training_levels(4000, 8, 1000, torch.device("cpu"), 0.25, 300, gen)
+        context = steps[:, :-1]
+        rollout_like = (context == context[:, :1]).all(dim=1) & (context[:, 0] < 300)
+        # Independent uniform levels almost never give 7 equal values below 300 by chance.
+        self.assertAlmostEqual(rollout_like.float().mean().item(), 0.25, delta=0.03)
+        self.assertGreater(steps[rollout_like, -1].float().std().item(), 200)  # the last frame stays uniform
+        self.assertLess(steps[~rollout_like].float().mean().item() - 499.5, 10)
+        plain = train.training_levels(3, 8, 1000, torch.device("cpu"), generator=torch.Generator().manual_seed(1))
+        want = torch.randint(0, 1000, (3, 8), generator=torch.Generator().manual_seed(1))
+        self.assertTrue(torch.equal(plain, want))  # share 0: Diffusion Forcing's levels, draw for draw
+
     def test_noisy_inputs_and_v_targets_invert_to_the_clean_frames(self):
         ac = torch.tensor(schedule.alphas_cumprod("sigmoid", 1000), dtype=torch.float32)
         x0 = torch.rand(3, 5, 3, 8, 8) * 2 - 1
