@@ -1,4 +1,4 @@
-"""Writes the weights-only copy of a training checkpoint: the model's raw weights in fp32, step counters,
+"""Writes the weights-only copy of a training checkpoint: the model's raw weights in fp16, step counters,
 random streams and config, without AdamW's moments and the EMA copy (three quarters of a checkpoint). This
 is the resumable state the repository keeps next to a bundled model, small because every version of it
 stays in git history; `models/train.py --resume` continues from it with a fresh optimizer, a new warm-up

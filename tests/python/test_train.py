@@ -430,29 +430,31 @@ class TrainerTests(unittest.TestCase):
         self.assertFalse(any(k.startswith(("optimizer.", "ema.")) for k in light))
         self.assertEqual(set(light), {k for k in full if not k.startswith(("optimizer.", "ema."))})
         for key, value in light.items():
-            self.assertTrue(torch.equal(full[key], value), key)
-            if key.startswith("model."):
-                self.assertEqual(value.dtype, torch.float32, key)
-        # About half of the state kept before (model and EMA weights), written the same way.
+            weight = key.startswith("model.") and full[key].is_floating_point()
+            self.assertTrue(torch.equal(full[key].half() if weight else full[key], value), key)
+            if weight:
+                self.assertEqual(value.dtype, torch.float16, key)
+        # About a quarter of the state kept before (model and EMA weights in fp32), written the same way.
         with_ema = os.path.join(self.tmp.name, "with-ema")
         train.save_checkpoint({k: v for k, v in full.items() if not k.startswith("optimizer.")}, with_ema, "tiny",
                               2**30)
         ratio = (os.path.getsize(os.path.join(kept, "tiny-ckpt-00.pt"))
                  / os.path.getsize(os.path.join(with_ema, "tiny-ckpt-00.pt")))
-        self.assertLess(ratio, 0.6)
-        self.assertGreater(ratio, 0.45)
+        self.assertLess(ratio, 0.35)
+        self.assertGreater(ratio, 0.2)
         # At resume the EMA is the raw weights, and one line says so; a state with an EMA (a full checkpoint,
         # or a state kept before the EMA was left out) resumes its own, silently.
         dataset = data.load_dataset(self.data_dir)
-        for source, want_ema, want_lines in ((kept, "model.", 1), (with_ema, "ema.", 0)):
+        for source, saved, want_ema, want_lines in ((kept, light, "model.", 1), (with_ema, full, "ema.", 0)):
             lines = []
             args = train.parse_args(["--data", self.data_dir, "--out", source,
                                      "--resume", os.path.join(source, "tiny-ckpt-00.pt")] + TINY)
             state = train.build_state(args, dataset, torch.device("cpu"), lines.append)
             ema = state.ema.state_dict()
             for name, value in state.model.state_dict().items():
-                self.assertTrue(torch.equal(value, light["model." + name]), name)
-                self.assertTrue(torch.equal(ema[name], full[want_ema + name]), name)
+                self.assertEqual(value.dtype, full["model." + name].dtype, name)  # loaded into fp32 parameters
+                self.assertTrue(torch.equal(value, saved["model." + name].to(value.dtype)), name)
+                self.assertTrue(torch.equal(ema[name], saved[want_ema + name].to(value.dtype)), name)
             self.assertEqual(len(lines), want_lines, lines)
             self.assertTrue(all("EMA starts as a copy of the model's weights" in line for line in lines), lines)
         self.assertFalse(torch.equal(full["ema.out.1.weight"], full["model.out.1.weight"]))  # a real difference
