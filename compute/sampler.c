@@ -256,7 +256,7 @@ static void start_chunk(dfv_sampler *s, const sequence *q, int start, int contex
         float *frame = s->x + (size_t)j * fs;
         dfv_rng_normals(s->settings.seed, DFV_NOISE_INITIAL, (uint64_t)(q->history_start + start + j), 0, frame, fs);
         for (size_t i = 0; i < fs; i++)
-            frame[i] = frame[i] < -clip ? -clip : frame[i] > clip ? clip : frame[i];
+            frame[i] = (float)clamp(frame[i], clip);
     }
     /* One draw per (frame, chunk) for every window frame that may be fed clean, keyed by absolute indices so
      * that cached and full-window calls, and a rollout split into any calls, see the same noise. */

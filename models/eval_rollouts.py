@@ -165,12 +165,11 @@ def sampled_rollout(model, alphas_cumprod, context, actions, new_frames, steps, 
                 model.cache_context(ctx_in, emb_all[:, :n_ctx])
             for k in range(steps, 0, -1):
                 t_from, t_to = int(levels[k]), int(levels[k - 1])
+                t_steps[:, -1] = t_from
                 if cached:
-                    t_steps[:, -1] = t_from
                     emb = model.embedding(t_steps, act)[:, n_ctx:]
                     v = model.forward_new(x[:, None], emb)[:, 0].float()
                 else:
-                    t_steps[:, -1] = t_from
                     v = model(torch.cat((ctx_in, x[:, None]), dim=1), t_steps, act)[:, -1].float()
                 a = alphas_cumprod[t_from]
                 x0 = a.sqrt() * x - (1.0 - a).sqrt() * v
